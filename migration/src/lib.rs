@@ -1,0 +1,29 @@
+//! Database schema migrations for the storefront, written once for both
+//! SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod common;
+mod m20261122_000001_create_users;
+mod m20261122_000002_create_categories;
+mod m20261122_000003_create_products;
+mod m20261122_000004_create_reviews;
+mod m20261122_000005_create_orders;
+mod m20261122_000006_create_order_items;
+
+/// Entry point the application and tests use to apply or roll back the schema.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_create_users::Migration),
+            Box::new(m20261122_000002_create_categories::Migration),
+            Box::new(m20261122_000003_create_products::Migration),
+            Box::new(m20261122_000004_create_reviews::Migration),
+            Box::new(m20261122_000005_create_orders::Migration),
+            Box::new(m20261122_000006_create_order_items::Migration),
+        ]
+    }
+}

@@ -1,0 +1,154 @@
+//! Runtime settings, read from the environment and overridable by flags.
+
+use std::{fmt, net::SocketAddr, time::Duration};
+
+use clap::{Args, ValueEnum};
+
+/// Which audience the server is tuned for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    /// GraphiQL, introspection and per-response `extensions.stats`.
+    Development,
+    /// No introspection, no field suggestions, no stats, no GraphiQL.
+    Production,
+}
+
+/// Every setting of the contract, each an environment variable and a flag.
+#[derive(Clone, Args)]
+pub struct Settings {
+    /// Database to use: `sqlite://…` (embedded) or `postgres://…`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://storefront.db?mode=rwc",
+        global = true
+    )]
+    pub database_url: String,
+
+    /// Address the HTTP server listens on.
+    #[arg(
+        long,
+        env = "STOREFRONT_LISTEN",
+        default_value = "127.0.0.1:8000",
+        global = true
+    )]
+    pub listen: SocketAddr,
+
+    /// `development` or `production`.
+    #[arg(
+        long = "env",
+        env = "STOREFRONT_ENV",
+        value_enum,
+        default_value = "development",
+        global = true
+    )]
+    pub environment: Environment,
+
+    /// Largest number of pooled database connections.
+    #[arg(
+        long,
+        env = "STOREFRONT_DB_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
+    pub db_max_connections: u32,
+
+    /// Seconds to wait for a pooled connection before failing the request.
+    #[arg(
+        long,
+        env = "STOREFRONT_DB_ACQUIRE_TIMEOUT",
+        default_value_t = 5,
+        global = true
+    )]
+    pub db_acquire_timeout_secs: u64,
+
+    /// ISO 4217 code of the store's single currency.
+    #[arg(
+        long,
+        env = "STOREFRONT_CURRENCY",
+        default_value = "USD",
+        global = true
+    )]
+    pub currency: String,
+
+    /// Largest accepted request body, in bytes (larger gets 413).
+    #[arg(
+        long,
+        env = "STOREFRONT_MAX_BODY_BYTES",
+        default_value_t = 1 << 20,
+        global = true
+    )]
+    pub max_body_bytes: usize,
+
+    /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
+    #[arg(
+        long,
+        env = "STOREFRONT_SHUTDOWN_TIMEOUT",
+        default_value_t = 10,
+        global = true
+    )]
+    pub shutdown_timeout_secs: u64,
+
+    /// Log format: `json` (one object per line) or `pretty`.
+    #[arg(
+        long,
+        env = "STOREFRONT_LOG_FORMAT",
+        value_enum,
+        default_value = "json",
+        global = true
+    )]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One JSON object per line, for log shippers.
+    Json,
+    /// Human-readable, for a terminal.
+    Pretty,
+}
+
+impl Settings {
+    /// True when responses may carry development aids (stats, GraphiQL).
+    pub fn is_development(&self) -> bool {
+        self.environment == Environment::Development
+    }
+
+    /// How long to wait for a pooled connection.
+    pub fn db_acquire_timeout(&self) -> Duration {
+        Duration::from_secs(self.db_acquire_timeout_secs)
+    }
+
+    /// How long the server drains in-flight requests on shutdown.
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_secs(self.shutdown_timeout_secs)
+    }
+}
+
+/// Settings are logged at start; the database URL may hold a password.
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("listen", &self.listen)
+            .field("environment", &self.environment)
+            .field("db_max_connections", &self.db_max_connections)
+            .field("currency", &self.currency)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Hides the password of a `scheme://user:password@host` URL.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_owned(),
+    }
+}

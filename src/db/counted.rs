@@ -1,0 +1,94 @@
+//! A connection wrapper that counts every statement one operation sends.
+//!
+//! DataLoader batches run in freshly spawned tasks where task-locals of the
+//! request are gone, so the counter travels inside the connection value that
+//! resolvers and loaders share, not in ambient state.
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, Ordering},
+};
+
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, Statement,
+};
+
+/// Counters of one GraphQL operation, reported as `extensions.stats` and to
+/// `/metrics`.
+#[derive(Debug, Default)]
+pub struct OperationStats {
+    statements: AtomicU64,
+    cache_hits: AtomicU64,
+    cache_misses: AtomicU64,
+}
+
+impl OperationStats {
+    /// Statements sent to the database so far.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    /// Entity-cache hits so far.
+    pub fn cache_hits(&self) -> u64 {
+        self.cache_hits.load(Ordering::Relaxed)
+    }
+
+    /// Entity-cache misses so far.
+    pub fn cache_misses(&self) -> u64 {
+        self.cache_misses.load(Ordering::Relaxed)
+    }
+
+    fn count_statement(&self) {
+        self.statements.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The pool, seen through one operation's counters.
+#[derive(Clone, Debug)]
+pub struct CountedConnection {
+    inner: DatabaseConnection,
+    stats: Arc<OperationStats>,
+}
+
+impl CountedConnection {
+    /// Wraps the shared pool for one operation.
+    pub fn new(inner: DatabaseConnection, stats: Arc<OperationStats>) -> Self {
+        Self { inner, stats }
+    }
+
+    /// The counters this connection feeds.
+    pub fn stats(&self) -> &Arc<OperationStats> {
+        &self.stats
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for CountedConnection {
+    fn get_database_backend(&self) -> DbBackend {
+        self.inner.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.stats.count_statement();
+        self.inner.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.stats.count_statement();
+        self.inner.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.stats.count_statement();
+        self.inner.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.stats.count_statement();
+        self.inner.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.inner.support_returning()
+    }
+}

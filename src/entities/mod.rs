@@ -1,0 +1,9 @@
+//! SeaORM entities, one per contract table. Plain data: no GraphQL derives, so
+//! the wire types in `schema::types` can evolve without touching storage.
+
+pub mod categories;
+pub mod order_items;
+pub mod orders;
+pub mod products;
+pub mod reviews;
+pub mod users;

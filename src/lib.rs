@@ -1,0 +1,14 @@
+//! Storefront: a batched GraphQL commerce backend over SeaORM.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod entities;
+pub mod error;
+pub mod http;
+pub mod metrics;
+pub mod schema;
+pub mod seed;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

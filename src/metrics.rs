@@ -1,0 +1,118 @@
+//! Prometheus metrics: one process-wide recorder, rendered at `/metrics`.
+
+use std::{sync::OnceLock, time::Duration};
+
+use metrics::{counter, gauge, histogram};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+const LATENCY_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+const STATEMENT_BUCKETS: &[f64] = &[
+    0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 15.0, 20.0, 50.0, 100.0,
+];
+
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// The process-wide recorder, installed on first use. Several applications in
+/// one process (the tests) share it.
+pub fn handle() -> anyhow::Result<PrometheusHandle> {
+    if let Some(handle) = HANDLE.get() {
+        return Ok(handle.clone());
+    }
+    let recorder = PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), LATENCY_BUCKETS)?
+        .set_buckets_for_metric(
+            Matcher::Full("graphql_operation_sql_statements".to_owned()),
+            STATEMENT_BUCKETS,
+        )?
+        .build_recorder();
+    let handle = recorder.handle();
+    if HANDLE.set(handle.clone()).is_ok() {
+        metrics::set_global_recorder(recorder)?;
+        return Ok(handle);
+    }
+    HANDLE
+        .get()
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("metrics recorder vanished"))
+}
+
+/// How a GraphQL operation ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OperationOutcome {
+    /// No errors.
+    Ok,
+    /// Executed, with field errors.
+    Error,
+    /// Refused before execution (parse or validation).
+    Rejected,
+}
+
+/// What one GraphQL operation cost.
+pub struct OperationRecord<'a> {
+    /// Client-chosen operation name, if any.
+    pub name: Option<&'a str>,
+    /// `query`, `mutation` or `subscription`.
+    pub operation_type: &'static str,
+    /// How it ended.
+    pub outcome: OperationOutcome,
+    /// Wall time from request to response.
+    pub elapsed: Duration,
+    /// SQL statements sent.
+    pub statements: u64,
+    /// Entity-cache hits.
+    pub cache_hits: u64,
+    /// Entity-cache misses.
+    pub cache_misses: u64,
+}
+
+/// Longest operation name kept as a label, bounding label size.
+const MAX_NAME_LABEL: usize = 64;
+
+impl OperationRecord<'_> {
+    /// Adds this operation to the metrics.
+    pub fn record(&self) {
+        let name: String = self
+            .name
+            .unwrap_or("anonymous")
+            .chars()
+            .take(MAX_NAME_LABEL)
+            .collect();
+        let outcome = match self.outcome {
+            OperationOutcome::Ok => "ok",
+            OperationOutcome::Error => "error",
+            OperationOutcome::Rejected => "rejected",
+        };
+        let labels = [
+            ("operation", name),
+            ("type", self.operation_type.to_owned()),
+            ("outcome", outcome.to_owned()),
+        ];
+        counter!("graphql_operations_total", &labels).increment(1);
+        histogram!("graphql_operation_duration_seconds", "type" => self.operation_type)
+            .record(self.elapsed.as_secs_f64());
+        histogram!("graphql_operation_sql_statements", "type" => self.operation_type)
+            .record(self.statements as f64);
+        counter!("graphql_cache_hits_total").increment(self.cache_hits);
+        counter!("graphql_cache_misses_total").increment(self.cache_misses);
+    }
+}
+
+/// Counts one HTTP request.
+pub fn record_http(method: &str, route: &str, status: u16, elapsed: Duration) {
+    let labels = [
+        ("method", method.to_owned()),
+        ("route", route.to_owned()),
+        ("status", status.to_string()),
+    ];
+    counter!("http_requests_total", &labels).increment(1);
+    histogram!("http_request_duration_seconds", "route" => route.to_owned())
+        .record(elapsed.as_secs_f64());
+}
+
+/// Current pool usage.
+pub fn record_pool(size: u32, idle: usize) {
+    gauge!("db_pool_connections", "state" => "open").set(f64::from(size));
+    gauge!("db_pool_connections", "state" => "idle").set(idle as f64);
+}

@@ -1,0 +1,60 @@
+//! Rows by slug, batched so that aliased `product(slug:)` lookups share one
+//! statement.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::DbLoader;
+use crate::{
+    entities::{categories, products},
+    error::AppError,
+};
+
+/// Key: a product slug.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ProductSlug(pub String);
+/// Key: a category slug.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CategorySlug(pub String);
+
+impl Loader<ProductSlug> for DbLoader {
+    type Value = products::Model;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[ProductSlug],
+    ) -> Result<HashMap<ProductSlug, Self::Value>, AppError> {
+        let slugs = keys.iter().map(|key| key.0.clone());
+        let rows = products::Entity::find()
+            .filter(products::Column::Slug.is_in(slugs))
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (ProductSlug(row.slug.clone()), row))
+            .collect())
+    }
+}
+
+impl Loader<CategorySlug> for DbLoader {
+    type Value = categories::Model;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[CategorySlug],
+    ) -> Result<HashMap<CategorySlug, Self::Value>, AppError> {
+        let slugs = keys.iter().map(|key| key.0.clone());
+        let rows = categories::Entity::find()
+            .filter(categories::Column::Slug.is_in(slugs))
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (CategorySlug(row.slug.clone()), row))
+            .collect())
+    }
+}

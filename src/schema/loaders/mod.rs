@@ -1,0 +1,40 @@
+//! Per-request DataLoaders: every relation and nested list goes through one
+//! of these, so an operation costs one statement per level, never per row.
+//!
+//! One `DbLoader` implements `Loader<K>` for each key type (one file per
+//! relation); async-graphql batches each key type separately.
+
+mod by_id;
+mod by_slug;
+mod children;
+mod counts;
+mod pages;
+mod rating;
+
+pub use by_id::{CategoryId, ProductId, ReviewId, UserId};
+pub use by_slug::{CategorySlug, ProductSlug};
+pub use children::ChildrenOf;
+pub use counts::ChildCount;
+pub use pages::{
+    CategoryProducts, ChildList, ChildPage, ProductReviews, ProductsOfCategory, ReviewsOfProduct,
+    ReviewsOfUser, UserReviews,
+};
+pub use rating::{RatingOf, RatingTotals};
+
+use async_graphql::dataloader::DataLoader;
+
+use crate::db::CountedConnection;
+
+/// Loads rows for one operation, counting its statements.
+pub struct DbLoader {
+    db: CountedConnection,
+}
+
+/// The loaders of one request.
+pub type Loaders = DataLoader<DbLoader>;
+
+/// Fresh loaders for one request. Batches run in spawned tasks; the counter
+/// travels with the connection they hold.
+pub fn for_request(db: CountedConnection) -> Loaders {
+    DataLoader::new(DbLoader { db }, tokio::spawn)
+}

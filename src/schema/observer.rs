@@ -1,0 +1,221 @@
+//! Watches every operation from parse to response: gives each error its
+//! contract code, attaches the request id to internal errors (logging their
+//! cause once), and reports the operation's cost as `extensions.stats` (in
+//! development) and to `/metrics` (always).
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Instant,
+};
+
+use async_graphql::{
+    Response, ServerError, ServerResult, ValidationResult, Value, Variables,
+    extensions::{
+        Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
+        NextValidation,
+    },
+    parser::types::{DocumentOperations, ExecutableDocument, OperationType},
+};
+
+use super::context::{RequestContext, StoreSettings};
+use crate::{
+    db::OperationStats,
+    error::{ErrorCode, INTERNAL_MESSAGE, InternalCause},
+    metrics::{OperationOutcome, OperationRecord},
+};
+
+/// Installs an [`ObservedOperation`] on every request.
+pub struct OperationObserver;
+
+impl ExtensionFactory for OperationObserver {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ObservedOperation::default())
+    }
+}
+
+/// How far an operation got; errors are coded by the phase that raised them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Phase {
+    #[default]
+    Parsing,
+    Validating,
+    Executing,
+}
+
+#[derive(Default)]
+struct Facts {
+    phase: Phase,
+    operation_types: HashMap<Option<String>, OperationType>,
+    operation_name: Option<String>,
+    complexity: usize,
+    depth: usize,
+    stats: Option<Arc<OperationStats>>,
+    request_id: Option<String>,
+}
+
+#[derive(Default)]
+struct ObservedOperation {
+    facts: Mutex<Facts>,
+}
+
+impl ObservedOperation {
+    fn facts(&self) -> std::sync::MutexGuard<'_, Facts> {
+        // A panic while holding the lock leaves plain data behind; keep going.
+        self.facts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn operation_types(document: &ExecutableDocument) -> HashMap<Option<String>, OperationType> {
+    match &document.operations {
+        DocumentOperations::Single(operation) => HashMap::from([(None, operation.node.ty)]),
+        DocumentOperations::Multiple(operations) => operations
+            .iter()
+            .map(|(name, operation)| (Some(name.to_string()), operation.node.ty))
+            .collect(),
+    }
+}
+
+fn code_of(error: &ServerError) -> Option<String> {
+    match error.extensions.as_ref()?.get("code")? {
+        Value::String(code) => Some(code.clone()),
+        _ => None,
+    }
+}
+
+fn set_extension(error: &mut ServerError, name: &str, value: impl Into<Value>) {
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set(name, value);
+}
+
+#[async_trait::async_trait]
+impl Extension for ObservedOperation {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let started = Instant::now();
+        let mut response = next.run(ctx).await;
+        let facts = std::mem::take(&mut *self.facts());
+        let request_id = facts.request_id.as_deref().unwrap_or("unknown");
+
+        for error in &mut response.errors {
+            let code = match code_of(error) {
+                Some(code) => code,
+                None => {
+                    let code = match facts.phase {
+                        Phase::Parsing => ErrorCode::GraphqlParseFailed,
+                        Phase::Validating => ErrorCode::GraphqlValidationFailed,
+                        Phase::Executing => ErrorCode::InternalServerError,
+                    };
+                    set_extension(error, "code", code.as_str());
+                    code.as_str().to_owned()
+                }
+            };
+            if code == ErrorCode::InternalServerError.as_str() {
+                let cause = error
+                    .source
+                    .as_ref()
+                    .and_then(|source| source.downcast_ref::<InternalCause>())
+                    .map_or_else(|| error.message.clone(), |cause| format!("{:#}", cause.0));
+                tracing::error!(request_id, path = ?error.path, %cause, "internal error");
+                error.message = INTERNAL_MESSAGE.to_owned();
+                set_extension(error, "requestId", request_id);
+            }
+        }
+
+        let elapsed = started.elapsed();
+        let operation_type = facts
+            .operation_types
+            .get(&facts.operation_name)
+            .or_else(|| facts.operation_types.values().next())
+            .map_or("unknown", |ty| match ty {
+                OperationType::Query => "query",
+                OperationType::Mutation => "mutation",
+                OperationType::Subscription => "subscription",
+            });
+        let (statements, cache_hits, cache_misses) = facts.stats.as_ref().map_or((0, 0, 0), |s| {
+            (s.statements(), s.cache_hits(), s.cache_misses())
+        });
+        let outcome = if facts.phase != Phase::Executing {
+            OperationOutcome::Rejected
+        } else if response.errors.is_empty() {
+            OperationOutcome::Ok
+        } else {
+            OperationOutcome::Error
+        };
+        OperationRecord {
+            name: facts.operation_name.as_deref(),
+            operation_type,
+            outcome,
+            elapsed,
+            statements,
+            cache_hits,
+            cache_misses,
+        }
+        .record();
+
+        if ctx
+            .data_opt::<StoreSettings>()
+            .is_some_and(|settings| settings.report_stats)
+        {
+            let stats = serde_json::json!({
+                "sqlStatements": statements,
+                "cacheHits": cache_hits,
+                "cacheMisses": cache_misses,
+                "complexity": facts.complexity,
+                "depth": facts.depth,
+                "elapsedMs": (elapsed.as_secs_f64() * 1e6).round() / 1e3,
+            });
+            if let Ok(value) = Value::from_json(stats) {
+                response.extensions.insert("stats".to_owned(), value);
+            }
+        }
+        response
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        let mut facts = self.facts();
+        facts.operation_types = operation_types(&document);
+        facts.phase = Phase::Validating;
+        Ok(document)
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await?;
+        let mut facts = self.facts();
+        facts.complexity = result.complexity;
+        facts.depth = result.depth;
+        Ok(result)
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        {
+            let mut facts = self.facts();
+            facts.phase = Phase::Executing;
+            facts.operation_name = operation_name.map(str::to_owned);
+            if let Some(request) = ctx.data_opt::<RequestContext>() {
+                facts.stats = Some(request.db.stats().clone());
+                facts.request_id = Some(request.request_id.clone());
+            }
+        }
+        next.run(ctx, operation_name).await
+    }
+}

@@ -1,0 +1,123 @@
+//! Catalog reads: products and categories.
+
+use async_graphql::{Context, ID, Object};
+use sea_orm::{EntityTrait, QueryFilter};
+
+use crate::{
+    entities::{categories, products},
+    error::{AppError, AppResult},
+    schema::{
+        connection::{Keyset, PageArgs},
+        context::{db, loaders},
+        filters::ProductFilter,
+        ids::{self, NodeKind},
+        loaders::{CategoryId, CategorySlug, ProductId, ProductSlug},
+        orderings::{CategoryByName, ProductOrder},
+        types::{
+            Category, CategoryConnection, CategoryTotal, Product, ProductConnection, ProductTotal,
+        },
+    },
+};
+
+/// Catalog entry points.
+#[derive(Default)]
+pub struct CatalogQuery;
+
+/// Exactly one of `id` and `slug` identifies a row.
+enum Lookup {
+    Id(i64),
+    Slug(String),
+}
+
+fn lookup(id: Option<ID>, slug: Option<String>, kind: NodeKind) -> AppResult<Lookup> {
+    match (id, slug) {
+        (Some(id), None) => Ok(Lookup::Id(ids::decode_as(&id, kind, "id")?)),
+        (None, Some(slug)) => Ok(Lookup::Slug(slug)),
+        _ => Err(AppError::bad_input(
+            "id",
+            "pass exactly one of `id` and `slug`",
+        )),
+    }
+}
+
+#[Object]
+impl CatalogQuery {
+    /// A product by ID or slug; null when none matches.
+    async fn product(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        slug: Option<String>,
+    ) -> AppResult<Option<Product>> {
+        let loaders = loaders(ctx)?;
+        let row = match lookup(id, slug, NodeKind::Product)? {
+            Lookup::Id(id) => loaders.load_one(ProductId(id)).await?,
+            Lookup::Slug(slug) => loaders.load_one(ProductSlug(slug)).await?,
+        };
+        Ok(row.map(Product))
+    }
+
+    /// Products, filtered and ordered (newest first by default).
+    #[allow(clippy::too_many_arguments)]
+    async fn products(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ProductFilter>,
+        order_by: Option<ProductOrder>,
+    ) -> AppResult<ProductConnection> {
+        let filter = filter.unwrap_or_default().validate()?;
+        let keyset = Keyset::new(
+            order_by.unwrap_or_default(),
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )?;
+        let select = products::Entity::find().filter(filter.condition());
+        let page = keyset.fetch(db(ctx)?, select).await?;
+        Ok(page.into_connection(ProductTotal::All(filter), Product))
+    }
+
+    /// A category by ID or slug; null when none matches.
+    async fn category(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        slug: Option<String>,
+    ) -> AppResult<Option<Category>> {
+        let loaders = loaders(ctx)?;
+        let row = match lookup(id, slug, NodeKind::Category)? {
+            Lookup::Id(id) => loaders.load_one(CategoryId(id)).await?,
+            Lookup::Slug(slug) => loaders.load_one(CategorySlug(slug)).await?,
+        };
+        Ok(row.map(Category))
+    }
+
+    /// Every category, alphabetically.
+    async fn categories(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> AppResult<CategoryConnection> {
+        let keyset = Keyset::new(
+            CategoryByName,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )?;
+        let page = keyset.fetch(db(ctx)?, categories::Entity::find()).await?;
+        Ok(page.into_connection(CategoryTotal, Category))
+    }
+}

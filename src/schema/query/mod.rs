@@ -1,0 +1,10 @@
+//! The `Query` root, merged from one object per domain.
+
+mod catalog;
+mod node;
+
+use async_graphql::MergedObject;
+
+/// Every read entry point.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(node::NodeQuery, catalog::CatalogQuery);

@@ -1,0 +1,64 @@
+//! `node(id:)` and `nodes(ids:)`: refetch anything by global ID.
+
+use async_graphql::{Context, ID, Object};
+use futures_util::future::try_join_all;
+
+use crate::{
+    error::AppResult,
+    schema::{
+        context::loaders,
+        ids::{self, NodeKind},
+        loaders::{CategoryId, ProductId, ReviewId, UserId},
+        types::{Category, Node, Product, Review, User},
+    },
+};
+
+/// Global-ID lookups.
+#[derive(Default)]
+pub struct NodeQuery;
+
+async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i64) -> AppResult<Option<Node>> {
+    let loaders = loaders(ctx)?;
+    Ok(match kind {
+        NodeKind::Product => loaders
+            .load_one(ProductId(id))
+            .await?
+            .map(|row| Node::Product(Product(row))),
+        NodeKind::Category => loaders
+            .load_one(CategoryId(id))
+            .await?
+            .map(|row| Node::Category(Category(row))),
+        NodeKind::Review => loaders
+            .load_one(ReviewId(id))
+            .await?
+            .map(|row| Node::Review(Review(row))),
+        NodeKind::User => loaders
+            .load_one(UserId(id))
+            .await?
+            .map(|row| Node::User(User(row))),
+    })
+}
+
+#[Object]
+impl NodeQuery {
+    /// The object with this global ID; null when it does not exist.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Node>> {
+        let (kind, row_id) = ids::decode(&id, "id")?;
+        load_node(ctx, kind, row_id).await
+    }
+
+    /// The objects with these global IDs, in order; null for each that does
+    /// not exist. Lookups of one type share one statement.
+    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> AppResult<Vec<Option<Node>>> {
+        let decoded = ids
+            .iter()
+            .map(|id| ids::decode(id, "ids"))
+            .collect::<AppResult<Vec<_>>>()?;
+        try_join_all(
+            decoded
+                .into_iter()
+                .map(|(kind, id)| load_node(ctx, kind, id)),
+        )
+        .await
+    }
+}

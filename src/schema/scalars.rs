@@ -1,0 +1,133 @@
+//! Exact money: a `Decimal` string scalar over integer minor units.
+
+use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, SimpleObject, Value};
+
+/// Places after the decimal point in the store's currency.
+const SCALE: u32 = 2;
+const UNIT: i64 = 10_i64.pow(SCALE);
+
+/// A decimal amount such as `"19.99"`, held as an integer count of hundredths
+/// so that no float ever touches money.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Decimal(pub i64);
+
+impl Decimal {
+    /// Parses `"19"`, `"19.9"` or `"19.99"`; more places, exponents, signs
+    /// other than a leading `-`, and anything out of range are rejected.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let invalid = || format!("\"{text}\" is not a decimal amount such as \"19.99\"");
+        let (negative, digits) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) {
+            return Err(invalid());
+        }
+        if digits.contains('.') && fraction.is_empty() {
+            return Err(invalid());
+        }
+        if fraction.len() > SCALE as usize {
+            return Err(format!("\"{text}\" has more than {SCALE} decimal places"));
+        }
+        let whole: i64 = whole.parse().map_err(|_| invalid())?;
+        let fraction_value: i64 = if fraction.is_empty() {
+            0
+        } else {
+            let padded = format!("{fraction:0<width$}", width = SCALE as usize);
+            padded.parse().map_err(|_| invalid())?
+        };
+        let magnitude = whole
+            .checked_mul(UNIT)
+            .and_then(|w| w.checked_add(fraction_value))
+            .ok_or_else(|| format!("\"{text}\" is out of range"))?;
+        Ok(Self(if negative { -magnitude } else { magnitude }))
+    }
+}
+
+impl std::fmt::Display for Decimal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let magnitude = self.0.unsigned_abs();
+        let unit = UNIT.unsigned_abs();
+        write!(
+            f,
+            "{sign}{}.{:0width$}",
+            magnitude / unit,
+            magnitude % unit,
+            width = SCALE as usize
+        )
+    }
+}
+
+/// A decimal number sent as a string, e.g. `"19.99"`. Exact; never a float.
+#[Scalar(name = "Decimal")]
+impl ScalarType for Decimal {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match value {
+            Value::String(text) => Decimal::parse(&text).map_err(InputValueError::custom),
+            other => Err(InputValueError::expected_type(other)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.to_string())
+    }
+}
+
+/// An exact amount in a currency.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Money {
+    /// The amount, e.g. `"19.99"`.
+    pub amount: Decimal,
+    /// ISO 4217 currency code.
+    pub currency: String,
+}
+
+impl Money {
+    /// An amount in minor units of `currency`.
+    pub fn from_cents(cents: i64, currency: &str) -> Self {
+        Self {
+            amount: Decimal(cents),
+            currency: currency.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Decimal;
+
+    #[test]
+    fn decimal_round_trips_exact_amounts() {
+        for (text, cents, shown) in [
+            ("19.99", 1999, "19.99"),
+            ("0.7", 70, "0.70"),
+            ("5", 500, "5.00"),
+            ("-1.05", -105, "-1.05"),
+            ("0.00", 0, "0.00"),
+        ] {
+            let parsed = Decimal::parse(text).map_err(|e| e.to_string());
+            assert_eq!(parsed, Ok(Decimal(cents)), "{text}");
+            assert_eq!(Decimal(cents).to_string(), shown);
+        }
+    }
+
+    #[test]
+    fn decimal_rejects_inexact_or_malformed_text() {
+        for text in [
+            "1.999",
+            "abc",
+            "1e5",
+            "",
+            ".5",
+            "5.",
+            "+1",
+            "1.2.3",
+            "99999999999999999999",
+        ] {
+            assert!(Decimal::parse(text).is_err(), "{text} should be rejected");
+        }
+    }
+}

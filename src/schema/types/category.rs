@@ -1,0 +1,90 @@
+//! `Category`.
+
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+
+use super::{Product, ProductConnection, ProductTotal};
+use crate::{
+    entities::categories,
+    error::AppResult,
+    schema::{
+        connection::{Keyset, PageArgs},
+        context::{loaders, required},
+        filters::ProductFilter,
+        ids::{self, NodeKind},
+        loaders::{CategoryId, ChildrenOf, ProductsOfCategory},
+        orderings::ProductOrder,
+    },
+};
+
+/// A node of the catalog tree.
+pub struct Category(pub categories::Model);
+
+#[Object]
+impl Category {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeKind::Category, self.0.id)
+    }
+
+    /// Display name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// URL-friendly unique name.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    /// The enclosing category; null at the top level.
+    async fn parent(&self, ctx: &Context<'_>) -> AppResult<Option<Category>> {
+        let Some(parent) = self.0.parent_id else {
+            return Ok(None);
+        };
+        let row = loaders(ctx)?.load_one(CategoryId(parent)).await?;
+        Ok(Some(Category(required(row, "parent category")?)))
+    }
+
+    /// Direct subcategories, alphabetically.
+    async fn children(&self, ctx: &Context<'_>) -> AppResult<Vec<Category>> {
+        let rows = loaders(ctx)?.load_one(ChildrenOf(self.0.id)).await?;
+        Ok(rows.unwrap_or_default().into_iter().map(Category).collect())
+    }
+
+    /// Products of this category, with the filters and orderings of `Query.products`.
+    #[allow(clippy::too_many_arguments)]
+    async fn products(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ProductFilter>,
+        order_by: Option<ProductOrder>,
+    ) -> AppResult<ProductConnection> {
+        let filter = filter.unwrap_or_default().validate()?;
+        let keyset = Keyset::new(
+            order_by.unwrap_or_default(),
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )?;
+        let key = ProductsOfCategory {
+            parent: self.0.id,
+            filter: filter.clone(),
+            keyset,
+        };
+        let page = required(loaders(ctx)?.load_one(key).await?, "product page")?;
+        Ok(page.into_connection(ProductTotal::InCategory(self.0.id, filter), Product))
+    }
+
+    /// When the category was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}

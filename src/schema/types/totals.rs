@@ -1,0 +1,101 @@
+//! `totalCount` beside each connection, computed only when selected.
+
+use async_graphql::{Context, Object, connection::Connection};
+use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter};
+
+use super::{Category, Product, Review};
+use crate::{
+    entities::{categories, products},
+    error::AppResult,
+    schema::{
+        connection::Cursor,
+        context::{db, loaders},
+        filters::ProductFilterSpec,
+        loaders::{CategoryProducts, ChildCount, ProductReviews, UserReviews},
+    },
+};
+
+/// A page of products.
+pub type ProductConnection = Connection<Cursor, Product, ProductTotal>;
+/// A page of categories.
+pub type CategoryConnection = Connection<Cursor, Category, CategoryTotal>;
+/// A page of reviews.
+pub type ReviewConnection = Connection<Cursor, Review, ReviewTotal>;
+
+/// Which products a `ProductConnection` counts.
+pub enum ProductTotal {
+    /// Every product that passes the filter.
+    All(ProductFilterSpec),
+    /// The products of one category that pass the filter.
+    InCategory(i64, ProductFilterSpec),
+}
+
+#[Object]
+impl ProductTotal {
+    /// Number of products in the whole list, across all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> AppResult<i64> {
+        match self {
+            Self::All(filter) => {
+                let count = products::Entity::find()
+                    .filter(filter.condition())
+                    .count(db(ctx)?)
+                    .await?;
+                Ok(i64::try_from(count).unwrap_or(i64::MAX))
+            }
+            Self::InCategory(category, filter) => {
+                let key = ChildCount::<CategoryProducts> {
+                    parent: *category,
+                    filter: filter.clone(),
+                };
+                Ok(loaders(ctx)?.load_one(key).await?.unwrap_or(0))
+            }
+        }
+    }
+}
+
+/// Counts every category.
+pub struct CategoryTotal;
+
+#[Object]
+impl CategoryTotal {
+    /// Number of categories in the whole list, across all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> AppResult<i64> {
+        let count = categories::Entity::find().count(db(ctx)?).await?;
+        Ok(i64::try_from(count).unwrap_or(i64::MAX))
+    }
+}
+
+/// Whose reviews a `ReviewConnection` counts.
+pub enum ReviewTotal {
+    /// A product's reviews.
+    OfProduct(i64),
+    /// A user's reviews.
+    OfUser(i64),
+}
+
+#[Object]
+impl ReviewTotal {
+    /// Number of reviews in the whole list, across all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> AppResult<i64> {
+        let loaders = loaders(ctx)?;
+        let count = match self {
+            Self::OfProduct(parent) => {
+                loaders
+                    .load_one(ChildCount::<ProductReviews> {
+                        parent: *parent,
+                        filter: (),
+                    })
+                    .await?
+            }
+            Self::OfUser(parent) => {
+                loaders
+                    .load_one(ChildCount::<UserReviews> {
+                        parent: *parent,
+                        filter: (),
+                    })
+                    .await?
+            }
+        };
+        Ok(count.unwrap_or(0))
+    }
+}

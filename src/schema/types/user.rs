@@ -1,0 +1,79 @@
+//! `User`: its public face.
+
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+use sea_orm::DerivePartialModel;
+
+use super::{Review, ReviewConnection, ReviewTotal};
+use crate::{
+    entities::users,
+    error::AppResult,
+    schema::{
+        connection::{Keyset, PageArgs},
+        context::{loaders, required},
+        ids::{self, NodeKind},
+        loaders::ReviewsOfUser,
+        orderings::ReviewsNewestFirst,
+    },
+};
+
+/// The columns of `users` that GraphQL may show; the password hash is never
+/// read for a query.
+#[derive(Clone, Debug, DerivePartialModel)]
+#[sea_orm(entity = "users::Entity", from_query_result)]
+pub struct UserRecord {
+    /// Primary key.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// Sign-up time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A registered user.
+pub struct User(pub UserRecord);
+
+#[Object]
+impl User {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeKind::User, self.0.id)
+    }
+
+    /// Display name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Reviews the user wrote, newest first.
+    async fn reviews(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> AppResult<ReviewConnection> {
+        let keyset = Keyset::new(
+            ReviewsNewestFirst,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )?;
+        let key = ReviewsOfUser {
+            parent: self.0.id,
+            filter: (),
+            keyset,
+        };
+        let page = required(loaders(ctx)?.load_one(key).await?, "review page")?;
+        Ok(page.into_connection(ReviewTotal::OfUser(self.0.id), Review))
+    }
+
+    /// When the user signed up.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}

@@ -1,0 +1,193 @@
+//! Builds and runs the application: tests start exactly what `main` starts.
+
+use std::{future::Future, io, net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use axum::Router;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::DatabaseConnection;
+use tokio::{net::TcpListener, sync::watch};
+
+use crate::{
+    cli::{Cli, Command, MigrateAction, SeedArgs, ServeArgs},
+    config::{Settings, redact_url},
+    db, http, metrics,
+    schema::build_schema,
+    seed::{self, Scale},
+    state::AppState,
+};
+
+/// Runs the command line's command.
+pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    let settings = cli.settings;
+    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(args) => {
+            Application::build(settings, args)
+                .await?
+                .run_until_stopped()
+                .await?;
+            Ok(())
+        }
+        Command::Migrate { action } => migrate(&settings, action).await,
+        Command::Seed(args) => seed_command(&settings, args).await,
+        Command::Schema => {
+            print!("{}", build_schema(&settings).sdl());
+            Ok(())
+        }
+    }
+}
+
+async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    db::connect(
+        &settings.database_url,
+        settings.db_max_connections,
+        settings.db_acquire_timeout(),
+    )
+    .await
+    .with_context(|| format!("connecting to {}", redact_url(&settings.database_url)))
+}
+
+async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {
+    let db = connect(settings).await?;
+    match action {
+        MigrateAction::Up => Migrator::up(&db, None).await?,
+        MigrateAction::Down => Migrator::down(&db, Some(1)).await?,
+        MigrateAction::Fresh => Migrator::fresh(&db).await?,
+        MigrateAction::Status => {
+            for migration in Migrator::get_migration_with_status(&db).await? {
+                println!(
+                    "{:<10} {}",
+                    format!("{:?}", migration.status()),
+                    migration.name()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn seed_command(settings: &Settings, args: SeedArgs) -> anyhow::Result<()> {
+    let db = connect(settings).await?;
+    Migrator::up(&db, None).await?;
+    let plan = args
+        .scale
+        .plan()
+        .with_counts(args.users, args.products, args.orders);
+    let started = std::time::Instant::now();
+    let report = seed::run(&db, plan, args.seed, true).await?;
+    println!(
+        "seeded {} users, {} categories, {} products, {} reviews, {} orders ({} lines) in {:.1}s",
+        report.users,
+        report.categories,
+        report.products,
+        report.reviews,
+        report.orders,
+        report.order_items,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// A bound, ready-to-serve application.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    address: SocketAddr,
+    shutdown_timeout: Duration,
+}
+
+impl Application {
+    /// Connects, migrates (unless told not to), loads demo data into an
+    /// empty development database, and binds the listener.
+    pub async fn build(settings: Settings, args: ServeArgs) -> anyhow::Result<Self> {
+        let db = connect(&settings).await?;
+        if !args.no_migrate {
+            Migrator::up(&db, None)
+                .await
+                .context("applying migrations")?;
+        }
+        if settings.is_development() && seed::is_empty(&db).await? {
+            let report = seed::run(&db, Scale::Tiny.plan(), 1, false).await?;
+            tracing::info!(products = report.products, "loaded the tiny demo data set");
+        }
+        let state = AppState {
+            schema: build_schema(&settings),
+            metrics: metrics::handle()?,
+            db,
+            settings: Arc::new(settings.clone()),
+        };
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("binding {}", settings.listen))?;
+        let address = listener.local_addr()?;
+        Ok(Self {
+            listener,
+            router: http::router(state),
+            address,
+            shutdown_timeout: settings.shutdown_timeout(),
+        })
+    }
+
+    /// Where the server listens (the real port when configured with port 0).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then drains.
+    pub async fn run_until_stopped(self) -> io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes; in-flight requests then get the
+    /// configured drain time before the server gives up on them.
+    pub async fn run_until(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> io::Result<()> {
+        tracing::info!(address = %self.address, graphiql = %format!("http://{}/", self.address), "serving");
+        let (stopping, mut stopped) = watch::channel(false);
+        let graceful = async move {
+            stop.await;
+            tracing::info!("shutting down; draining in-flight requests");
+            let _ = stopping.send(true);
+        };
+        let server = axum::serve(self.listener, self.router).with_graceful_shutdown(graceful);
+        let deadline = self.shutdown_timeout;
+        let drain_limit = async move {
+            if stopped.wait_for(|stopped| *stopped).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            tokio::time::sleep(deadline).await;
+        };
+        tokio::select! {
+            result = server.into_future() => result,
+            () = drain_limit => {
+                tracing::warn!(seconds = deadline.as_secs(), "drain timed out; closing remaining connections");
+                Ok(())
+            }
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,21 @@
+//! Shared application state: cheap to clone, passed to every handler.
+
+use std::sync::Arc;
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use sea_orm::DatabaseConnection;
+
+use crate::{config::Settings, schema::AppSchema};
+
+/// What every route needs.
+#[derive(Clone)]
+pub struct AppState {
+    /// The connection pool.
+    pub db: DatabaseConnection,
+    /// The GraphQL schema.
+    pub schema: AppSchema,
+    /// Settings in force.
+    pub settings: Arc<Settings>,
+    /// Renders `/metrics`.
+    pub metrics: PrometheusHandle,
+}

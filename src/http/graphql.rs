@@ -1,0 +1,280 @@
+//! `POST /graphql` and `GET /graphql` per the GraphQL over HTTP spec.
+//!
+//! async-graphql-axum answers 200 to everything, parses any body as JSON and
+//! runs mutations over GET; this edge negotiates media types, refuses
+//! non-JSON bodies (415), mutations over GET (405) and malformed requests
+//! (400), and gives request errors a 400 under
+//! `application/graphql-response+json`.
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use axum::{
+    body::Bytes,
+    extract::{RawQuery, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde_json::{Map, Value as Json, json};
+
+use super::{
+    REQUEST_ID_HEADER, graphiql,
+    negotiate::{self, ResponseMedia},
+};
+use crate::{
+    db::{CountedConnection, OperationStats},
+    error::ErrorCode,
+    schema::{RequestContext, loaders},
+    state::AppState,
+};
+
+/// A failure answered before any GraphQL runs.
+struct Rejection {
+    status: StatusCode,
+    code: ErrorCode,
+    message: String,
+    allow: Option<&'static str>,
+}
+
+impl Rejection {
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            code: ErrorCode::BadUserInput,
+            message: message.into(),
+            allow: None,
+        }
+    }
+
+    fn into_response(self, media: ResponseMedia) -> Response {
+        let body = json!({
+            "errors": [{ "message": self.message, "extensions": { "code": self.code.as_str() } }]
+        });
+        let mut response = json_response(self.status, media, &body);
+        if let Some(allow) = self.allow {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        response
+    }
+}
+
+fn json_response(status: StatusCode, media: ResponseMedia, body: &Json) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, media.content_type())],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn request_id(headers: &HeaderMap) -> String {
+    headers
+        .get(REQUEST_ID_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Checks the JSON types of the request parameters, then builds the request.
+fn graphql_request(mut params: Map<String, Json>) -> Result<async_graphql::Request, Rejection> {
+    match params.get("query") {
+        Some(Json::String(_)) => {}
+        None | Some(Json::Null) => {
+            return Err(Rejection::bad_request("the `query` parameter is missing"));
+        }
+        Some(_) => return Err(Rejection::bad_request("`query` must be a string")),
+    }
+    for (name, expected) in [
+        ("operationName", "a string"),
+        ("variables", "an object"),
+        ("extensions", "an object"),
+    ] {
+        let valid = match params.get(name) {
+            None | Some(Json::Null) => true,
+            Some(Json::String(_)) => name == "operationName",
+            Some(Json::Object(_)) => name != "operationName",
+            Some(_) => false,
+        };
+        if !valid {
+            return Err(Rejection::bad_request(format!(
+                "`{name}` must be {expected} or null"
+            )));
+        }
+    }
+    params.retain(|_, value| !value.is_null());
+    serde_json::from_value(Json::Object(params))
+        .map_err(|err| Rejection::bad_request(format!("invalid GraphQL request: {err}")))
+}
+
+/// Runs one operation with fresh per-request loaders and statement counter.
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
+    media: ResponseMedia,
+) -> Response {
+    let db = CountedConnection::new(state.db.clone(), Arc::new(OperationStats::default()));
+    let request = request
+        .data(loaders::for_request(db.clone()))
+        .data(RequestContext {
+            db,
+            request_id: request_id(headers),
+        });
+    let response = state.schema.execute(request).await;
+
+    let request_error = response.errors.iter().any(|error| {
+        let code = error
+            .extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get("code"));
+        matches!(
+            code,
+            Some(async_graphql::Value::String(code))
+                if code == ErrorCode::GraphqlParseFailed.as_str()
+                    || code == ErrorCode::GraphqlValidationFailed.as_str()
+        )
+    });
+    let mut body = Map::new();
+    if !(request_error && media == ResponseMedia::GraphqlResponseJson) {
+        body.insert(
+            "data".to_owned(),
+            serde_json::to_value(&response.data).unwrap_or(Json::Null),
+        );
+    }
+    if !response.errors.is_empty() {
+        body.insert(
+            "errors".to_owned(),
+            serde_json::to_value(&response.errors).unwrap_or_default(),
+        );
+    }
+    if !response.extensions.is_empty() {
+        body.insert(
+            "extensions".to_owned(),
+            serde_json::to_value(&response.extensions).unwrap_or_default(),
+        );
+    }
+    let status = if request_error && media == ResponseMedia::GraphqlResponseJson {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let mut http = json_response(status, media, &Json::Object(body));
+    http.headers_mut().extend(response.http_headers);
+    http
+}
+
+fn not_acceptable() -> Response {
+    Rejection {
+        status: StatusCode::NOT_ACCEPTABLE,
+        code: ErrorCode::BadUserInput,
+        message:
+            "only application/graphql-response+json and application/json responses are available"
+                .to_owned(),
+        allow: None,
+    }
+    .into_response(ResponseMedia::Json)
+}
+
+/// `POST /graphql`: a JSON body with `query`, `operationName`, `variables`, `extensions`.
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(media) = negotiate::response_media(&headers) else {
+        return not_acceptable();
+    };
+    if !negotiate::is_json_body(&headers) {
+        return Rejection {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            code: ErrorCode::BadUserInput,
+            message: "send the request as `Content-Type: application/json`".to_owned(),
+            allow: None,
+        }
+        .into_response(media);
+    }
+    let params = match serde_json::from_slice::<Json>(&body) {
+        Ok(Json::Object(params)) => params,
+        Ok(Json::Array(_)) => {
+            return Rejection::bad_request("batched requests are not enabled").into_response(media);
+        }
+        Ok(_) => {
+            return Rejection::bad_request("the body must be a JSON object").into_response(media);
+        }
+        Err(err) => {
+            return Rejection::bad_request(format!("the body is not valid JSON: {err}"))
+                .into_response(media);
+        }
+    };
+    match graphql_request(params) {
+        Ok(request) => execute(&state, &headers, request, media).await,
+        Err(rejection) => rejection.into_response(media),
+    }
+}
+
+fn selected_operation_type(request: &mut async_graphql::Request) -> Option<OperationType> {
+    let name = request.operation_name.clone();
+    let document = request.parsed_query().ok()?;
+    match (&document.operations, name) {
+        (DocumentOperations::Single(operation), _) => Some(operation.node.ty),
+        (DocumentOperations::Multiple(operations), Some(name)) => operations
+            .get(name.as_str())
+            .map(|operation| operation.node.ty),
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => operations
+            .values()
+            .next()
+            .map(|operation| operation.node.ty),
+        _ => None,
+    }
+}
+
+/// `GET /graphql`: queries in the URL; a browser asking for HTML gets GraphiQL.
+pub async fn get(
+    state: State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let params: HashMap<String, String> =
+        match serde_urlencoded::from_str(query.as_deref().unwrap_or_default()) {
+            Ok(params) => params,
+            Err(err) => {
+                return Rejection::bad_request(format!("malformed query string: {err}"))
+                    .into_response(
+                        negotiate::response_media(&headers).unwrap_or(ResponseMedia::Json),
+                    );
+            }
+        };
+    if negotiate::wants_html(&headers) && !params.contains_key("query") {
+        return graphiql::page(state).await;
+    }
+    let State(state) = state;
+    let Some(media) = negotiate::response_media(&headers) else {
+        return not_acceptable();
+    };
+    let mut json = Map::new();
+    for (name, value) in params {
+        let value = match name.as_str() {
+            "variables" | "extensions" => match serde_json::from_str(&value) {
+                Ok(parsed) => parsed,
+                Err(_) => {
+                    return Rejection::bad_request(format!("`{name}` must be URL-encoded JSON"))
+                        .into_response(media);
+                }
+            },
+            _ => Json::String(value),
+        };
+        json.insert(name, value);
+    }
+    let mut request = match graphql_request(json) {
+        Ok(request) => request,
+        Err(rejection) => return rejection.into_response(media),
+    };
+    if selected_operation_type(&mut request) == Some(OperationType::Mutation) {
+        return Rejection {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            code: ErrorCode::BadUserInput,
+            message: "mutations must be sent with POST".to_owned(),
+            allow: Some("POST"),
+        }
+        .into_response(media);
+    }
+    execute(&state, &headers, request, media).await
+}

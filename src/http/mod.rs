@@ -1,0 +1,41 @@
+//! HTTP routes on one port: GraphQL, GraphiQL, health and metrics.
+
+mod graphiql;
+mod graphql;
+mod health;
+mod metrics;
+mod negotiate;
+mod observe;
+
+use axum::{Router, extract::DefaultBodyLimit, middleware, routing::get};
+use tower::ServiceBuilder;
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+
+use crate::state::AppState;
+
+/// Header that carries each request's id, in and out.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    let request_id = axum::http::HeaderName::from_static(REQUEST_ID_HEADER);
+    let body_limit = state.settings.max_body_bytes;
+    Router::new()
+        .route("/", get(graphiql::page))
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/healthz", get(health::alive))
+        .route("/readyz", get(health::ready))
+        .route("/metrics", get(metrics::render))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(observe::span))
+                .layer(middleware::from_fn(observe::count))
+                .layer(PropagateRequestIdLayer::new(request_id)),
+        )
+        .with_state(state)
+}

@@ -1,0 +1,373 @@
+#!/usr/bin/env bash
+# Catalog read benchmark for storefront: build, seed PostgreSQL, serve, load-test.
+#
+#   bench/catalog.sh
+#
+# See bench/README.md for what it measures. Everything is on this machine:
+# PostgreSQL on 127.0.0.1 and the server on a free 127.0.0.1 port.
+#
+# Environment (all optional):
+#   SKIP_BUILD=1        do not run `cargo build --release`
+#   REUSE_DB=1          keep database storefront_bench if it was already
+#                       seeded by this script with the same SCALE and SEED
+#   WARMUP=5            warm-up seconds (16 connections, not reported)
+#   DURATION=15         seconds per measured run
+#   CONNECTIONS="16 64" connection counts to measure
+#   THREADS=2           wrk threads
+#   WRK_TIMEOUT=10      seconds before wrk counts a request as timed out
+#   SCALE=medium SEED=42               seed data set
+#   BENCH_DB=storefront_bench          database name (dropped and recreated!)
+#   PGHOST=127.0.0.1 PGPORT=5432 PGUSER=postgres   PostgreSQL (trust auth)
+#   PORT=               server port (default: a free port)
+#   STOREFRONT_BIN=     server binary (default: target/release/storefront)
+#   HEALTH_TIMEOUT=60   seconds to wait for /healthz
+#   SEED_TIMEOUT=1800   seconds allowed for migrate + seed
+#   KEEP_TMP=1          keep the temp dir (server log, wrk output)
+#
+# Exit status: 0 when every measured request succeeded; 1 on any failure,
+# including any failed response counted during the load test.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+
+SKIP_BUILD="${SKIP_BUILD:-0}"
+REUSE_DB="${REUSE_DB:-0}"
+WARMUP="${WARMUP:-5}"
+DURATION="${DURATION:-15}"
+CONNECTIONS="${CONNECTIONS:-16 64}"
+THREADS="${THREADS:-2}"
+WRK_TIMEOUT="${WRK_TIMEOUT:-10}"
+SCALE="${SCALE:-medium}"
+SEED="${SEED:-42}"
+BENCH_DB="${BENCH_DB:-storefront_bench}"
+PGHOST="${PGHOST:-127.0.0.1}"
+PGPORT="${PGPORT:-5432}"
+PGUSER="${PGUSER:-postgres}"
+HEALTH_TIMEOUT="${HEALTH_TIMEOUT:-60}"
+SEED_TIMEOUT="${SEED_TIMEOUT:-1800}"
+KEEP_TMP="${KEEP_TMP:-0}"
+bin="${STOREFRONT_BIN:-$root/target/release/storefront}"
+query_file="$here/catalog.graphql"
+lua_file="$here/catalog.lua"
+
+export PGHOST PGPORT PGUSER
+export PGCONNECT_TIMEOUT=5
+
+log() { printf '==> %s\n' "$*"; }
+warn() { printf 'warning: %s\n' "$*" >&2; }
+die() {
+  printf 'error: %s\n' "$*" >&2
+  exit 1
+}
+
+is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
+for v in WARMUP DURATION THREADS WRK_TIMEOUT SEED HEALTH_TIMEOUT SEED_TIMEOUT; do
+  is_uint "${!v}" || die "$v must be a non-negative integer, got '${!v}'"
+done
+((DURATION > 0)) || die "DURATION must be > 0"
+((THREADS > 0)) || die "THREADS must be > 0"
+for c in $CONNECTIONS; do
+  if ! is_uint "$c" || ((c < THREADS)); then
+    die "CONNECTIONS entries must be integers >= THREADS ($THREADS), got '$c'"
+  fi
+done
+[[ "$BENCH_DB" =~ ^[a-z_][a-z0-9_]*$ ]] || die "BENCH_DB must be a plain lower-case identifier, got '$BENCH_DB'"
+case "$SCALE" in tiny | small | medium | large) ;; *) die "SCALE must be tiny|small|medium|large, got '$SCALE'" ;; esac
+
+# ---------------------------------------------------------------- prerequisites
+missing=0
+need() {
+  if ! command -v "$1" >/dev/null 2>&1; then
+    printf 'missing tool: %s  (install: %s)\n' "$1" "$2" >&2
+    missing=1
+  fi
+}
+need wrk "apt-get update && apt-get install -y wrk   (Debian/Ubuntu; use sudo if not root)"
+need curl "apt-get install curl"
+need jq "apt-get install jq"
+need psql "apt-get install postgresql-client"
+need timeout "apt-get install coreutils"
+if [[ "$SKIP_BUILD" != 1 ]]; then need cargo "https://rustup.rs"; fi
+((missing == 0)) || die "install the missing tools above and re-run"
+[[ -r "$query_file" ]] || die "query file not found: $query_file"
+[[ -r "$lua_file" ]] || die "wrk script not found: $lua_file"
+
+# ---------------------------------------------------------------- cleanup
+workdir="$(mktemp -d "${TMPDIR:-/tmp}/storefront-bench.XXXXXX")"
+server_pid=""
+
+stop_server() {
+  [[ -n "$server_pid" ]] || return 0
+  if kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    local i
+    for ((i = 0; i < 50; i++)); do # up to 10 s for a graceful shutdown
+      kill -0 "$server_pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    if kill -0 "$server_pid" 2>/dev/null; then
+      warn "server (pid $server_pid) did not stop within 10 s of SIGTERM; sending SIGKILL"
+      kill -KILL "$server_pid" 2>/dev/null || true
+    fi
+  fi
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+}
+
+# Long steps (migrate, seed, wrk) run as background children that we `wait`
+# for: bash runs a trap only after a foreground command finishes, but `wait`
+# returns at once on a signal, so Ctrl-C / SIGTERM stop the script promptly.
+child_pid=""
+run_child() {
+  "$@" &
+  child_pid=$!
+  local rc=0
+  wait "$child_pid" || rc=$?
+  child_pid=""
+  return "$rc"
+}
+
+stop_child() {
+  [[ -n "$child_pid" ]] || return 0
+  kill -TERM "$child_pid" 2>/dev/null || true
+  local i
+  for ((i = 0; i < 25; i++)); do
+    kill -0 "$child_pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  kill -KILL "$child_pid" 2>/dev/null || true
+  wait "$child_pid" 2>/dev/null || true
+  child_pid=""
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  stop_child
+  stop_server
+  if [[ "$KEEP_TMP" == 1 ]]; then
+    printf 'temp files kept in %s\n' "$workdir" >&2
+  else
+    rm -rf "$workdir"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+server_log="$workdir/server.log"
+show_server_log() {
+  if [[ -s "$server_log" ]]; then
+    printf -- '--- last 40 lines of the server log ---\n' >&2
+    tail -n 40 "$server_log" >&2
+    printf -- '--------------------------------------\n' >&2
+  fi
+}
+
+now_ms() { date +%s%3N; }
+fmt_secs() { awk -v ms="$1" 'BEGIN { printf "%.1f s", ms / 1000 }'; }
+
+printf 'storefront catalog benchmark  %s\n' "$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+printf 'commit: %s   host: %s cores, %s\n' \
+  "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+  "$(nproc 2>/dev/null || echo '?')" \
+  "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo 'unknown CPU')"
+
+# ---------------------------------------------------------------- 1. build
+if [[ "$SKIP_BUILD" == 1 ]]; then
+  log "SKIP_BUILD=1: not building"
+else
+  log "building release binary (cargo build --release)"
+  t0=$(now_ms)
+  (cd "$root" && cargo build --release)
+  log "build took $(fmt_secs $(($(now_ms) - t0)))"
+fi
+[[ -x "$bin" ]] || die "server binary not found or not executable: $bin (build it, or unset SKIP_BUILD)"
+
+# ---------------------------------------------------------------- 2. database
+psql_admin() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -d postgres "$@"; }
+
+psql_admin -tAc 'select 1' >/dev/null 2>&1 ||
+  die "cannot connect to PostgreSQL at $PGHOST:$PGPORT as $PGUSER (is it running? trust auth expected)"
+
+database_url="postgres://$PGUSER@$PGHOST:$PGPORT/$BENCH_DB"
+marker="storefront-bench seeded scale=$SCALE seed=$SEED"
+seed_ms=""
+
+db_is_seeded() {
+  local comment tables
+  comment="$(psql_admin -tAc "select coalesce(shobj_description(oid, 'pg_database'), '') from pg_database where datname = '$BENCH_DB'")" || return 1
+  [[ "$comment" == "$marker"* ]] || return 1
+  tables="$(psql -X -q -d "$BENCH_DB" -tAc "select count(*) from information_schema.tables where table_schema = 'public'")" || return 1
+  ((tables > 0))
+}
+
+if [[ "$REUSE_DB" == 1 ]] && db_is_seeded; then
+  log "REUSE_DB=1: reusing database $BENCH_DB ($(psql_admin -tAc "select shobj_description(oid, 'pg_database') from pg_database where datname = '$BENCH_DB'"))"
+else
+  [[ "$REUSE_DB" == 1 ]] && log "REUSE_DB=1 but $BENCH_DB is not seeded with scale=$SCALE seed=$SEED; recreating it"
+  log "recreating database $BENCH_DB"
+  psql_admin -c "drop database if exists $BENCH_DB with (force)"
+  psql_admin -c "create database $BENCH_DB"
+
+  log "storefront migrate fresh"
+  DATABASE_URL="$database_url" RUST_LOG=warn run_child timeout "$SEED_TIMEOUT" "$bin" migrate fresh ||
+    die "migrate fresh failed (or exceeded SEED_TIMEOUT=${SEED_TIMEOUT}s)"
+
+  log "storefront seed --scale $SCALE --seed $SEED"
+  t0=$(now_ms)
+  DATABASE_URL="$database_url" RUST_LOG=warn run_child timeout "$SEED_TIMEOUT" "$bin" seed --scale "$SCALE" --seed "$SEED" ||
+    die "seed failed (or exceeded SEED_TIMEOUT=${SEED_TIMEOUT}s)"
+  seed_ms=$(($(now_ms) - t0))
+  log "seed took $(fmt_secs "$seed_ms")"
+  psql_admin -c "comment on database $BENCH_DB is '$marker at $(date -u '+%Y-%m-%dT%H:%M:%SZ')'"
+fi
+
+# ---------------------------------------------------------------- 3. serve
+pick_port() {
+  if [[ -n "${PORT:-}" ]]; then
+    is_uint "$PORT" || die "PORT must be a number, got '$PORT'"
+    printf '%s\n' "$PORT"
+    return
+  fi
+  if command -v python3 >/dev/null 2>&1; then
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' && return
+  fi
+  local i p
+  for ((i = 0; i < 100; i++)); do
+    p=$((20000 + RANDOM % 20000))
+    if ! (: <"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      printf '%s\n' "$p"
+      return
+    fi
+  done
+  die "could not find a free port; set PORT"
+}
+
+port="$(pick_port)"
+base="http://127.0.0.1:$port"
+log "starting $bin serve on 127.0.0.1:$port (STOREFRONT_ENV=development, RUST_LOG=warn)"
+STOREFRONT_LISTEN="127.0.0.1:$port" STOREFRONT_ENV=development RUST_LOG=warn DATABASE_URL="$database_url" \
+  "$bin" serve >"$server_log" 2>&1 &
+server_pid=$!
+
+deadline=$(($(date +%s) + HEALTH_TIMEOUT))
+until curl -fsS --max-time 2 -o /dev/null "$base/healthz" 2>/dev/null; do
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    wait "$server_pid" 2>/dev/null && rc=0 || rc=$?
+    server_pid=""
+    show_server_log
+    die "server exited (status $rc) before /healthz answered"
+  fi
+  if (($(date +%s) >= deadline)); then
+    show_server_log
+    die "server did not answer $base/healthz within ${HEALTH_TIMEOUT}s"
+  fi
+  sleep 0.25
+done
+log "server is up (pid $server_pid)"
+
+# ---------------------------------------------------------------- 4. one request
+body_file="$workdir/catalog.json"
+jq -cn --rawfile q "$query_file" '{query: ($q | sub("\\s+$"; ""))}' >"$body_file"
+
+resp_file="$workdir/catalog-response.json"
+http_code="$(curl -sS --max-time 30 -o "$resp_file" -w '%{http_code}' \
+  -H 'Content-Type: application/json' -H 'Accept: application/json' \
+  --data-binary "@$body_file" "$base/graphql")" || die "catalog request failed (curl)"
+
+if [[ "$http_code" != 200 ]] || ! jq -e 'type == "object"' "$resp_file" >/dev/null 2>&1; then
+  head -c 2000 "$resp_file" >&2 || true
+  echo >&2
+  show_server_log
+  die "catalog query returned HTTP $http_code or a non-JSON body"
+fi
+if jq -e 'has("errors")' "$resp_file" >/dev/null; then
+  jq '.errors' "$resp_file" >&2
+  die "catalog query returned GraphQL errors; not benchmarking a failing query"
+fi
+nodes="$(jq '.data.products.nodes | length' "$resp_file" 2>/dev/null || echo '?')"
+reviews="$(jq '[.data.products.nodes[]?.reviews.nodes | length] | add // 0' "$resp_file" 2>/dev/null || echo '?')"
+sql_statements="$(jq -r '.extensions.stats.sqlStatements // "n/a"' "$resp_file")"
+resp_bytes="$(wc -c <"$resp_file" | tr -d ' ')"
+log "catalog query: HTTP 200, $nodes products, $reviews reviews, $resp_bytes bytes"
+log "extensions.stats.sqlStatements = $sql_statements"
+if [[ "$sql_statements" == n/a ]]; then
+  warn "response has no extensions.stats.sqlStatements (is STOREFRONT_ENV=development honoured?)"
+fi
+[[ "$nodes" == 50 ]] || warn "expected 50 products in the response, got $nodes"
+
+# ---------------------------------------------------------------- 5. load
+run_wrk() { # run_wrk NAME CONNECTIONS SECONDS
+  local name="$1" conns="$2" secs="$3" out="$workdir/wrk-$1.txt"
+  run_child timeout $((secs + 60)) wrk -t"$THREADS" -c"$conns" -d"${secs}s" --timeout "${WRK_TIMEOUT}s" --latency \
+    -s "$lua_file" "$base/graphql" >"$out" 2>&1 || {
+    cat "$out"
+    die "wrk failed ($name)"
+  }
+  cat "$out"
+  grep -q '^BENCH_RESULT ' "$out" || die "wrk output for $name has no BENCH_RESULT line"
+}
+field() { # field NAME FILE -> value of NAME=... on the BENCH_RESULT line
+  grep '^BENCH_RESULT ' "$2" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'
+}
+ms() { awk -v us="$1" 'BEGIN { printf "%.2f ms", us / 1000 }'; }
+
+first_conns="${CONNECTIONS%% *}"
+if ((WARMUP > 0)); then
+  log "warm-up: ${WARMUP}s at $first_conns connections (not reported)"
+  run_wrk warmup "$first_conns" "$WARMUP"
+  warm_errors="$(field errors "$workdir/wrk-warmup.txt")"
+  ((warm_errors == 0)) || warn "$warm_errors failed requests during warm-up"
+fi
+
+for c in $CONNECTIONS; do
+  log "measuring: ${DURATION}s at $c connections, $THREADS threads"
+  run_wrk "c$c" "$c" "$DURATION"
+done
+
+# ---------------------------------------------------------------- 6. memory
+vmhwm="$(awk '/^VmHWM:/ { print $2, $3 }' "/proc/$server_pid/status" 2>/dev/null || true)"
+vmrss="$(awk '/^VmRSS:/ { print $2, $3 }' "/proc/$server_pid/status" 2>/dev/null || true)"
+kb_to_mib() { awk -v kb="${1%% *}" 'BEGIN { printf "%.1f MiB", kb / 1024 }'; }
+
+# ---------------------------------------------------------------- 7. stop
+log "stopping the server"
+stop_server
+
+# ---------------------------------------------------------------- summary
+total_errors=0
+echo
+echo "================ storefront catalog benchmark ================"
+printf 'query:            bench/catalog.graphql (products(first: 50), reviews(first: 3))\n'
+printf 'data set:         scale=%s seed=%s in PostgreSQL %s:%s/%s\n' "$SCALE" "$SEED" "$PGHOST" "$PGPORT" "$BENCH_DB"
+if [[ -n "$seed_ms" ]]; then
+  printf 'seed time:        %s\n' "$(fmt_secs "$seed_ms")"
+else
+  printf 'seed time:        n/a (database reused)\n'
+fi
+printf 'SQL statements:   %s per catalog request (extensions.stats.sqlStatements)\n' "$sql_statements"
+printf 'response size:    %s bytes\n' "$resp_bytes"
+printf 'wrk:              %s threads, %ss per run after %ss warm-up\n' "$THREADS" "$DURATION" "$WARMUP"
+echo
+printf '%-12s %12s %12s %12s %12s %8s\n' connections requests/s p50 p99 requests errors
+for c in $CONNECTIONS; do
+  f="$workdir/wrk-c$c.txt"
+  e="$(field errors "$f")"
+  total_errors=$((total_errors + e))
+  printf '%-12s %12s %12s %12s %12s %8s\n' "$c" "$(field rps "$f")" "$(ms "$(field p50_us "$f")")" \
+    "$(ms "$(field p99_us "$f")")" "$(field requests "$f")" "$e"
+done
+echo
+if [[ -n "$vmhwm" ]]; then
+  printf 'server peak RSS:  %s (VmHWM %s; VmRSS at end %s)\n' "$(kb_to_mib "$vmhwm")" "$vmhwm" "${vmrss:-?}"
+else
+  printf 'server peak RSS:  n/a (could not read /proc/PID/status)\n'
+fi
+echo "=============================================================="
+
+if ((total_errors > 0)); then
+  die "$total_errors failed requests during the measured runs: the figures above are NOT valid"
+fi

@@ -116,13 +116,12 @@ async fn execute(
     media: ResponseMedia,
 ) -> Response {
     let db = CountedConnection::new(state.db.clone(), Arc::new(OperationStats::default()));
-    let request = request
-        .data(loaders::for_request(db.clone()))
-        .data(RequestContext {
-            db,
-            request_id: request_id(headers),
-        });
-    let response = state.schema.execute(request).await;
+    let (loaders, batches) = loaders::for_request(db.clone());
+    let request = request.data(loaders).data(RequestContext {
+        db,
+        request_id: request_id(headers),
+    });
+    let response = batches.drive(state.schema.execute(request)).await;
 
     let request_error = response.errors.iter().any(|error| {
         let code = error

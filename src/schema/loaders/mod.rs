@@ -8,6 +8,7 @@ mod by_id;
 mod by_slug;
 mod children;
 mod counts;
+mod in_task;
 mod pages;
 mod rating;
 
@@ -15,11 +16,14 @@ pub use by_id::{CategoryId, ProductId, ReviewId, UserId};
 pub use by_slug::{CategorySlug, ProductSlug};
 pub use children::ChildrenOf;
 pub use counts::ChildCount;
+pub use in_task::BatchQueue;
 pub use pages::{
     CategoryProducts, ChildList, ChildPage, ProductReviews, ProductsOfCategory, ReviewsOfProduct,
     ReviewsOfUser, UserReviews,
 };
 pub use rating::{RatingOf, RatingTotals};
+
+use std::time::Duration;
 
 use async_graphql::dataloader::DataLoader;
 
@@ -33,8 +37,11 @@ pub struct DbLoader {
 /// The loaders of one request.
 pub type Loaders = DataLoader<DbLoader>;
 
-/// Fresh loaders for one request. Batches run in spawned tasks; the counter
-/// travels with the connection they hold.
-pub fn for_request(db: CountedConnection) -> Loaders {
-    DataLoader::new(DbLoader { db }, tokio::spawn)
+/// Fresh loaders for one request, and the queue their batches run from
+/// (drive the request with [`BatchQueue::drive`]). Batching needs no delay:
+/// a batch starts once the executor has registered a whole level of keys.
+pub fn for_request(db: CountedConnection) -> (Loaders, BatchQueue) {
+    let batches = BatchQueue::default();
+    let loaders = DataLoader::new(DbLoader { db }, batches.spawner()).delay(Duration::ZERO);
+    (loaders, batches)
 }

@@ -1,0 +1,114 @@
+//! Runs a request's loader batches inside the request's own task.
+//!
+//! async-graphql's `DataLoader` normally spawns each batch as a task that
+//! takes the keys registered so far after a short delay. When the request's
+//! task is preempted in the middle of resolving a list, that task can fire
+//! early and split one level into two statements, so the statement count
+//! would depend on machine load. Here a batch is only polled once the
+//! executor is blocked: it returned `Pending` without waking itself (list
+//! resolution yields voluntarily part-way through long lists, and is
+//! re-polled until it stops doing so). By then every sibling has registered
+//! its key: one level, one batch, whatever the load.
+
+use std::{
+    future::{Future, poll_fn},
+    pin::pin,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
+    task::{Context, Poll, Wake, Waker},
+};
+
+use futures_util::{StreamExt, future::BoxFuture, stream::FuturesUnordered};
+
+/// Re-polls allowed while the executor keeps waking itself; far above what
+/// any query accepted by the depth and complexity limits needs.
+const MAX_SELF_WAKES: usize = 100_000;
+
+/// Forwards wakes to the task and remembers that one happened.
+struct FlaggingWaker {
+    woken: AtomicBool,
+    task: Waker,
+}
+
+impl Wake for FlaggingWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.task.wake_by_ref();
+    }
+}
+
+/// Polls `future` until it completes or is blocked on something outside
+/// itself; `None` means blocked.
+fn poll_until_blocked<F: Future>(
+    future: std::pin::Pin<&mut F>,
+    cx: &Context<'_>,
+) -> Option<F::Output> {
+    let mut future = future;
+    for _ in 0..MAX_SELF_WAKES {
+        let flag = Arc::new(FlaggingWaker {
+            woken: AtomicBool::new(false),
+            task: cx.waker().clone(),
+        });
+        let waker = Waker::from(flag.clone());
+        if let Poll::Ready(output) = future.as_mut().poll(&mut Context::from_waker(&waker)) {
+            return Some(output);
+        }
+        if !flag.woken.load(Ordering::Acquire) {
+            return None;
+        }
+    }
+    None
+}
+
+/// Batches handed over by the loaders, waiting to be driven.
+#[derive(Clone, Default)]
+pub struct BatchQueue {
+    spawned: Arc<Mutex<Vec<BoxFuture<'static, ()>>>>,
+}
+
+impl BatchQueue {
+    /// The spawner given to `DataLoader::new`.
+    pub fn spawner(&self) -> impl Fn(BoxFuture<'static, ()>) + Send + Sync + 'static {
+        let spawned = self.spawned.clone();
+        move |batch| {
+            spawned
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .push(batch);
+        }
+    }
+
+    fn take(&self) -> Vec<BoxFuture<'static, ()>> {
+        std::mem::take(
+            &mut *self
+                .spawned
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        )
+    }
+
+    /// Runs `execution` to completion, driving its batches in between passes.
+    pub async fn drive<F: Future>(self, execution: F) -> F::Output {
+        let mut execution = pin!(execution);
+        let mut running = FuturesUnordered::new();
+        poll_fn(move |cx| {
+            if let Some(output) = poll_until_blocked(execution.as_mut(), cx) {
+                return Poll::Ready(output);
+            }
+            loop {
+                running.extend(self.take());
+                match running.poll_next_unpin(cx) {
+                    Poll::Ready(Some(())) => continue,
+                    Poll::Ready(None) | Poll::Pending => return Poll::Pending,
+                }
+            }
+        })
+        .await
+    }
+}

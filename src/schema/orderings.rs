@@ -54,7 +54,7 @@ impl Default for ProductOrder {
 }
 
 fn column<E: EntityTrait>(column: E::Column) -> SimpleExpr {
-    Expr::col((E::default(), column)).into()
+    Expr::col((E::default(), column))
 }
 
 impl KeysetOrder for ProductOrder {

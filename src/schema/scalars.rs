@@ -71,6 +71,11 @@ impl ScalarType for Decimal {
         }
     }
 
+    /// Lets validation reject a bad amount in variables, before execution.
+    fn is_valid(value: &Value) -> bool {
+        matches!(value, Value::String(text) if Decimal::parse(text).is_ok())
+    }
+
     fn to_value(&self) -> Value {
         Value::String(self.to_string())
     }

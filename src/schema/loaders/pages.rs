@@ -124,6 +124,12 @@ impl ChildList for CategoryProducts {
 
 type ChildModel<L> = <<L as ChildList>::Order as KeysetOrder>::Model;
 
+/// What parents must share to be served by one statement.
+type PageShape<'a, L> = (
+    &'a <L as ChildList>::Filter,
+    &'a Keyset<<L as ChildList>::Order>,
+);
+
 impl<L: ChildList> Loader<ChildPage<L>> for DbLoader {
     type Value = Page<ChildModel<L>>;
     type Error = AppError;
@@ -132,7 +138,7 @@ impl<L: ChildList> Loader<ChildPage<L>> for DbLoader {
         &self,
         keys: &[ChildPage<L>],
     ) -> Result<HashMap<ChildPage<L>, Self::Value>, AppError> {
-        let mut shapes: HashMap<(&L::Filter, &Keyset<L::Order>), Vec<i64>> = HashMap::new();
+        let mut shapes: HashMap<PageShape<'_, L>, Vec<i64>> = HashMap::new();
         for key in keys {
             shapes
                 .entry((&key.filter, &key.keyset))

@@ -1,0 +1,253 @@
+//! `spawn_app()`: a fresh database (a new PostgreSQL database when
+//! `DATABASE_URL` points at PostgreSQL, else a temporary SQLite file), the
+//! real application on port 0, and typed helpers to talk to it.
+
+use std::{net::SocketAddr, time::Duration};
+
+use migration::{Migrator, MigratorTrait};
+use reqwest::{StatusCode, header::HeaderMap};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use storefront::{
+    cli::ServeArgs,
+    config::{Environment, LogFormat, Settings},
+    db,
+    seed::{self, Scale, SeedPlan},
+    startup::Application,
+};
+use tokio::sync::oneshot;
+
+/// Where the test database lives, removed when the test ends.
+enum TestDatabase {
+    Sqlite { _dir: tempfile::TempDir },
+    Postgres { server_url: String, name: String },
+}
+
+/// A running application and a direct connection to its database.
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub client: reqwest::Client,
+    pub db: DatabaseConnection,
+    database: TestDatabase,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+/// A raw HTTP answer.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+fn settings(database_url: String, environment: Environment) -> Settings {
+    Settings {
+        database_url,
+        listen: "127.0.0.1:0".parse().expect("static address"),
+        environment,
+        db_max_connections: 8,
+        db_acquire_timeout_secs: 10,
+        currency: "USD".to_owned(),
+        max_body_bytes: 1 << 20,
+        shutdown_timeout_secs: 1,
+        log_format: LogFormat::Pretty,
+    }
+}
+
+/// With `DATABASE_URL` set to a PostgreSQL server, tests must reach it: an
+/// unreachable server fails the test instead of silently skipping it.
+async fn fresh_database() -> (String, TestDatabase) {
+    match std::env::var("DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => {
+            let name = format!("sf_test_{}", uuid::Uuid::new_v4().simple());
+            let admin = Database::connect(&url)
+                .await
+                .unwrap_or_else(|err| panic!("PostgreSQL at DATABASE_URL is unreachable: {err}"));
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            admin.close().await.expect("close admin connection");
+            let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
+            (
+                format!("{base}/{name}"),
+                TestDatabase::Postgres {
+                    server_url: url.clone(),
+                    name,
+                },
+            )
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+            (url, TestDatabase::Sqlite { _dir: dir })
+        }
+    }
+}
+
+/// The application on the tiny demo data set (what `serve` loads when empty).
+pub async fn spawn_app() -> TestApp {
+    spawn_with(Scale::Tiny.plan(), Environment::Development).await
+}
+
+/// The application on a database seeded with `plan` (seed 7).
+pub async fn spawn_seeded(plan: SeedPlan) -> TestApp {
+    spawn_with(plan, Environment::Development).await
+}
+
+/// The application in `environment` on a database seeded with `plan`.
+pub async fn spawn_with(plan: SeedPlan, environment: Environment) -> TestApp {
+    let (url, database) = fresh_database().await;
+    let db = db::connect(&url, 4, Duration::from_secs(10))
+        .await
+        .expect("connect");
+    Migrator::up(&db, None).await.expect("migrate");
+    seed::run(&db, plan, 7, false).await.expect("seed");
+    let app = Application::build(settings(url, environment), ServeArgs::default())
+        .await
+        .expect("build application");
+    let address = app.address();
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        db,
+        database,
+        stop: Some(stop),
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// POSTs an operation as JSON; returns the whole response body.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        let reply = self
+            .post_json(
+                json!({ "query": query, "variables": variables }),
+                "application/json",
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        reply.body
+    }
+
+    /// POSTs an operation and returns `data`, failing on any error.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.gql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// POSTs `body` as JSON with the given `Accept`.
+    pub async fn post_json(&self, body: Value, accept: &str) -> Reply {
+        self.post_raw(body.to_string(), "application/json", accept)
+            .await
+    }
+
+    /// POSTs raw bytes with the given content type and `Accept`.
+    pub async fn post_raw(&self, body: String, content_type: &str, accept: &str) -> Reply {
+        let response = self
+            .client
+            .post(self.url("/graphql"))
+            .header("content-type", content_type)
+            .header("accept", accept)
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        Reply::read(response).await
+    }
+
+    /// GETs `/graphql` with query-string parameters.
+    pub async fn get(&self, params: &[(&str, &str)], accept: &str) -> Reply {
+        let response = self
+            .client
+            .get(self.url("/graphql"))
+            .query(params)
+            .header("accept", accept)
+            .send()
+            .await
+            .expect("request");
+        Reply::read(response).await
+    }
+}
+
+impl Reply {
+    async fn read(response: reqwest::Response) -> Self {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Self {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let TestDatabase::Postgres { server_url, name } = &self.database {
+            let (server_url, database) = (server_url.clone(), name.clone());
+            // Drop runs inside the test's runtime; use a thread with its own.
+            let dropped = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                runtime.block_on(async {
+                    let admin = Database::connect(&server_url)
+                        .await
+                        .map_err(std::io::Error::other)?;
+                    admin
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
+                        ))
+                        .await
+                        .map_err(std::io::Error::other)?;
+                    Ok::<_, std::io::Error>(())
+                })
+            })
+            .join();
+            if !matches!(dropped, Ok(Ok(()))) {
+                eprintln!("could not drop test database {name}");
+            }
+        }
+    }
+}
+
+/// `extensions.stats.sqlStatements` of a response.
+pub fn statements(body: &Value) -> u64 {
+    body["extensions"]["stats"]["sqlStatements"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no stats in {body}"))
+}
+
+/// The single error of a response, asserting there is exactly one.
+pub fn only_error(body: &Value) -> &Value {
+    let errors = body["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no errors in {body}"));
+    assert_eq!(errors.len(), 1, "{body}");
+    &errors[0]
+}
+
+/// A plan with enough rows for paging and batching tests.
+pub fn catalog_plan() -> SeedPlan {
+    SeedPlan {
+        users: 40,
+        top_categories: 6,
+        subcategories: 4,
+        products: 80,
+        reviews: 600,
+        orders: 10,
+    }
+}

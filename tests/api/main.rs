@@ -1,0 +1,9 @@
+//! One integration-test binary: each test spawns the real application on a
+//! random port with its own database and talks to it over HTTP.
+
+mod catalog;
+mod helpers;
+mod http;
+mod n_plus_one;
+mod paging;
+mod schema_sdl;

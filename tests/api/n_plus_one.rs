@@ -1,0 +1,144 @@
+//! The statement count of an operation depends on its shape, never on how
+//! many rows it returns.
+
+use serde_json::json;
+
+use crate::helpers::{catalog_plan, spawn_seeded, statements};
+
+const CATALOG: &str = "query Catalog($n: Int!) {
+  products(first: $n) {
+    nodes {
+      name
+      category { name parent { name } }
+      rating { average count }
+      reviews(first: 3) { nodes { rating author { name } } }
+    }
+  }
+}";
+
+const CATEGORY_TREE: &str = "query Tree($n: Int!) {
+  categories(first: $n) {
+    nodes {
+      name
+      products(first: 5) { nodes { name reviews(first: 2) { nodes { author { name } } } } }
+    }
+  }
+}";
+
+#[tokio::test]
+async fn catalog_query_sends_the_same_few_statements_for_5_and_50_products() {
+    let app = spawn_seeded(catalog_plan()).await;
+
+    let small = app.gql(CATALOG, json!({ "n": 5 })).await;
+    let large = app.gql(CATALOG, json!({ "n": 50 })).await;
+
+    assert!(small.get("errors").is_none(), "{small}");
+    assert!(large.get("errors").is_none(), "{large}");
+    let nodes = large["data"]["products"]["nodes"]
+        .as_array()
+        .expect("nodes");
+    assert_eq!(nodes.len(), 50);
+    let reviewed = nodes
+        .iter()
+        .filter(|node| {
+            !node["reviews"]["nodes"]
+                .as_array()
+                .expect("reviews")
+                .is_empty()
+        })
+        .count();
+    assert!(reviewed > 25, "the seed should give most products reviews");
+    assert!(
+        nodes
+            .iter()
+            .all(|node| node["category"]["parent"]["name"].is_string())
+    );
+    assert_eq!(statements(&small), statements(&large));
+    assert!(statements(&large) <= 7, "{} statements", statements(&large));
+}
+
+#[tokio::test]
+async fn nested_category_connections_send_the_same_statements_for_3_and_30_categories() {
+    let app = spawn_seeded(catalog_plan()).await;
+
+    let small = app.gql(CATEGORY_TREE, json!({ "n": 3 })).await;
+    let large = app.gql(CATEGORY_TREE, json!({ "n": 30 })).await;
+
+    assert!(large.get("errors").is_none(), "{large}");
+    let categories = large["data"]["categories"]["nodes"]
+        .as_array()
+        .expect("nodes");
+    assert_eq!(categories.len(), 30);
+    let products: usize = categories
+        .iter()
+        .map(|category| {
+            category["products"]["nodes"]
+                .as_array()
+                .expect("products")
+                .len()
+        })
+        .sum();
+    assert!(
+        products > 30,
+        "leaf categories should hold products, got {products}"
+    );
+    assert!(categories.iter().all(|c| {
+        c["products"]["nodes"]
+            .as_array()
+            .is_some_and(|p| p.len() <= 5)
+    }));
+    assert_eq!(statements(&small), statements(&large));
+    assert!(statements(&large) <= 7, "{} statements", statements(&large));
+}
+
+#[tokio::test]
+async fn nested_total_counts_are_one_grouped_statement_per_level() {
+    let app = spawn_seeded(catalog_plan()).await;
+    let query = "query($n: Int!) { products(first: $n) { totalCount nodes { reviews(first: 1) { totalCount } } } }";
+
+    let small = app.gql(query, json!({ "n": 2 })).await;
+    let large = app.gql(query, json!({ "n": 40 })).await;
+
+    let counted: i64 = large["data"]["products"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|node| node["reviews"]["totalCount"].as_i64().expect("count"))
+        .sum();
+    assert!(counted > 40, "reviews should be counted, got {counted}");
+    assert_eq!(large["data"]["products"]["totalCount"], 80);
+    assert_eq!(statements(&small), statements(&large));
+    assert_eq!(
+        statements(&large),
+        4,
+        "page, total, review pages, review counts"
+    );
+}
+
+#[tokio::test]
+async fn aliased_lookups_by_slug_and_nodes_share_statements() {
+    let app = spawn_seeded(catalog_plan()).await;
+    let page = app
+        .data("{ products(first: 10) { nodes { id slug } } }", json!({}))
+        .await;
+    let nodes = page["products"]["nodes"].as_array().expect("nodes").clone();
+    let ids: Vec<_> = nodes.iter().map(|n| n["id"].clone()).collect();
+    let aliases: String = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| format!("p{i}: product(slug: {}) {{ name }} ", n["slug"]))
+        .collect();
+
+    let by_slug = app.gql(&format!("{{ {aliases} }}"), json!({})).await;
+    let by_id = app
+        .gql(
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Product { name } } }",
+            json!({ "ids": ids }),
+        )
+        .await;
+
+    assert_eq!(statements(&by_slug), 1, "{by_slug}");
+    assert_eq!(statements(&by_id), 1, "{by_id}");
+    assert_eq!(by_id["data"]["nodes"].as_array().map(Vec::len), Some(10));
+    assert_eq!(by_id["data"]["nodes"][3]["id"], ids[3]);
+}

@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Serve the GraphQL API (the default).
-    Serve(ServeArgs),
+    Serve,
     /// Apply, revert or inspect database migrations.
     Migrate {
         /// `up` (default), `down` (one step), `status` or `fresh` (drop everything, re-apply).
@@ -36,14 +36,6 @@ pub enum Command {
     Seed(SeedArgs),
     /// Print the GraphQL schema (SDL); must equal the committed `schema.graphql`.
     Schema,
-}
-
-/// Flags of `storefront serve`.
-#[derive(clap::Args, Default)]
-pub struct ServeArgs {
-    /// Do not apply pending migrations at start.
-    #[arg(long, env = "STOREFRONT_NO_MIGRATE")]
-    pub no_migrate: bool,
 }
 
 /// What `storefront migrate` does.

@@ -89,6 +89,17 @@ pub struct Settings {
     )]
     pub shutdown_timeout_secs: u64,
 
+    /// Do not apply pending migrations when serving (serving then refuses
+    /// to start while any are pending).
+    #[arg(
+        long,
+        env = "STOREFRONT_NO_MIGRATE",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new(),
+        global = true
+    )]
+    pub no_migrate: bool,
+
     /// Log format: `json` (one object per line) or `pretty`.
     #[arg(
         long,

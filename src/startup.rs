@@ -9,7 +9,7 @@ use sea_orm::DatabaseConnection;
 use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
-    cli::{Cli, Command, MigrateAction, SeedArgs, ServeArgs},
+    cli::{Cli, Command, MigrateAction, SeedArgs},
     config::{Settings, redact_url},
     db, http, metrics,
     schema::build_schema,
@@ -20,9 +20,9 @@ use crate::{
 /// Runs the command line's command.
 pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     let settings = cli.settings;
-    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
-        Command::Serve(args) => {
-            Application::build(settings, args)
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            Application::build(settings)
                 .await?
                 .run_until_stopped()
                 .await?;
@@ -94,14 +94,22 @@ pub struct Application {
     router: Router,
     address: SocketAddr,
     shutdown_timeout: Duration,
+    development: bool,
 }
 
 impl Application {
     /// Connects, migrates (unless told not to), loads demo data into an
     /// empty development database, and binds the listener.
-    pub async fn build(settings: Settings, args: ServeArgs) -> anyhow::Result<Self> {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let db = connect(&settings).await?;
-        if !args.no_migrate {
+        if settings.no_migrate {
+            let pending = Migrator::get_pending_migrations(&db).await?.len();
+            if pending > 0 {
+                anyhow::bail!(
+                    "{pending} migrations are pending and --no-migrate is set; run `storefront migrate up`"
+                );
+            }
+        } else {
             Migrator::up(&db, None)
                 .await
                 .context("applying migrations")?;
@@ -110,6 +118,7 @@ impl Application {
             let report = seed::run(&db, Scale::Tiny.plan(), 1, false).await?;
             tracing::info!(products = report.products, "loaded the tiny demo data set");
         }
+        let development = settings.is_development();
         let state = AppState {
             schema: build_schema(&settings),
             metrics: metrics::handle()?,
@@ -125,6 +134,7 @@ impl Application {
             router: http::router(state),
             address,
             shutdown_timeout: settings.shutdown_timeout(),
+            development,
         })
     }
 
@@ -144,7 +154,11 @@ impl Application {
         self,
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> io::Result<()> {
-        tracing::info!(address = %self.address, graphiql = %format!("http://{}/", self.address), "serving");
+        if self.development {
+            tracing::info!(address = %self.address, graphiql = %format!("http://{}/", self.address), "serving");
+        } else {
+            tracing::info!(address = %self.address, "serving");
+        }
         let (stopping, mut stopped) = watch::channel(false);
         let graceful = async move {
             stop.await;

@@ -1,4 +1,5 @@
-//! Tracing setup: structured logs filtered by `RUST_LOG`.
+//! Tracing setup: structured logs filtered by `RUST_LOG`, on stderr so that
+//! commands such as `storefront schema` keep stdout for their output.
 
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
@@ -15,7 +16,8 @@ pub fn init(format: LogFormat) {
                 fmt::layer()
                     .json()
                     .with_current_span(true)
-                    .with_span_list(false),
+                    .with_span_list(false)
+                    .with_writer(std::io::stderr),
             )
             .init(),
         LogFormat::Pretty => registry

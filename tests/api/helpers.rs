@@ -9,7 +9,6 @@ use reqwest::{StatusCode, header::HeaderMap};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 use storefront::{
-    cli::ServeArgs,
     config::{Environment, LogFormat, Settings},
     db,
     seed::{self, Scale, SeedPlan},
@@ -50,6 +49,7 @@ fn settings(database_url: String, environment: Environment) -> Settings {
         max_body_bytes: 1 << 20,
         shutdown_timeout_secs: 1,
         log_format: LogFormat::Pretty,
+        no_migrate: false,
     }
 }
 
@@ -102,7 +102,7 @@ pub async fn spawn_with(plan: SeedPlan, environment: Environment) -> TestApp {
         .expect("connect");
     Migrator::up(&db, None).await.expect("migrate");
     seed::run(&db, plan, 7, false).await.expect("seed");
-    let app = Application::build(settings(url, environment), ServeArgs::default())
+    let app = Application::build(settings(url, environment))
         .await
         .expect("build application");
     let address = app.address();

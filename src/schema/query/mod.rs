@@ -7,4 +7,5 @@ use async_graphql::MergedObject;
 
 /// Every read entry point.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(node::NodeQuery, catalog::CatalogQuery);

@@ -8,6 +8,7 @@ pub mod loaders;
 mod observer;
 pub mod orderings;
 pub mod query;
+mod response_order;
 pub mod scalars;
 pub mod types;
 

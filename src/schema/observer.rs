@@ -1,5 +1,5 @@
-//! Watches every operation from parse to response: gives each error its
-//! contract code, attaches the request id to internal errors (logging their
+//! Watches every operation from parse to response: restores the selection
+//! order of response fields, gives each error its contract code, attaches the request id to internal errors (logging their
 //! cause once), and reports the operation's cost as `extensions.stats` (in
 //! development) and to `/metrics` (always).
 
@@ -18,7 +18,10 @@ use async_graphql::{
     parser::types::{DocumentOperations, ExecutableDocument, OperationType},
 };
 
-use super::context::{RequestContext, StoreSettings};
+use super::{
+    context::{RequestContext, StoreSettings},
+    response_order,
+};
 use crate::{
     db::OperationStats,
     error::{ErrorCode, INTERNAL_MESSAGE, InternalCause},
@@ -47,6 +50,7 @@ enum Phase {
 struct Facts {
     phase: Phase,
     operation_types: HashMap<Option<String>, OperationType>,
+    document: Option<ExecutableDocument>,
     operation_name: Option<String>,
     complexity: usize,
     depth: usize,
@@ -99,6 +103,13 @@ impl Extension for ObservedOperation {
         let mut response = next.run(ctx).await;
         let facts = std::mem::take(&mut *self.facts());
         let request_id = facts.request_id.as_deref().unwrap_or("unknown");
+        if let Some(document) = &facts.document {
+            response_order::restore(
+                &mut response.data,
+                document,
+                facts.operation_name.as_deref(),
+            );
+        }
 
         for error in &mut response.errors {
             let code = match code_of(error) {
@@ -185,6 +196,7 @@ impl Extension for ObservedOperation {
         let document = next.run(ctx, query, variables).await?;
         let mut facts = self.facts();
         facts.operation_types = operation_types(&document);
+        facts.document = Some(document.clone());
         facts.phase = Phase::Validating;
         Ok(document)
     }

@@ -367,3 +367,29 @@ async fn operations_show_up_in_metrics_and_probes_report_readiness() {
         json!({ "database": "ok", "migrations": "ok" })
     );
 }
+
+#[tokio::test]
+async fn response_fields_come_back_in_selection_order() {
+    let app = spawn_app().await;
+    let query = "{ products(first: 5) { totalCount nodes { slug rating { count average } category { slug name } name price { currency amount } id } pageInfo { endCursor hasNextPage } } }";
+    for _ in 0..10 {
+        let body = app.data(query, json!({})).await;
+        let keys = |value: &Value| {
+            value
+                .as_object()
+                .map(|o| o.keys().cloned().collect::<Vec<_>>())
+                .unwrap_or_default()
+        };
+        let products = &body["products"];
+        assert_eq!(keys(products), ["totalCount", "nodes", "pageInfo"]);
+        for node in products["nodes"].as_array().expect("nodes") {
+            assert_eq!(
+                keys(node),
+                ["slug", "rating", "category", "name", "price", "id"]
+            );
+            assert_eq!(keys(&node["rating"]), ["count", "average"]);
+            assert_eq!(keys(&node["category"]), ["slug", "name"]);
+            assert_eq!(keys(&node["price"]), ["currency", "amount"]);
+        }
+    }
+}

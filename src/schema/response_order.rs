@@ -1,0 +1,120 @@
+//! Puts response fields back in the order the query selected them.
+//!
+//! async-graphql resolves sibling fields concurrently and inserts each as it
+//! finishes, so the order of keys in `data` varies from run to run. The
+//! GraphQL spec asks for selection order, and clients that diff or snapshot
+//! responses rely on it.
+
+use std::collections::HashSet;
+
+use async_graphql::{
+    Name, Value,
+    parser::types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet},
+};
+use indexmap::IndexMap;
+
+/// Reorders `data`, the result of `operation_name` in `document`.
+pub fn restore(data: &mut Value, document: &ExecutableDocument, operation_name: Option<&str>) {
+    let operation = match (&document.operations, operation_name) {
+        (DocumentOperations::Single(operation), _) => operation,
+        (DocumentOperations::Multiple(operations), Some(name)) => match operations.get(name) {
+            Some(operation) => operation,
+            None => return,
+        },
+        (DocumentOperations::Multiple(operations), None) => match operations.values().next() {
+            Some(operation) => operation,
+            None => return,
+        },
+    };
+    reorder(data, &[&operation.node.selection_set.node], document);
+}
+
+/// Response keys in selection order, each with the sub-selections merged
+/// under it (a key may be selected several times through fragments).
+fn collect<'a>(
+    set: &'a SelectionSet,
+    document: &'a ExecutableDocument,
+    visiting: &mut HashSet<&'a str>,
+    keys: &mut IndexMap<&'a Name, Vec<&'a SelectionSet>>,
+) {
+    for selection in &set.items {
+        match &selection.node {
+            Selection::Field(field) => {
+                let field = &field.node;
+                keys.entry(&field.response_key().node)
+                    .or_default()
+                    .push(&field.selection_set.node);
+            }
+            Selection::FragmentSpread(spread) => {
+                let name = spread.node.fragment_name.node.as_str();
+                if let Some(fragment) = document.fragments.get(name)
+                    && visiting.insert(name)
+                {
+                    collect(&fragment.node.selection_set.node, document, visiting, keys);
+                    visiting.remove(name);
+                }
+            }
+            Selection::InlineFragment(inline) => {
+                collect(&inline.node.selection_set.node, document, visiting, keys);
+            }
+        }
+    }
+}
+
+fn reorder(value: &mut Value, sets: &[&SelectionSet], document: &ExecutableDocument) {
+    match value {
+        Value::List(items) => {
+            for item in items {
+                reorder(item, sets, document);
+            }
+        }
+        Value::Object(fields) => {
+            let mut keys = IndexMap::new();
+            let mut visiting = HashSet::new();
+            for set in sets {
+                collect(set, document, &mut visiting, &mut keys);
+            }
+            let mut ordered = IndexMap::with_capacity(fields.len());
+            for (key, subsets) in keys {
+                if let Some((name, mut child)) = fields.shift_remove_entry(key) {
+                    reorder(&mut child, &subsets, document);
+                    ordered.insert(name, child);
+                }
+            }
+            ordered.extend(fields.drain(..));
+            *fields = ordered;
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::{Value, parser::parse_query};
+    use serde_json::json;
+
+    use super::restore;
+
+    #[test]
+    fn fields_follow_the_selection_order_through_aliases_and_fragments() {
+        let document = parse_query(
+            "query Q { b: products { totalCount nodes { ...Shown id } } a: categories { nodes { name } } }
+             fragment Shown on Product { name price { currency amount } }",
+        )
+        .expect("valid document");
+        let scrambled = json!({
+            "a": { "nodes": [{ "name": "Books" }] },
+            "b": { "nodes": [{ "id": "1", "price": { "amount": "1.00", "currency": "USD" }, "name": "Mug" }], "totalCount": 1 }
+        });
+        let mut data = Value::from_json(scrambled).expect("json value");
+
+        restore(&mut data, &document, Some("Q"));
+
+        let expected = json!({
+            "b": { "totalCount": 1, "nodes": [{ "name": "Mug", "price": { "currency": "USD", "amount": "1.00" }, "id": "1" }] },
+            "a": { "nodes": [{ "name": "Books" }] }
+        });
+        let text = serde_json::to_string(&data.into_json().expect("json")).expect("text");
+        assert_eq!(text, expected.to_string());
+    }
+}

@@ -120,6 +120,23 @@ pub struct PageArgs {
     pub before: Option<String>,
 }
 
+impl PageArgs {
+    /// The four Relay arguments, in their usual order.
+    pub fn new(
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Self {
+        Self {
+            first,
+            after,
+            last,
+            before,
+        }
+    }
+}
+
 /// Validated paging over one ordering; hashable so that a loader can batch
 /// every parent that asks for the same page shape into one statement.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -264,6 +281,14 @@ impl<O: KeysetOrder> Keyset<O> {
         }
     }
 
+    /// `select` restricted to the rows beyond the cursor.
+    fn beyond_cursor<E: EntityTrait>(&self, select: Select<E>) -> Select<E> {
+        match self.condition() {
+            Some(condition) => select.filter(condition),
+            None => select,
+        }
+    }
+
     /// One page of a top-level list: a single statement.
     pub async fn fetch<E, C>(&self, db: &C, select: Select<E>) -> AppResult<Page<O::Model>>
     where
@@ -271,10 +296,7 @@ impl<O: KeysetOrder> Keyset<O> {
         E::Model: FromQueryResult,
         C: ConnectionTrait,
     {
-        let mut select = select;
-        if let Some(condition) = self.condition() {
-            select = select.filter(condition);
-        }
+        let mut select = self.beyond_cursor(select);
         for (expr, order) in self.order_by() {
             select = select.order_by(expr, order);
         }
@@ -297,11 +319,7 @@ impl<O: KeysetOrder> Keyset<O> {
         E::Model: FromQueryResult,
         C: ConnectionTrait,
     {
-        let mut select = select;
-        if let Some(condition) = self.condition() {
-            select = select.filter(condition);
-        }
-        let mut inner = select.into_query();
+        let mut inner = self.beyond_cursor(select).into_query();
         let mut window = WindowStatement::partition_by((E::default(), partition));
         for (expr, order) in self.order_by() {
             window.order_by_expr(expr, order);

@@ -8,7 +8,9 @@ use sea_orm::{
 };
 
 use super::{
+    connection::{Keyset, PageArgs},
     ids::{self, NodeKind},
+    orderings::ProductOrder,
     scalars::Decimal,
 };
 use crate::{
@@ -136,4 +138,16 @@ impl ProductFilterSpec {
         }
         condition
     }
+}
+
+/// The checked filter and paging of a product list, top-level or nested:
+/// both take the same arguments and must mean the same thing.
+pub fn product_listing(
+    filter: Option<ProductFilter>,
+    order_by: Option<ProductOrder>,
+    page: PageArgs,
+) -> AppResult<(ProductFilterSpec, Keyset<ProductOrder>)> {
+    let filter = filter.unwrap_or_default().validate()?;
+    let keyset = Keyset::new(order_by.unwrap_or_default(), page)?;
+    Ok((filter, keyset))
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::DbLoader;
+use super::{DbLoader, rows_where_in};
 use crate::{
     entities::{categories, products, reviews, users},
     error::AppError,
@@ -26,19 +26,14 @@ pub struct ReviewId(pub i64);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct UserId(pub i64);
 
-fn ids<K: Copy>(keys: &[K], id: fn(K) -> i64) -> Vec<i64> {
-    keys.iter().map(|key| id(*key)).collect()
-}
-
 impl Loader<ProductId> for DbLoader {
     type Value = products::Model;
     type Error = AppError;
 
     async fn load(&self, keys: &[ProductId]) -> Result<HashMap<ProductId, Self::Value>, AppError> {
-        let rows = products::Entity::find()
-            .filter(products::Column::Id.is_in(ids(keys, |k| k.0)))
-            .all(&self.db)
-            .await?;
+        let ids = keys.iter().map(|key| key.0);
+        let rows =
+            rows_where_in::<products::Entity, _>(&self.db, products::Column::Id, ids).await?;
         Ok(rows
             .into_iter()
             .map(|row| (ProductId(row.id), row))
@@ -54,10 +49,9 @@ impl Loader<CategoryId> for DbLoader {
         &self,
         keys: &[CategoryId],
     ) -> Result<HashMap<CategoryId, Self::Value>, AppError> {
-        let rows = categories::Entity::find()
-            .filter(categories::Column::Id.is_in(ids(keys, |k| k.0)))
-            .all(&self.db)
-            .await?;
+        let ids = keys.iter().map(|key| key.0);
+        let rows =
+            rows_where_in::<categories::Entity, _>(&self.db, categories::Column::Id, ids).await?;
         Ok(rows
             .into_iter()
             .map(|row| (CategoryId(row.id), row))
@@ -70,10 +64,8 @@ impl Loader<ReviewId> for DbLoader {
     type Error = AppError;
 
     async fn load(&self, keys: &[ReviewId]) -> Result<HashMap<ReviewId, Self::Value>, AppError> {
-        let rows = reviews::Entity::find()
-            .filter(reviews::Column::Id.is_in(ids(keys, |k| k.0)))
-            .all(&self.db)
-            .await?;
+        let ids = keys.iter().map(|key| key.0);
+        let rows = rows_where_in::<reviews::Entity, _>(&self.db, reviews::Column::Id, ids).await?;
         Ok(rows
             .into_iter()
             .map(|row| (ReviewId(row.id), row))
@@ -87,7 +79,7 @@ impl Loader<UserId> for DbLoader {
 
     async fn load(&self, keys: &[UserId]) -> Result<HashMap<UserId, Self::Value>, AppError> {
         let rows = users::Entity::find()
-            .filter(users::Column::Id.is_in(ids(keys, |k| k.0)))
+            .filter(users::Column::Id.is_in(keys.iter().map(|key| key.0)))
             .into_partial_model::<UserRecord>()
             .all(&self.db)
             .await?;

@@ -4,9 +4,8 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::DbLoader;
+use super::{DbLoader, rows_where_in};
 use crate::{
     entities::{categories, products},
     error::AppError,
@@ -28,10 +27,8 @@ impl Loader<ProductSlug> for DbLoader {
         keys: &[ProductSlug],
     ) -> Result<HashMap<ProductSlug, Self::Value>, AppError> {
         let slugs = keys.iter().map(|key| key.0.clone());
-        let rows = products::Entity::find()
-            .filter(products::Column::Slug.is_in(slugs))
-            .all(&self.db)
-            .await?;
+        let rows =
+            rows_where_in::<products::Entity, _>(&self.db, products::Column::Slug, slugs).await?;
         Ok(rows
             .into_iter()
             .map(|row| (ProductSlug(row.slug.clone()), row))
@@ -48,10 +45,9 @@ impl Loader<CategorySlug> for DbLoader {
         keys: &[CategorySlug],
     ) -> Result<HashMap<CategorySlug, Self::Value>, AppError> {
         let slugs = keys.iter().map(|key| key.0.clone());
-        let rows = categories::Entity::find()
-            .filter(categories::Column::Slug.is_in(slugs))
-            .all(&self.db)
-            .await?;
+        let rows =
+            rows_where_in::<categories::Entity, _>(&self.db, categories::Column::Slug, slugs)
+                .await?;
         Ok(rows
             .into_iter()
             .map(|row| (CategorySlug(row.slug.clone()), row))

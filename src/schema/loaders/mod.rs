@@ -17,17 +17,22 @@ pub use by_slug::{CategorySlug, ProductSlug};
 pub use children::ChildrenOf;
 pub use counts::ChildCount;
 pub use in_task::BatchQueue;
-pub use pages::{
-    CategoryProducts, ChildList, ChildPage, ProductReviews, ProductsOfCategory, ReviewsOfProduct,
-    ReviewsOfUser, UserReviews,
-};
+pub use pages::{CategoryProducts, ChildList, ChildPage, ProductReviews, UserReviews};
 pub use rating::{RatingOf, RatingTotals};
 
 use std::time::Duration;
 
-use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, dataloader::DataLoader};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use crate::db::CountedConnection;
+use crate::{
+    db::CountedConnection,
+    error::AppResult,
+    schema::{
+        connection::{Keyset, Page},
+        context::{loaders, required},
+    },
+};
 
 /// Loads rows for one operation, counting its statements.
 pub struct DbLoader {
@@ -44,4 +49,32 @@ pub fn for_request(db: CountedConnection) -> (Loaders, BatchQueue) {
     let batches = BatchQueue::default();
     let loaders = DataLoader::new(DbLoader { db }, batches.spawner()).delay(Duration::ZERO);
     (loaders, batches)
+}
+
+/// Rows of `E` whose `column` is one of `values`: one statement for a batch.
+async fn rows_where_in<E, V>(
+    db: &CountedConnection,
+    column: E::Column,
+    values: impl IntoIterator<Item = V>,
+) -> AppResult<Vec<E::Model>>
+where
+    E: EntityTrait,
+    V: Into<sea_orm::Value>,
+{
+    Ok(E::find().filter(column.is_in(values)).all(db).await?)
+}
+
+/// One page of `L` children of `parent`, batched with its siblings.
+pub async fn child_page<L: ChildList>(
+    ctx: &Context<'_>,
+    parent: i64,
+    filter: L::Filter,
+    keyset: Keyset<L::Order>,
+) -> AppResult<Page<pages::ChildModel<L>>> {
+    let key = ChildPage::<L> {
+        parent,
+        filter,
+        keyset,
+    };
+    required(loaders(ctx)?.load_one(key).await?, "child page")
 }

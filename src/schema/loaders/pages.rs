@@ -61,13 +61,6 @@ pub struct UserReviews;
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CategoryProducts;
 
-/// Key: a page of a product's reviews.
-pub type ReviewsOfProduct = ChildPage<ProductReviews>;
-/// Key: a page of a user's reviews.
-pub type ReviewsOfUser = ChildPage<UserReviews>;
-/// Key: a page of a category's products.
-pub type ProductsOfCategory = ChildPage<CategoryProducts>;
-
 impl ChildList for ProductReviews {
     type Entity = reviews::Entity;
     type Order = ReviewsNewestFirst;
@@ -122,7 +115,8 @@ impl ChildList for CategoryProducts {
     }
 }
 
-type ChildModel<L> = <<L as ChildList>::Order as KeysetOrder>::Model;
+/// The row type of `L`'s children.
+pub type ChildModel<L> = <<L as ChildList>::Order as KeysetOrder>::Model;
 
 /// What parents must share to be served by one statement.
 type PageShape<'a, L> = (

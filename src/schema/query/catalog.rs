@@ -9,7 +9,7 @@ use crate::{
     schema::{
         connection::{Keyset, PageArgs},
         context::{db, loaders},
-        filters::ProductFilter,
+        filters::{ProductFilter, product_listing},
         ids::{self, NodeKind},
         loaders::{CategoryId, CategorySlug, ProductId, ProductSlug},
         orderings::{CategoryByName, ProductOrder},
@@ -69,16 +69,8 @@ impl CatalogQuery {
         filter: Option<ProductFilter>,
         order_by: Option<ProductOrder>,
     ) -> AppResult<ProductConnection> {
-        let filter = filter.unwrap_or_default().validate()?;
-        let keyset = Keyset::new(
-            order_by.unwrap_or_default(),
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-        )?;
+        let (filter, keyset) =
+            product_listing(filter, order_by, PageArgs::new(first, after, last, before))?;
         let select = products::Entity::find().filter(filter.condition());
         let page = keyset.fetch(db(ctx)?, select).await?;
         Ok(page.into_connection(ProductTotal::All(filter), Product))
@@ -108,15 +100,7 @@ impl CatalogQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> AppResult<CategoryConnection> {
-        let keyset = Keyset::new(
-            CategoryByName,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-        )?;
+        let keyset = Keyset::new(CategoryByName, PageArgs::new(first, after, last, before))?;
         let page = keyset.fetch(db(ctx)?, categories::Entity::find()).await?;
         Ok(page.into_connection(CategoryTotal, Category))
     }

@@ -8,11 +8,11 @@ use crate::{
     entities::categories,
     error::AppResult,
     schema::{
-        connection::{Keyset, PageArgs},
+        connection::PageArgs,
         context::{loaders, required},
-        filters::ProductFilter,
+        filters::{ProductFilter, product_listing},
         ids::{self, NodeKind},
-        loaders::{CategoryId, ChildrenOf, ProductsOfCategory},
+        loaders::{CategoryId, CategoryProducts, ChildrenOf, child_page},
         orderings::ProductOrder,
     },
 };
@@ -64,22 +64,9 @@ impl Category {
         filter: Option<ProductFilter>,
         order_by: Option<ProductOrder>,
     ) -> AppResult<ProductConnection> {
-        let filter = filter.unwrap_or_default().validate()?;
-        let keyset = Keyset::new(
-            order_by.unwrap_or_default(),
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-        )?;
-        let key = ProductsOfCategory {
-            parent: self.0.id,
-            filter: filter.clone(),
-            keyset,
-        };
-        let page = required(loaders(ctx)?.load_one(key).await?, "product page")?;
+        let (filter, keyset) =
+            product_listing(filter, order_by, PageArgs::new(first, after, last, before))?;
+        let page = child_page::<CategoryProducts>(ctx, self.0.id, filter.clone(), keyset).await?;
         Ok(page.into_connection(ProductTotal::InCategory(self.0.id, filter), Product))
     }
 

@@ -11,7 +11,7 @@ use crate::{
         connection::{Keyset, PageArgs},
         context::{currency, loaders, required},
         ids::{self, NodeKind},
-        loaders::{CategoryId, RatingOf, ReviewsOfProduct},
+        loaders::{CategoryId, ProductReviews, RatingOf, child_page},
         orderings::ReviewsNewestFirst,
         scalars::Money,
     },
@@ -102,19 +102,9 @@ impl Product {
     ) -> AppResult<ReviewConnection> {
         let keyset = Keyset::new(
             ReviewsNewestFirst,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
         )?;
-        let key = ReviewsOfProduct {
-            parent: self.0.id,
-            filter: (),
-            keyset,
-        };
-        let page = required(loaders(ctx)?.load_one(key).await?, "review page")?;
+        let page = child_page::<ProductReviews>(ctx, self.0.id, (), keyset).await?;
         Ok(page.into_connection(ReviewTotal::OfProduct(self.0.id), Review))
     }
 

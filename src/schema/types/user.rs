@@ -10,9 +10,8 @@ use crate::{
     error::AppResult,
     schema::{
         connection::{Keyset, PageArgs},
-        context::{loaders, required},
         ids::{self, NodeKind},
-        loaders::ReviewsOfUser,
+        loaders::{UserReviews, child_page},
         orderings::ReviewsNewestFirst,
     },
 };
@@ -56,19 +55,9 @@ impl User {
     ) -> AppResult<ReviewConnection> {
         let keyset = Keyset::new(
             ReviewsNewestFirst,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            PageArgs::new(first, after, last, before),
         )?;
-        let key = ReviewsOfUser {
-            parent: self.0.id,
-            filter: (),
-            keyset,
-        };
-        let page = required(loaders(ctx)?.load_one(key).await?, "review page")?;
+        let page = child_page::<UserReviews>(ctx, self.0.id, (), keyset).await?;
         Ok(page.into_connection(ReviewTotal::OfUser(self.0.id), Review))
     }
 

@@ -455,6 +455,8 @@ pub async fn run(
         }
     }
     txn.commit().await?;
+    // Fresh statistics, so the planner sizes the new tables right at once.
+    db.execute_unprepared("ANALYZE").await?;
     progress.finish_with_message("done");
     Ok(report)
 }

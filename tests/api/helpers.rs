@@ -17,7 +17,7 @@ use storefront::{
 use tokio::sync::oneshot;
 
 /// Where the test database lives, removed when the test ends.
-enum TestDatabase {
+pub enum TestDatabase {
     Sqlite { _dir: tempfile::TempDir },
     Postgres { server_url: String, name: String },
 }
@@ -27,7 +27,8 @@ pub struct TestApp {
     pub address: SocketAddr,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
-    database: TestDatabase,
+    /// Held for its `Drop`, which removes the database.
+    _database: TestDatabase,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -38,7 +39,7 @@ pub struct Reply {
     pub body: Value,
 }
 
-fn settings(database_url: String, environment: Environment) -> Settings {
+pub fn settings(database_url: String, environment: Environment) -> Settings {
     Settings {
         database_url,
         listen: "127.0.0.1:0".parse().expect("static address"),
@@ -55,7 +56,7 @@ fn settings(database_url: String, environment: Environment) -> Settings {
 
 /// With `DATABASE_URL` set to a PostgreSQL server, tests must reach it: an
 /// unreachable server fails the test instead of silently skipping it.
-async fn fresh_database() -> (String, TestDatabase) {
+pub async fn fresh_database() -> (String, TestDatabase) {
     match std::env::var("DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => {
             let name = format!("sf_test_{}", uuid::Uuid::new_v4().simple());
@@ -114,7 +115,7 @@ pub async fn spawn_with(plan: SeedPlan, environment: Environment) -> TestApp {
         address,
         client: reqwest::Client::new(),
         db,
-        database,
+        _database: database,
         stop: Some(stop),
     }
 }
@@ -196,30 +197,34 @@ impl Drop for TestApp {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let TestDatabase::Postgres { server_url, name } = &self.database {
-            let (server_url, database) = (server_url.clone(), name.clone());
-            // Drop runs inside the test's runtime; use a thread with its own.
-            let dropped = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()?;
-                runtime.block_on(async {
-                    let admin = Database::connect(&server_url)
-                        .await
-                        .map_err(std::io::Error::other)?;
-                    admin
-                        .execute_unprepared(&format!(
-                            "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
-                        ))
-                        .await
-                        .map_err(std::io::Error::other)?;
-                    Ok::<_, std::io::Error>(())
-                })
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let TestDatabase::Postgres { server_url, name } = self else {
+            return;
+        };
+        let (server_url, database) = (server_url.clone(), name.clone());
+        // Drop may run inside a test's runtime; use a thread with its own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                let admin = Database::connect(&server_url)
+                    .await
+                    .map_err(std::io::Error::other)?;
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+                    .await
+                    .map_err(std::io::Error::other)?;
+                Ok::<_, std::io::Error>(())
             })
-            .join();
-            if !matches!(dropped, Ok(Ok(()))) {
-                eprintln!("could not drop test database {name}");
-            }
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop test database {name}");
         }
     }
 }

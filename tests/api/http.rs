@@ -195,6 +195,15 @@ async fn malformed_bodies_get_400_and_non_json_bodies_get_415() {
         assert_eq!(code(only_error(&reply.body)), "BAD_USER_INPUT");
     }
 
+    let huge = format!(
+        "{{\"query\": \"{{ __typename }}\", \"variables\": {{\"pad\": \"{}\"}}}}",
+        "x".repeat(2 << 20)
+    );
+    let too_large = app
+        .post_raw(huge, "application/json", "application/json")
+        .await;
+    assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
+
     let unacceptable = app
         .post_json(json!({ "query": "{ __typename }" }), "text/csv")
         .await;

@@ -4,6 +4,7 @@
 mod catalog;
 mod helpers;
 mod http;
+mod lifecycle;
 mod n_plus_one;
 mod paging;
 mod schema_sdl;

@@ -80,6 +80,43 @@ pub struct Settings {
     )]
     pub max_body_bytes: usize,
 
+    /// Deepest selection nesting accepted.
+    #[arg(
+        long,
+        env = "STOREFRONT_MAX_DEPTH",
+        default_value_t = 15,
+        global = true
+    )]
+    pub max_depth: usize,
+
+    /// Highest query cost accepted; a connection costs its page size times
+    /// the cost of what it selects, so nested connections multiply.
+    #[arg(
+        long,
+        env = "STOREFRONT_MAX_COMPLEXITY",
+        default_value_t = 100_000,
+        global = true
+    )]
+    pub max_complexity: usize,
+
+    /// Most aliased fields accepted in one document.
+    #[arg(
+        long,
+        env = "STOREFRONT_MAX_ALIASES",
+        default_value_t = 50,
+        global = true
+    )]
+    pub max_aliases: usize,
+
+    /// Most directives accepted in one document.
+    #[arg(
+        long,
+        env = "STOREFRONT_MAX_DIRECTIVES",
+        default_value_t = 50,
+        global = true
+    )]
+    pub max_directives: usize,
+
     /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
     #[arg(
         long,

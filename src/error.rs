@@ -24,6 +24,8 @@ pub enum ErrorCode {
     NotFound,
     /// A duplicate, or a state that forbids the change.
     Conflict,
+    /// The document exceeds a depth, cost, alias or directive limit.
+    QueryTooComplex,
     /// The document is not valid GraphQL syntax.
     GraphqlParseFailed,
     /// The document does not validate against the schema.
@@ -41,6 +43,7 @@ impl ErrorCode {
             Self::BadUserInput => "BAD_USER_INPUT",
             Self::NotFound => "NOT_FOUND",
             Self::Conflict => "CONFLICT",
+            Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
             Self::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
             Self::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
             Self::InternalServerError => "INTERNAL_SERVER_ERROR",

@@ -133,6 +133,7 @@ async fn execute(
             Some(async_graphql::Value::String(code))
                 if code == ErrorCode::GraphqlParseFailed.as_str()
                     || code == ErrorCode::GraphqlValidationFailed.as_str()
+                    || code == ErrorCode::QueryTooComplex.as_str()
         )
     });
     let mut body = Map::new();

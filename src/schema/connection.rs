@@ -35,6 +35,16 @@ pub const MAX_PAGE_SIZE: u64 = 100;
 const ROW_NUMBER: &str = "row_number";
 const WINDOW: &str = "windowed";
 
+/// The cost multiplier of a connection field: the most rows it can return.
+/// Out-of-range sizes are rejected later; here they cost the maximum.
+pub fn page_cost(first: Option<i32>, last: Option<i32>) -> usize {
+    let size = match first.or(last) {
+        Some(size) => usize::try_from(size.clamp(0, MAX_PAGE_SIZE as i32)).unwrap_or(0),
+        None => DEFAULT_PAGE_SIZE as usize,
+    };
+    size.max(1)
+}
+
 /// The sort-key value of one row, as stored in a cursor.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SortValue {

@@ -25,6 +25,19 @@ pub struct StoreSettings {
     pub report_stats: bool,
 }
 
+/// Limits every document must stay within; checked before any statement runs.
+#[derive(Clone, Copy, Debug)]
+pub struct QueryLimits {
+    /// Deepest selection nesting.
+    pub max_depth: usize,
+    /// Highest cost (see `connection::page_cost`).
+    pub max_complexity: usize,
+    /// Most aliased fields.
+    pub max_aliases: usize,
+    /// Most directives.
+    pub max_directives: usize,
+}
+
 /// Request or schema data of type `T`; its absence is a wiring bug.
 pub fn data<'a, T: Send + Sync + 'static>(ctx: &Context<'a>) -> AppResult<&'a T> {
     ctx.data_opt::<T>().ok_or_else(|| {

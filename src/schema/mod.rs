@@ -4,6 +4,7 @@ pub mod connection;
 pub mod context;
 pub mod filters;
 pub mod ids;
+mod limits;
 pub mod loaders;
 mod observer;
 pub mod orderings;
@@ -14,7 +15,7 @@ pub mod types;
 
 use async_graphql::{EmptyMutation, EmptySubscription, Schema};
 
-pub use context::{RequestContext, StoreSettings};
+pub use context::{QueryLimits, RequestContext, StoreSettings};
 pub use observer::OperationObserver;
 
 use crate::config::Settings;
@@ -33,6 +34,15 @@ pub fn build_schema(settings: &Settings) -> AppSchema {
         currency: settings.currency.clone(),
         report_stats: settings.is_development(),
     })
+    .data(QueryLimits {
+        max_depth: settings.max_depth,
+        max_complexity: settings.max_complexity,
+        max_aliases: settings.max_aliases,
+        max_directives: settings.max_directives,
+    })
+    // Parser recursion stays above the depth limit, so that over-deep
+    // documents get the depth error rather than a parse failure.
+    .limit_recursive_depth(settings.max_depth.saturating_mul(4).max(32))
     .extension(OperationObserver);
     if settings.is_development() {
         builder.finish()

@@ -4,11 +4,13 @@
 
 use std::{net::SocketAddr, time::Duration};
 
+use clap::Parser;
 use migration::{Migrator, MigratorTrait};
 use reqwest::{StatusCode, header::HeaderMap};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 use storefront::{
+    cli::Cli,
     config::{Environment, LogFormat, Settings},
     db,
     seed::{self, Scale, SeedPlan},
@@ -39,19 +41,20 @@ pub struct Reply {
     pub body: Value,
 }
 
+/// The defaults of the command line, with a test database, port 0 and a
+/// short drain: tests run with the limits and settings users get.
 pub fn settings(database_url: String, environment: Environment) -> Settings {
-    Settings {
-        database_url,
-        listen: "127.0.0.1:0".parse().expect("static address"),
-        environment,
-        db_max_connections: 8,
-        db_acquire_timeout_secs: 10,
-        currency: "USD".to_owned(),
-        max_body_bytes: 1 << 20,
-        shutdown_timeout_secs: 1,
-        log_format: LogFormat::Pretty,
-        no_migrate: false,
-    }
+    let mut settings = Cli::try_parse_from(["storefront"])
+        .expect("default settings")
+        .settings;
+    settings.database_url = database_url;
+    settings.listen = "127.0.0.1:0".parse().expect("static address");
+    settings.environment = environment;
+    settings.db_max_connections = 8;
+    settings.shutdown_timeout_secs = 1;
+    settings.log_format = LogFormat::Pretty;
+    settings.no_migrate = false;
+    settings
 }
 
 /// With `DATABASE_URL` set to a PostgreSQL server, tests must reach it: an

@@ -7,4 +7,5 @@ mod http;
 mod lifecycle;
 mod n_plus_one;
 mod paging;
+mod protection;
 mod schema_sdl;

@@ -59,6 +59,9 @@ impl CatalogQuery {
 
     /// Products, filtered and ordered (newest first by default).
     #[allow(clippy::too_many_arguments)]
+    #[graphql(
+        complexity = "crate::schema::connection::page_cost(first, last) * child_complexity + 1"
+    )]
     async fn products(
         &self,
         ctx: &Context<'_>,
@@ -92,6 +95,9 @@ impl CatalogQuery {
     }
 
     /// Every category, alphabetically.
+    #[graphql(
+        complexity = "crate::schema::connection::page_cost(first, last) * child_complexity + 1"
+    )]
     async fn categories(
         &self,
         ctx: &Context<'_>,

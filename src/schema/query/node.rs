@@ -49,6 +49,7 @@ impl NodeQuery {
 
     /// The objects with these global IDs, in order; null for each that does
     /// not exist. Lookups of one type share one statement.
+    #[graphql(complexity = "ids.len() * child_complexity + 1")]
     async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> AppResult<Vec<Option<Node>>> {
         let decoded = ids
             .iter()

@@ -54,6 +54,9 @@ impl Category {
 
     /// Products of this category, with the filters and orderings of `Query.products`.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(
+        complexity = "crate::schema::connection::page_cost(first, last) * child_complexity + 1"
+    )]
     async fn products(
         &self,
         ctx: &Context<'_>,

@@ -92,6 +92,9 @@ impl Product {
     }
 
     /// Reviews of the product, newest first.
+    #[graphql(
+        complexity = "crate::schema::connection::page_cost(first, last) * child_complexity + 1"
+    )]
     async fn reviews(
         &self,
         ctx: &Context<'_>,

@@ -45,6 +45,9 @@ impl User {
     }
 
     /// Reviews the user wrote, newest first.
+    #[graphql(
+        complexity = "crate::schema::connection::page_cost(first, last) * child_complexity + 1"
+    )]
     async fn reviews(
         &self,
         ctx: &Context<'_>,

@@ -1,6 +1,6 @@
 //! Runtime settings, read from the environment and overridable by flags.
 
-use std::{fmt, net::SocketAddr, time::Duration};
+use std::{fmt, net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, ValueEnum};
 
@@ -137,6 +137,67 @@ pub struct Settings {
     )]
     pub no_migrate: bool,
 
+    /// HS256 secret for access tokens (at least 32 bytes). Required in
+    /// production unless a private key file is set; development generates
+    /// a random one.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Retired HS256 secrets, comma-separated: still accepted, never used to sign.
+    #[arg(
+        long,
+        env = "JWT_PREVIOUS_SECRETS",
+        value_delimiter = ',',
+        hide_env_values = true,
+        global = true
+    )]
+    pub jwt_previous_secrets: Vec<String>,
+
+    /// PEM private key (Ed25519 → EdDSA, RSA → RS256) that signs access
+    /// tokens; takes precedence over `JWT_SECRET` for signing.
+    #[arg(long, env = "STOREFRONT_JWT_PRIVATE_KEY_FILE", global = true)]
+    pub jwt_private_key_file: Option<PathBuf>,
+
+    /// PEM public key matching the private key file.
+    #[arg(long, env = "STOREFRONT_JWT_PUBLIC_KEY_FILE", global = true)]
+    pub jwt_public_key_file: Option<PathBuf>,
+
+    /// Retired PEM public keys, comma-separated: still accepted for verification.
+    #[arg(
+        long,
+        env = "STOREFRONT_JWT_PREVIOUS_PUBLIC_KEY_FILES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub jwt_previous_public_key_files: Vec<PathBuf>,
+
+    /// `iss` of issued access tokens, and the only one accepted.
+    #[arg(
+        long,
+        env = "STOREFRONT_JWT_ISSUER",
+        default_value = "storefront",
+        global = true
+    )]
+    pub jwt_issuer: String,
+
+    /// `aud` of issued access tokens, and the only one accepted.
+    #[arg(
+        long,
+        env = "STOREFRONT_JWT_AUDIENCE",
+        default_value = "storefront",
+        global = true
+    )]
+    pub jwt_audience: String,
+
+    /// Lifetime of access tokens, in seconds.
+    #[arg(
+        long,
+        env = "STOREFRONT_ACCESS_TOKEN_TTL",
+        default_value_t = 900,
+        global = true
+    )]
+    pub access_token_ttl_secs: u64,
+
     /// Log format: `json` (one object per line) or `pretty`.
     #[arg(
         long,
@@ -168,6 +229,11 @@ impl Settings {
         Duration::from_secs(self.db_acquire_timeout_secs)
     }
 
+    /// How long access tokens live.
+    pub fn access_token_ttl(&self) -> Duration {
+        Duration::from_secs(self.access_token_ttl_secs)
+    }
+
     /// How long the server drains in-flight requests on shutdown.
     pub fn shutdown_timeout(&self) -> Duration {
         Duration::from_secs(self.shutdown_timeout_secs)
@@ -183,6 +249,8 @@ impl fmt::Debug for Settings {
             .field("environment", &self.environment)
             .field("db_max_connections", &self.db_max_connections)
             .field("currency", &self.currency)
+            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "***"))
+            .field("jwt_private_key_file", &self.jwt_private_key_file)
             .finish_non_exhaustive()
     }
 }

@@ -1,8 +1,10 @@
 //! Database connection pool and the per-operation statement counter.
 
 mod counted;
+mod transaction;
 
 pub use counted::{CountedConnection, OperationStats};
+pub use transaction::CountedTransaction;
 
 use std::time::Duration;
 

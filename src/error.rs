@@ -24,6 +24,8 @@ pub enum ErrorCode {
     NotFound,
     /// A duplicate, or a state that forbids the change.
     Conflict,
+    /// The caller spent its budget; `extensions.retryAfter` says when to retry.
+    RateLimited,
     /// The document exceeds a depth, cost, alias or directive limit.
     QueryTooComplex,
     /// The document is not valid GraphQL syntax.
@@ -43,6 +45,7 @@ impl ErrorCode {
             Self::BadUserInput => "BAD_USER_INPUT",
             Self::NotFound => "NOT_FOUND",
             Self::Conflict => "CONFLICT",
+            Self::RateLimited => "RATE_LIMITED",
             Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
             Self::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
             Self::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
@@ -60,6 +63,25 @@ pub enum AppError {
         message: String,
         /// The offending argument, e.g. `first` or `filter.minPrice`.
         field: Option<String>,
+    },
+    /// Missing, invalid, expired or forged credentials, or a wrong password.
+    Unauthenticated(String),
+    /// Signed in, but the role does not allow this.
+    Forbidden(String),
+    /// Absent, or not visible to the caller (never revealing which).
+    NotFound(String),
+    /// A duplicate or a state that forbids the change; `field` names the
+    /// input that collided when there is one.
+    Conflict {
+        /// Human-readable reason.
+        message: String,
+        /// The input field at fault, e.g. `input.slug`.
+        field: Option<String>,
+    },
+    /// Over a rate or cost budget.
+    RateLimited {
+        /// Whole seconds until the budget allows the request again.
+        retry_after_secs: u64,
     },
     /// A failure the client cannot fix; the cause is logged, never sent.
     Internal(Arc<anyhow::Error>),
@@ -79,6 +101,37 @@ impl AppError {
         }
     }
 
+    /// Missing or invalid credentials.
+    pub fn unauthenticated(message: impl Into<String>) -> Self {
+        Self::Unauthenticated(message.into())
+    }
+
+    /// Signed in without the needed role.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden(message.into())
+    }
+
+    /// Absent or invisible to the caller.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::NotFound(message.into())
+    }
+
+    /// A state or duplicate that forbids the change.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::Conflict {
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// A duplicate value of the input `field`.
+    pub fn conflict_on(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            message: message.into(),
+            field: Some(field.into()),
+        }
+    }
+
     /// An unexpected failure with its cause.
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         Self::Internal(Arc::new(cause.into()))
@@ -88,6 +141,11 @@ impl AppError {
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::BadUserInput { .. } => ErrorCode::BadUserInput,
+            Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::Conflict { .. } => ErrorCode::Conflict,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::Internal(_) => ErrorCode::InternalServerError,
         }
     }
@@ -95,7 +153,13 @@ impl AppError {
     /// The message sent to the client.
     pub fn client_message(&self) -> String {
         match self {
-            Self::BadUserInput { message, .. } => message.clone(),
+            Self::BadUserInput { message, .. } | Self::Conflict { message, .. } => message.clone(),
+            Self::Unauthenticated(message) | Self::Forbidden(message) | Self::NotFound(message) => {
+                message.clone()
+            }
+            Self::RateLimited { retry_after_secs } => {
+                format!("rate limit exceeded; retry in {retry_after_secs} s")
+            }
             Self::Internal(_) => INTERNAL_MESSAGE.to_owned(),
         }
     }
@@ -115,12 +179,17 @@ impl From<AppError> for async_graphql::Error {
         let mut extensions = ErrorExtensionValues::default();
         extensions.set("code", err.code().as_str());
         let source: Option<Arc<dyn std::any::Any + Send + Sync>> = match &err {
-            AppError::BadUserInput { field, .. } => {
+            AppError::BadUserInput { field, .. } | AppError::Conflict { field, .. } => {
                 if let Some(field) = field {
                     extensions.set("field", Value::from(field.as_str()));
                 }
                 None
             }
+            AppError::RateLimited { retry_after_secs } => {
+                extensions.set("retryAfter", Value::from(*retry_after_secs));
+                None
+            }
+            AppError::Unauthenticated(_) | AppError::Forbidden(_) | AppError::NotFound(_) => None,
             AppError::Internal(cause) => Some(Arc::new(InternalCause(cause.clone()))),
         };
         async_graphql::Error {
@@ -133,3 +202,45 @@ impl From<AppError> for async_graphql::Error {
 
 /// Resolver results: `?` on an `AppError` keeps its code.
 pub type AppResult<T> = Result<T, AppError>;
+
+/// A unique constraint, named as each database reports it, so that a
+/// violation becomes a `CONFLICT` on the input field that collided.
+#[derive(Clone, Copy, Debug)]
+pub struct UniqueKey {
+    /// Constraint or index name (PostgreSQL reports this).
+    pub name: &'static str,
+    /// `table.column[, table.column]` (SQLite reports this).
+    pub columns: &'static str,
+}
+
+impl UniqueKey {
+    /// Whether `err` is a violation of this key.
+    pub fn violated_by(&self, err: &DbErr) -> bool {
+        match err.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(message)) => {
+                message.contains(&format!("\"{}\"", self.name))
+                    || message.trim_end().ends_with(self.columns)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Turns constraint violations into user errors where the statement runs.
+pub trait DbResultExt<T> {
+    /// A violation of `key` becomes `CONFLICT` on `field` with `message`;
+    /// any other database error stays internal.
+    fn conflict_on(self, key: UniqueKey, field: &str, message: &str) -> AppResult<T>;
+}
+
+impl<T> DbResultExt<T> for Result<T, DbErr> {
+    fn conflict_on(self, key: UniqueKey, field: &str, message: &str) -> AppResult<T> {
+        self.map_err(|err| {
+            if key.violated_by(&err) {
+                AppError::conflict_on(field, message)
+            } else {
+                AppError::from(err)
+            }
+        })
+    }
+}

@@ -1,5 +1,6 @@
 //! Storefront: a batched GraphQL commerce backend over SeaORM.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -9,6 +9,10 @@ use sea_orm::DatabaseConnection;
 use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
+    auth::{
+        KeyRing,
+        tokens::{KeySources, TokenPolicy},
+    },
     cli::{Cli, Command, MigrateAction, SeedArgs},
     config::{Settings, redact_url},
     db, http, metrics,
@@ -119,7 +123,9 @@ impl Application {
             tracing::info!(products = report.products, "loaded the tiny demo data set");
         }
         let development = settings.is_development();
+        let keys = Arc::new(key_ring(&settings)?);
         let state = AppState {
+            keys,
             schema: build_schema(&settings),
             metrics: metrics::handle()?,
             db,
@@ -165,7 +171,12 @@ impl Application {
             tracing::info!("shutting down; draining in-flight requests");
             let _ = stopping.send(true);
         };
-        let server = axum::serve(self.listener, self.router).with_graceful_shutdown(graceful);
+        let server = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(graceful);
         let deadline = self.shutdown_timeout;
         let drain_limit = async move {
             if stopped.wait_for(|stopped| *stopped).await.is_err() {
@@ -181,6 +192,50 @@ impl Application {
             }
         }
     }
+}
+
+/// The access-token keys: configured ones, or in development a random
+/// secret (tokens then die with the process).
+fn key_ring(settings: &Settings) -> anyhow::Result<KeyRing> {
+    let policy = TokenPolicy {
+        issuer: settings.jwt_issuer.clone(),
+        audience: settings.jwt_audience.clone(),
+        access_ttl: settings.access_token_ttl(),
+    };
+    let read = |path: &std::path::PathBuf| {
+        std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+    };
+    let sources = KeySources {
+        secret: settings.jwt_secret.clone(),
+        previous_secrets: settings.jwt_previous_secrets.clone(),
+        private_key_pem: settings
+            .jwt_private_key_file
+            .as_ref()
+            .map(read)
+            .transpose()?,
+        public_key_pem: settings
+            .jwt_public_key_file
+            .as_ref()
+            .map(read)
+            .transpose()?,
+        previous_public_key_pems: settings
+            .jwt_previous_public_key_files
+            .iter()
+            .map(read)
+            .collect::<anyhow::Result<_>>()?,
+    };
+    if sources.secret.is_none() && sources.private_key_pem.is_none() {
+        if !settings.is_development() {
+            anyhow::bail!(
+                "production needs a JWT key: set JWT_SECRET (32+ bytes) or STOREFRONT_JWT_PRIVATE_KEY_FILE"
+            );
+        }
+        tracing::warn!(
+            "JWT_SECRET is not set: using a random secret; tokens will not survive a restart"
+        );
+        return KeyRing::ephemeral(policy);
+    }
+    KeyRing::new(&sources, policy)
 }
 
 async fn shutdown_signal() {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use metrics_exporter_prometheus::PrometheusHandle;
 use sea_orm::DatabaseConnection;
 
-use crate::{config::Settings, schema::AppSchema};
+use crate::{auth::KeyRing, config::Settings, schema::AppSchema};
 
 /// What every route needs.
 #[derive(Clone)]
@@ -18,4 +18,6 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
+    /// Signs and verifies access tokens.
+    pub keys: Arc<KeyRing>,
 }

@@ -38,7 +38,7 @@ impl OperationStats {
         self.cache_misses.load(Ordering::Relaxed)
     }
 
-    fn count_statement(&self) {
+    pub(super) fn count_statement(&self) {
         self.statements.fetch_add(1, Ordering::Relaxed);
     }
 }
@@ -54,6 +54,11 @@ impl CountedConnection {
     /// Wraps the shared pool for one operation.
     pub fn new(inner: DatabaseConnection, stats: Arc<OperationStats>) -> Self {
         Self { inner, stats }
+    }
+
+    /// The shared pool itself, for what must not be counted or wrapped.
+    pub(super) fn pool(&self) -> &DatabaseConnection {
+        &self.inner
     }
 
     /// The counters this connection feeds.

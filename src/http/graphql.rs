@@ -6,13 +6,13 @@
 //! (400), and gives request errors a 400 under
 //! `application/graphql-response+json`.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{collections::HashMap, net::SocketAddr, sync::Arc};
 
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use axum::{
     body::Bytes,
-    extract::{RawQuery, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    extract::{ConnectInfo, RawQuery, State},
+    http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde_json::{Map, Value as Json, json};
@@ -22,6 +22,7 @@ use super::{
     negotiate::{self, ResponseMedia},
 };
 use crate::{
+    auth::Viewer,
     db::{CountedConnection, OperationStats},
     error::ErrorCode,
     schema::{RequestContext, loaders},
@@ -33,7 +34,7 @@ struct Rejection {
     status: StatusCode,
     code: ErrorCode,
     message: String,
-    allow: Option<&'static str>,
+    header: Option<(HeaderName, &'static str)>,
 }
 
 impl Rejection {
@@ -42,7 +43,18 @@ impl Rejection {
             status: StatusCode::BAD_REQUEST,
             code: ErrorCode::BadUserInput,
             message: message.into(),
-            allow: None,
+            header: None,
+        }
+    }
+
+    /// A missing-scheme, malformed, expired or forged access token fails the
+    /// whole request: it is never treated as anonymous.
+    fn bad_token(message: String) -> Self {
+        Self {
+            status: StatusCode::UNAUTHORIZED,
+            code: ErrorCode::Unauthenticated,
+            message,
+            header: Some((header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")),
         }
     }
 
@@ -51,10 +63,10 @@ impl Rejection {
             "errors": [{ "message": self.message, "extensions": { "code": self.code.as_str() } }]
         });
         let mut response = json_response(self.status, media, &body);
-        if let Some(allow) = self.allow {
+        if let Some((name, value)) = self.header {
             response
                 .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static(allow));
+                .insert(name, HeaderValue::from_static(value));
         }
         response
     }
@@ -108,18 +120,42 @@ fn graphql_request(mut params: Map<String, Json>) -> Result<async_graphql::Reque
         .map_err(|err| Rejection::bad_request(format!("invalid GraphQL request: {err}")))
 }
 
+/// Who the request's `Authorization` header says is calling.
+fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Rejection> {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .map(|value| {
+            value.to_str().map_err(|_| {
+                Rejection::bad_token("the Authorization header is not valid text".to_owned())
+            })
+        })
+        .transpose()?;
+    state
+        .keys
+        .viewer_from_header(authorization)
+        .map_err(|err| Rejection::bad_token(err.client_message()))
+}
+
 /// Runs one operation with fresh per-request loaders and statement counter.
 async fn execute(
     state: &AppState,
+    peer: SocketAddr,
     headers: &HeaderMap,
     request: async_graphql::Request,
     media: ResponseMedia,
 ) -> Response {
+    let viewer = match viewer(state, headers) {
+        Ok(viewer) => viewer,
+        Err(rejection) => return rejection.into_response(media),
+    };
     let db = CountedConnection::new(state.db.clone(), Arc::new(OperationStats::default()));
     let (loaders, batches) = loaders::for_request(db.clone());
     let request = request.data(loaders).data(RequestContext {
         db,
         request_id: request_id(headers),
+        viewer,
+        client_ip: Some(peer.ip()),
+        keys: state.keys.clone(),
     });
     let response = batches.drive(state.schema.execute(request)).await;
 
@@ -172,13 +208,18 @@ fn not_acceptable() -> Response {
         message:
             "only application/graphql-response+json and application/json responses are available"
                 .to_owned(),
-        allow: None,
+        header: None,
     }
     .into_response(ResponseMedia::Json)
 }
 
 /// `POST /graphql`: a JSON body with `query`, `operationName`, `variables`, `extensions`.
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn post(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let Some(media) = negotiate::response_media(&headers) else {
         return not_acceptable();
     };
@@ -187,7 +228,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
             status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
             code: ErrorCode::BadUserInput,
             message: "send the request as `Content-Type: application/json`".to_owned(),
-            allow: None,
+            header: None,
         }
         .into_response(media);
     }
@@ -205,7 +246,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         }
     };
     match graphql_request(params) {
-        Ok(request) => execute(&state, &headers, request, media).await,
+        Ok(request) => execute(&state, peer, &headers, request, media).await,
         Err(rejection) => rejection.into_response(media),
     }
 }
@@ -229,6 +270,7 @@ fn selected_operation_type(request: &mut async_graphql::Request) -> Option<Opera
 /// `GET /graphql`: queries in the URL; a browser asking for HTML gets GraphiQL.
 pub async fn get(
     state: State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -272,9 +314,9 @@ pub async fn get(
             status: StatusCode::METHOD_NOT_ALLOWED,
             code: ErrorCode::BadUserInput,
             message: "mutations must be sent with POST".to_owned(),
-            allow: Some("POST"),
+            header: Some((header::ALLOW, "POST")),
         }
         .into_response(media);
     }
-    execute(&state, &headers, request, media).await
+    execute(&state, peer, &headers, request, media).await
 }

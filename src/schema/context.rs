@@ -2,19 +2,28 @@
 
 use async_graphql::Context;
 
+use std::{net::IpAddr, sync::Arc};
+
 use super::loaders::Loaders;
 use crate::{
+    auth::{KeyRing, Viewer},
     db::CountedConnection,
     error::{AppError, AppResult},
 };
 
-/// Per-request facts: the counted connection and the request id that ties
-/// responses to log lines.
+/// Per-request facts: the counted connection, the request id that ties
+/// responses to log lines, and who is calling from where.
 pub struct RequestContext {
     /// The pool, counting this operation's statements.
     pub db: CountedConnection,
     /// The `x-request-id` of the HTTP request.
     pub request_id: String,
+    /// The caller, from the access token.
+    pub viewer: Viewer,
+    /// The peer address, for per-IP limits of anonymous callers.
+    pub client_ip: Option<IpAddr>,
+    /// Signs access tokens for the account mutations.
+    pub keys: Arc<KeyRing>,
 }
 
 /// Schema-wide facts set once at build time.
@@ -56,6 +65,11 @@ pub fn loaders<'a>(ctx: &Context<'a>) -> AppResult<&'a Loaders> {
 /// The request's counted connection.
 pub fn db<'a>(ctx: &Context<'a>) -> AppResult<&'a CountedConnection> {
     Ok(&data::<RequestContext>(ctx)?.db)
+}
+
+/// The request's caller.
+pub fn viewer<'a>(ctx: &Context<'a>) -> AppResult<&'a Viewer> {
+    Ok(&data::<RequestContext>(ctx)?.viewer)
 }
 
 /// The store's currency code.

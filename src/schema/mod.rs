@@ -12,6 +12,7 @@ pub mod query;
 mod response_order;
 pub mod scalars;
 pub mod types;
+pub mod validate;
 
 use async_graphql::{EmptyMutation, EmptySubscription, Schema};
 

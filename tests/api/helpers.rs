@@ -2,17 +2,22 @@
 //! `DATABASE_URL` points at PostgreSQL, else a temporary SQLite file), the
 //! real application on port 0, and typed helpers to talk to it.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use clap::Parser;
 use migration::{Migrator, MigratorTrait};
 use reqwest::{StatusCode, header::HeaderMap};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 use storefront::{
+    auth::{
+        KeyRing, Role,
+        tokens::{KeySources, TokenPolicy},
+    },
     cli::Cli,
     config::{Environment, LogFormat, Settings},
     db,
+    entities::users,
     seed::{self, Scale, SeedPlan},
     startup::Application,
 };
@@ -24,11 +29,17 @@ pub enum TestDatabase {
     Postgres { server_url: String, name: String },
 }
 
+/// The HS256 secret every test application signs with, so that tests can
+/// mint tokens for users they create directly in the database.
+pub const TEST_JWT_SECRET: &str = "test-secret-of-at-least-thirty-two-bytes!";
+
 /// A running application and a direct connection to its database.
 pub struct TestApp {
     pub address: SocketAddr,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
+    /// The same keys as the server's: `token()` mints valid access tokens.
+    pub keys: Arc<KeyRing>,
     /// Held for its `Drop`, which removes the database.
     _database: TestDatabase,
     stop: Option<oneshot::Sender<()>>,
@@ -54,7 +65,22 @@ pub fn settings(database_url: String, environment: Environment) -> Settings {
     settings.shutdown_timeout_secs = 1;
     settings.log_format = LogFormat::Pretty;
     settings.no_migrate = false;
+    settings.jwt_secret = Some(TEST_JWT_SECRET.to_owned());
     settings
+}
+
+/// The key ring of `settings`, as the server builds it.
+pub fn key_ring(settings: &Settings) -> KeyRing {
+    let sources = KeySources {
+        secret: settings.jwt_secret.clone(),
+        ..KeySources::default()
+    };
+    let policy = TokenPolicy {
+        issuer: settings.jwt_issuer.clone(),
+        audience: settings.jwt_audience.clone(),
+        access_ttl: settings.access_token_ttl(),
+    };
+    KeyRing::new(&sources, policy).expect("test key ring")
 }
 
 /// With `DATABASE_URL` set to a PostgreSQL server, tests must reach it: an
@@ -106,7 +132,9 @@ pub async fn spawn_with(plan: SeedPlan, environment: Environment) -> TestApp {
         .expect("connect");
     Migrator::up(&db, None).await.expect("migrate");
     seed::run(&db, plan, 7, false).await.expect("seed");
-    let app = Application::build(settings(url, environment))
+    let settings = settings(url, environment);
+    let keys = Arc::new(key_ring(&settings));
+    let app = Application::build(settings)
         .await
         .expect("build application");
     let address = app.address();
@@ -118,6 +146,7 @@ pub async fn spawn_with(plan: SeedPlan, environment: Environment) -> TestApp {
         address,
         client: reqwest::Client::new(),
         db,
+        keys,
         _database: database,
         stop: Some(stop),
     }
@@ -138,6 +167,65 @@ impl TestApp {
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         reply.body
+    }
+
+    /// A valid access token for `user_id` with `role`.
+    pub fn token(&self, user_id: i64, role: Role) -> String {
+        self.keys.issue(user_id, role).expect("issue token").token
+    }
+
+    /// Inserts a user with `role` straight into the database (the demo
+    /// password hash is not needed: tests mint tokens with `token()`).
+    pub async fn create_user(&self, role: Role) -> i64 {
+        let now = chrono::Utc::now();
+        let tag = uuid::Uuid::new_v4().simple().to_string();
+        let user = users::ActiveModel {
+            email: Set(format!("{tag}@test.example")),
+            name: Set(format!("Test {}", &tag[..8])),
+            password_hash: Set("!".to_owned()),
+            role: Set(role.as_str().to_owned()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .expect("insert user");
+        user.id
+    }
+
+    /// A new user with `role` and a token for them.
+    pub async fn signed_in(&self, role: Role) -> (i64, String) {
+        let id = self.create_user(role).await;
+        (id, self.token(id, role))
+    }
+
+    /// POSTs an operation with `Authorization: Bearer <token>`; returns the
+    /// status and whole body.
+    pub async fn gql_as(&self, token: &str, query: &str, variables: Value) -> Reply {
+        let response = self
+            .client
+            .post(self.url("/graphql"))
+            .header("content-type", "application/json")
+            .header("accept", "application/json")
+            .bearer_auth(token)
+            .body(json!({ "query": query, "variables": variables }).to_string())
+            .send()
+            .await
+            .expect("request");
+        Reply::read(response).await
+    }
+
+    /// Like `data`, signed in with `token`.
+    pub async fn data_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let reply = self.gql_as(token, query, variables).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        assert!(
+            reply.body.get("errors").is_none(),
+            "unexpected errors: {}",
+            reply.body
+        );
+        reply.body["data"].clone()
     }
 
     /// POSTs an operation and returns `data`, failing on any error.
@@ -237,6 +325,14 @@ pub fn statements(body: &Value) -> u64 {
     body["extensions"]["stats"]["sqlStatements"]
         .as_u64()
         .unwrap_or_else(|| panic!("no stats in {body}"))
+}
+
+/// `extensions.code` of the single error of a response.
+pub fn error_code(body: &Value) -> String {
+    only_error(body)["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no code in {body}"))
+        .to_owned()
 }
 
 /// The single error of a response, asserting there is exactly one.

@@ -1,6 +1,7 @@
 //! One integration-test binary: each test spawns the real application on a
 //! random port with its own database and talks to it over HTTP.
 
+mod bearer;
 mod catalog;
 mod helpers;
 mod http;

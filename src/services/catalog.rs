@@ -7,7 +7,7 @@
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::{NotSet, Set, Unchanged},
-    ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -15,7 +15,7 @@ use super::now;
 use crate::{
     db::CountedTransaction,
     entities::{categories, products, stock_adjustments},
-    error::{AppError, AppResult, DbResultExt, UniqueKey},
+    error::{AppError, AppResult, DbResultExt, UniqueKey, is_foreign_key_violation},
 };
 
 /// Longest category name (the `categories.name` column).
@@ -135,13 +135,6 @@ pub struct StockAdjusted {
 
 fn slug_taken(slug: &str) -> String {
     format!("the slug \"{slug}\" is already taken; pass another `slug`")
-}
-
-fn is_foreign_key_violation(err: &DbErr) -> bool {
-    matches!(
-        err.sql_err(),
-        Some(SqlErr::ForeignKeyConstraintViolation(_))
-    )
 }
 
 /// The categories with these ids, locked until the transaction ends (on

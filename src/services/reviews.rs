@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::{NotSet, Set},
-    ColumnTrait, DbErr, EntityTrait, QueryFilter, SqlErr,
+    ColumnTrait, DbErr, EntityTrait, QueryFilter,
     sea_query::{Expr, ExprTrait, Func, Query, SubQueryStatement},
 };
 
@@ -14,7 +14,7 @@ use crate::{
     auth::Viewer,
     db::CountedTransaction,
     entities::{products, reviews},
-    error::{AppError, AppResult, UniqueKey},
+    error::{AppError, AppResult, UniqueKey, is_foreign_key_violation},
 };
 
 /// Lowest rating.
@@ -45,10 +45,7 @@ pub struct NewReview {
 fn add_error(err: DbErr) -> AppError {
     if ONE_PER_USER_AND_PRODUCT.violated_by(&err) {
         AppError::conflict_on("productId", "you have already reviewed this product")
-    } else if matches!(
-        err.sql_err(),
-        Some(SqlErr::ForeignKeyConstraintViolation(_))
-    ) {
+    } else if is_foreign_key_violation(&err) {
         // The author comes from a valid token; the product is what can be missing.
         AppError::not_found("no product has this ID")
     } else {

@@ -2,6 +2,7 @@
 //! one transaction, and each refusal carries its code and field and leaves
 //! the database as it was.
 
+use futures_util::future::join_all;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use storefront::{
@@ -398,6 +399,48 @@ async fn adjusting_stock_below_zero_is_a_conflict_that_changes_nothing() {
 }
 
 #[tokio::test]
+async fn concurrent_stock_removals_never_take_stock_below_zero() {
+    let app = spawn_app().await;
+    let (_, token) = admin(&app).await;
+    let mut input = new_product("STOCK-4", "Contested");
+    input["stock"] = json!(5);
+    let id = create_product(&app, &token, input).await;
+    let variables = json!({ "id": gid(NodeKind::Product, id), "delta": -1 });
+
+    let replies =
+        join_all((0..12).map(|_| app.gql_as(&token, ADJUST_STOCK, variables.clone()))).await;
+
+    let codes: Vec<_> = replies
+        .iter()
+        .map(|reply| reply.body["errors"][0]["extensions"]["code"].as_str())
+        .collect();
+    assert_eq!(
+        codes.iter().filter(|code| code.is_none()).count(),
+        5,
+        "{codes:?}"
+    );
+    assert_eq!(
+        codes
+            .iter()
+            .filter(|code| **code == Some("CONFLICT"))
+            .count(),
+        7,
+        "{codes:?}"
+    );
+    assert_eq!(product(&app, id).await.expect("row").stock, 0);
+    let mut left: Vec<_> = stock_adjustments::Entity::find()
+        .filter(stock_adjustments::Column::ProductId.eq(id))
+        .all(&app.db)
+        .await
+        .expect("query")
+        .into_iter()
+        .map(|row| row.stock_after)
+        .collect();
+    left.sort_unstable();
+    assert_eq!(left, [0, 1, 2, 3, 4]);
+}
+
+#[tokio::test]
 async fn adjusting_stock_above_one_million_is_a_conflict() {
     let app = spawn_app().await;
     let (_, token) = admin(&app).await;
@@ -437,6 +480,36 @@ async fn a_duplicate_sku_is_a_conflict_on_input_sku() {
         Some("input.sku"),
     )
     .await;
+}
+
+#[tokio::test]
+async fn concurrent_creates_of_one_sku_give_one_product_and_conflicts() {
+    let app = spawn_app().await;
+    let (_, token) = admin(&app).await;
+
+    let replies = join_all((0..6).map(|n| {
+        let input = new_product("RACE-1", &format!("Racer {n}"));
+        app.gql_as(&token, CREATE_PRODUCT, json!({ "input": input }))
+    }))
+    .await;
+
+    let errors: Vec<_> = replies
+        .iter()
+        .filter_map(|reply| reply.body["errors"].get(0))
+        .map(|error| {
+            (
+                error["extensions"]["code"].as_str(),
+                error["extensions"]["field"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(errors, [(Some("CONFLICT"), Some("input.sku")); 5]);
+    let rows = products::Entity::find()
+        .filter(products::Column::Sku.eq("RACE-1"))
+        .all(&app.db)
+        .await
+        .expect("query");
+    assert_eq!(rows.len(), 1);
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use async_graphql::{ErrorExtensionValues, Value};
-use sea_orm::DbErr;
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
 /// The `extensions.code` values of the contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -242,5 +242,27 @@ impl<T> DbResultExt<T> for Result<T, DbErr> {
                 AppError::from(err)
             }
         })
+    }
+}
+
+/// Whether `err` is a foreign-key violation: a reference to a missing row,
+/// or the removal of a row that others still reference. SQLite reports a
+/// `RESTRICT` action as a trigger constraint (extended code 1811), which
+/// SeaORM leaves unclassified, so that report counts too.
+pub fn is_foreign_key_violation(err: &DbErr) -> bool {
+    if matches!(
+        err.sql_err(),
+        Some(SqlErr::ForeignKeyConstraintViolation(_))
+    ) {
+        return true;
+    }
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(cause)) | DbErr::Query(RuntimeErr::SqlxError(cause)) => {
+            cause.as_database_error().is_some_and(|db| {
+                db.code().as_deref() == Some("1811")
+                    && db.message().starts_with("FOREIGN KEY constraint failed")
+            })
+        }
+        _ => false,
     }
 }

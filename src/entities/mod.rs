@@ -6,4 +6,5 @@ pub mod order_items;
 pub mod orders;
 pub mod products;
 pub mod reviews;
+pub mod stock_adjustments;
 pub mod users;

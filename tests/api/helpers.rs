@@ -7,7 +7,10 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 use clap::Parser;
 use migration::{Migrator, MigratorTrait};
 use reqwest::{StatusCode, header::HeaderMap};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
+    QueryOrder,
+};
 use serde_json::{Value, json};
 use storefront::{
     auth::{
@@ -17,7 +20,7 @@ use storefront::{
     cli::Cli,
     config::{Environment, LogFormat, Settings},
     db,
-    entities::users,
+    entities::{categories, products, reviews, stock_adjustments, users},
     seed::{self, Scale, SeedPlan},
     startup::Application,
 };
@@ -317,6 +320,71 @@ impl Drop for TestDatabase {
         if !matches!(dropped, Ok(Ok(()))) {
             eprintln!("could not drop test database {name}");
         }
+    }
+}
+
+/// Every catalog row, in id order: equal before and after a refused
+/// mutation when it wrote nothing.
+#[derive(Debug, PartialEq)]
+pub struct CatalogRows {
+    pub categories: Vec<categories::Model>,
+    pub products: Vec<products::Model>,
+    pub reviews: Vec<reviews::Model>,
+    pub stock_adjustments: Vec<stock_adjustments::Model>,
+}
+
+impl TestApp {
+    /// The catalog as it is in the database now.
+    pub async fn catalog_rows(&self) -> CatalogRows {
+        CatalogRows {
+            categories: categories::Entity::find()
+                .order_by_asc(categories::Column::Id)
+                .all(&self.db)
+                .await
+                .expect("categories"),
+            products: products::Entity::find()
+                .order_by_asc(products::Column::Id)
+                .all(&self.db)
+                .await
+                .expect("products"),
+            reviews: reviews::Entity::find()
+                .order_by_asc(reviews::Column::Id)
+                .all(&self.db)
+                .await
+                .expect("reviews"),
+            stock_adjustments: stock_adjustments::Entity::find()
+                .order_by_asc(stock_adjustments::Column::Id)
+                .all(&self.db)
+                .await
+                .expect("stock adjustments"),
+        }
+    }
+
+    /// Sends `query` as `token` (anonymous when `None`), asserts that it
+    /// fails with `code` (and `field`, when given), and that the catalog
+    /// in the database did not change.
+    pub async fn assert_refused(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+        code: &str,
+        field: Option<&str>,
+    ) -> Value {
+        let before = self.catalog_rows().await;
+        let body = match token {
+            Some(token) => self.gql_as(token, query, variables).await.body,
+            None => self.gql(query, variables).await,
+        };
+        let error = only_error(&body);
+        assert_eq!(error["extensions"]["code"], code, "{body}");
+        assert_eq!(error["extensions"]["field"].as_str(), field, "{body}");
+        assert_eq!(
+            self.catalog_rows().await,
+            before,
+            "a refused mutation wrote"
+        );
+        body
     }
 }
 

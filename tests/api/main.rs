@@ -3,10 +3,12 @@
 
 mod bearer;
 mod catalog;
+mod catalog_admin;
 mod helpers;
 mod http;
 mod lifecycle;
 mod n_plus_one;
 mod paging;
 mod protection;
+mod reviews;
 mod schema_sdl;

@@ -1,0 +1,14 @@
+//! The `Mutation` root, merged from one object per domain. Every mutation
+//! checks its input before any statement, then makes its change in one write
+//! transaction through a service.
+
+mod catalog;
+mod catalog_input;
+mod reviews;
+
+use async_graphql::MergedObject;
+
+/// Every write entry point.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(catalog::CatalogMutation, reviews::ReviewMutation);

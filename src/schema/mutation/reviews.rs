@@ -1,0 +1,69 @@
+//! Review mutations: any signed-in user reviews a product once, and removes
+//! their own review (admins remove any).
+
+use async_graphql::{Context, ID, InputObject, Object};
+
+use crate::{
+    auth::SignedIn,
+    error::{AppError, AppResult},
+    schema::{
+        context::{db, viewer},
+        ids::{self, NodeKind},
+        types::Review,
+        validate,
+    },
+    services::reviews::{self, BODY_MAX, NewReview, RATING_MAX, RATING_MIN},
+};
+
+/// A review to add.
+#[derive(InputObject)]
+pub struct AddReviewInput {
+    /// From 1 to 5.
+    pub rating: i32,
+    /// The text, at most 5,000 characters.
+    pub body: Option<String>,
+}
+
+/// Review writes; every one needs a signed-in user.
+#[derive(Default)]
+pub struct ReviewMutation;
+
+#[Object]
+impl ReviewMutation {
+    /// Reviews a product; a second review of the same product by the same
+    /// user is `CONFLICT` on `productId`.
+    #[graphql(guard = "SignedIn")]
+    async fn add_review(
+        &self,
+        ctx: &Context<'_>,
+        product_id: ID,
+        input: AddReviewInput,
+    ) -> AppResult<Review> {
+        let user_id = viewer(ctx)?.require_user()?;
+        let product_id = ids::decode_as(&product_id, NodeKind::Product, "productId")?;
+        let rating = validate::in_range("input.rating", input.rating, RATING_MIN, RATING_MAX)?;
+        let new = NewReview {
+            product_id,
+            user_id,
+            rating: i16::try_from(rating).map_err(AppError::internal)?,
+            body: validate::optional_text("input.body", input.body.as_deref(), BODY_MAX)?
+                .unwrap_or_default(),
+        };
+        let tx = db(ctx)?.begin_write().await?;
+        let review = reviews::add_review(&tx, new).await?;
+        tx.commit().await?;
+        Ok(Review(review))
+    }
+
+    /// Deletes a review: its author's own, or any for an admin. Someone
+    /// else's review is `NOT_FOUND`.
+    #[graphql(guard = "SignedIn")]
+    async fn delete_review(&self, ctx: &Context<'_>, id: ID) -> AppResult<bool> {
+        let by = *viewer(ctx)?;
+        let id = ids::decode_as(&id, NodeKind::Review, "id")?;
+        let tx = db(ctx)?.begin_write().await?;
+        reviews::delete_review(&tx, id, &by).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}

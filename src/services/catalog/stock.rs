@@ -1,0 +1,104 @@
+//! Stock adjustments: a race-free change of a product's stock, recorded.
+
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
+    sea_query::{Expr, ExprTrait},
+};
+
+use super::STOCK_MAX;
+use crate::{
+    db::CountedTransaction,
+    entities::{products, stock_adjustments},
+    error::{AppError, AppResult},
+    services::now,
+};
+
+/// A checked stock change by an admin.
+#[derive(Clone, Debug)]
+pub struct StockChange {
+    /// The product whose stock changes.
+    pub product_id: i64,
+    /// Units to add (positive) or remove (negative); never zero.
+    pub delta: i32,
+    /// Why, for the record.
+    pub reason: Option<String>,
+    /// The admin making the change.
+    pub admin_id: i64,
+}
+
+/// What [`adjust_stock`] changed: the product and the record of the change.
+#[derive(Clone, Debug)]
+pub struct StockAdjusted {
+    /// The product with its new stock.
+    pub product: products::Model,
+    /// The row written to `stock_adjustments`.
+    pub adjustment: stock_adjustments::Model,
+}
+
+/// Adds or removes units with one conditional UPDATE, so that concurrent
+/// changes can never take stock below zero or above [`STOCK_MAX`], and
+/// records the change in `stock_adjustments`.
+#[tracing::instrument(skip(tx, change), fields(product_id = change.product_id, delta = change.delta))]
+pub async fn adjust_stock(
+    tx: &CountedTransaction,
+    change: StockChange,
+) -> AppResult<StockAdjusted> {
+    let now = now();
+    let new_stock = || Expr::col(products::Column::Stock).add(change.delta);
+    let updated = products::Entity::update_many()
+        .col_expr(products::Column::Stock, new_stock())
+        .col_expr(products::Column::UpdatedAt, Expr::val(now))
+        .filter(products::Column::Id.eq(change.product_id))
+        .filter(new_stock().gte(0))
+        .filter(new_stock().lte(STOCK_MAX))
+        .exec_with_returning(tx)
+        .await?;
+    let Some(product) = updated.into_iter().next() else {
+        return Err(stock_refusal(tx, &change).await);
+    };
+    let adjustment = stock_adjustments::ActiveModel {
+        id: NotSet,
+        product_id: Set(product.id),
+        user_id: Set(Some(change.admin_id)),
+        delta: Set(change.delta),
+        reason: Set(change.reason),
+        stock_after: Set(product.stock),
+        created_at: Set(now),
+    }
+    .insert(tx)
+    .await?;
+    Ok(StockAdjusted {
+        product,
+        adjustment,
+    })
+}
+
+/// Why the conditional stock UPDATE changed nothing.
+async fn stock_refusal(tx: &CountedTransaction, change: &StockChange) -> AppError {
+    let current = products::Entity::find_by_id(change.product_id)
+        .select_only()
+        .column(products::Column::Stock)
+        .into_tuple::<i32>()
+        .one(tx)
+        .await;
+    match current {
+        Err(err) => AppError::from(err),
+        Ok(None) => AppError::not_found("no product has this ID"),
+        Ok(Some(stock)) if i64::from(stock) + i64::from(change.delta) < 0 => AppError::conflict_on(
+            "delta",
+            format!(
+                "only {stock} in stock: cannot remove {}",
+                change.delta.unsigned_abs()
+            ),
+        ),
+        Ok(Some(stock)) => AppError::conflict_on(
+            "delta",
+            format!(
+                "{stock} in stock: adding {} would exceed {STOCK_MAX}",
+                change.delta
+            ),
+        ),
+    }
+}

@@ -1,0 +1,132 @@
+//! Writing and removing reviews, keeping each product's denormalised rating
+//! average in step within the same transaction.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, DbErr, EntityTrait, QueryFilter,
+    sea_query::{Expr, ExprTrait, Func, Query, SubQueryStatement},
+};
+
+use super::now;
+use crate::{
+    auth::Viewer,
+    db::CountedTransaction,
+    entities::{products, reviews},
+    error::{AppError, AppResult, UniqueKey, is_foreign_key_violation},
+};
+
+/// Lowest rating.
+pub const RATING_MIN: i32 = 1;
+/// Highest rating.
+pub const RATING_MAX: i32 = 5;
+/// Longest review text.
+pub const BODY_MAX: usize = 5_000;
+
+const ONE_PER_USER_AND_PRODUCT: UniqueKey = UniqueKey {
+    name: "reviews_user_id_product_id_key",
+    columns: "reviews.user_id, reviews.product_id",
+};
+
+/// A checked new review.
+#[derive(Clone, Debug)]
+pub struct NewReview {
+    /// The product reviewed.
+    pub product_id: i64,
+    /// The author.
+    pub user_id: i64,
+    /// From [`RATING_MIN`] to [`RATING_MAX`].
+    pub rating: i16,
+    /// The text, possibly empty.
+    pub body: String,
+}
+
+fn add_error(err: DbErr) -> AppError {
+    if ONE_PER_USER_AND_PRODUCT.violated_by(&err) {
+        AppError::conflict_on("productId", "you have already reviewed this product")
+    } else if is_foreign_key_violation(&err) {
+        // The author comes from a valid token; the product is what can be missing.
+        AppError::not_found("no product has this ID")
+    } else {
+        AppError::from(err)
+    }
+}
+
+/// Adds the author's one review of a product.
+#[tracing::instrument(skip(tx, new), fields(product_id = new.product_id, user_id = new.user_id))]
+pub async fn add_review(tx: &CountedTransaction, new: NewReview) -> AppResult<reviews::Model> {
+    let now = now();
+    let review = reviews::ActiveModel {
+        id: NotSet,
+        product_id: Set(new.product_id),
+        user_id: Set(new.user_id),
+        rating: Set(new.rating),
+        body: Set(new.body),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(tx)
+    .await
+    .map_err(add_error)?;
+    refresh_rating(tx, review.product_id, now).await?;
+    Ok(review)
+}
+
+/// Deletes a review of `by` (any review when `by` is an admin). Anyone
+/// else's review reads as absent, never revealing that it exists.
+#[tracing::instrument(skip(tx, by))]
+pub async fn delete_review(
+    tx: &CountedTransaction,
+    id: i64,
+    by: &Viewer,
+) -> AppResult<reviews::Model> {
+    let author = by.require_user()?;
+    let mut delete = reviews::Entity::delete_many().filter(reviews::Column::Id.eq(id));
+    if !by.is_admin() {
+        delete = delete.filter(reviews::Column::UserId.eq(author));
+    }
+    let review = delete
+        .exec_with_returning(tx)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::not_found("no review has this ID"))?;
+    refresh_rating(tx, review.product_id, now()).await?;
+    Ok(review)
+}
+
+/// Recomputes `products.rating_average_milli` (average × 1000, rounded half
+/// up, 0 without reviews) from the product's reviews in one statement.
+async fn refresh_rating(
+    tx: &CountedTransaction,
+    product_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let count = || reviews::Column::Id.count();
+    let average_milli = Query::select()
+        .expr(
+            reviews::Column::Rating
+                .sum()
+                .mul(1000)
+                .add(count().div(2))
+                .div(count()),
+        )
+        .from(reviews::Entity)
+        .and_where(reviews::Column::ProductId.eq(product_id))
+        .to_owned();
+    let average_milli = Expr::SubQuery(
+        None,
+        Box::new(SubQueryStatement::SelectStatement(average_milli)),
+    );
+    products::Entity::update_many()
+        .col_expr(
+            products::Column::RatingAverageMilli,
+            Func::coalesce([average_milli, Expr::val(0)]).into(),
+        )
+        .col_expr(products::Column::UpdatedAt, Expr::val(now))
+        .filter(products::Column::Id.eq(product_id))
+        .exec(tx)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,329 @@
+//! Reviews over HTTP: one per user and product, deletable by their author or
+//! an admin, and the product's rating (and rating order) follows at once.
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+use storefront::{
+    auth::Role,
+    entities::{products, reviews},
+    schema::ids::{self, NodeKind},
+    seed::{Scale, SeedPlan},
+};
+
+use crate::helpers::{TestApp, spawn_app, spawn_seeded, statements};
+
+const ADD_REVIEW: &str = "mutation($id: ID!, $input: AddReviewInput!) { addReview(productId: $id, input: $input) { id rating body author { id } product { id rating { average count } } } }";
+const DELETE_REVIEW: &str = "mutation($id: ID!) { deleteReview(id: $id) }";
+const BY_RATING: &str = "{ products(first: 3, orderBy: { field: RATING, direction: DESC }) { nodes { id rating { average count } } } }";
+
+fn gid(kind: NodeKind, id: i64) -> String {
+    ids::encode(kind, id).to_string()
+}
+
+fn row_id(id: &Value) -> i64 {
+    ids::decode(id.as_str().expect("an ID"), "id")
+        .expect("a global ID")
+        .1
+}
+
+/// The tiny catalog without any review, so that ratings start at zero.
+async fn spawn_unreviewed() -> TestApp {
+    spawn_seeded(SeedPlan {
+        reviews: 0,
+        ..Scale::Tiny.plan()
+    })
+    .await
+}
+
+async fn rating_milli(app: &TestApp, product: i64) -> i64 {
+    products::Entity::find_by_id(product)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("product row")
+        .rating_average_milli
+}
+
+async fn reviews_of(app: &TestApp, product: i64) -> Vec<reviews::Model> {
+    reviews::Entity::find()
+        .filter(reviews::Column::ProductId.eq(product))
+        .all(&app.db)
+        .await
+        .expect("query")
+}
+
+/// Adds a review of `product` as `token`; returns the review's row id.
+async fn add_review(app: &TestApp, token: &str, product: i64, rating: i32) -> i64 {
+    let data = app
+        .data_as(
+            token,
+            ADD_REVIEW,
+            json!({ "id": gid(NodeKind::Product, product), "input": { "rating": rating } }),
+        )
+        .await;
+    row_id(&data["addReview"]["id"])
+}
+
+/// Product ids in `products(orderBy: RATING DESC)` order, first three.
+async fn top_rated(app: &TestApp) -> Vec<i64> {
+    let data = app.data(BY_RATING, json!({})).await;
+    data["products"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|node| row_id(&node["id"]))
+        .collect()
+}
+
+#[tokio::test]
+async fn add_review_stores_the_review_and_updates_the_rating_at_once() {
+    let app = spawn_unreviewed().await;
+    let (first_id, first) = app.signed_in(Role::Customer).await;
+    let (_, second) = app.signed_in(Role::Customer).await;
+    let before = products::Entity::find_by_id(3)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row");
+
+    let data = app
+        .data_as(
+            &first,
+            ADD_REVIEW,
+            json!({ "id": gid(NodeKind::Product, 3), "input": { "rating": 5, "body": "  Sturdy.  " } }),
+        )
+        .await;
+    add_review(&app, &second, 3, 2).await;
+
+    let review = &data["addReview"];
+    assert_eq!(review["rating"], 5);
+    assert_eq!(review["body"], "Sturdy.");
+    assert_eq!(review["author"]["id"], gid(NodeKind::User, first_id));
+    assert_eq!(
+        review["product"]["rating"],
+        json!({ "average": 5.0, "count": 1 })
+    );
+    let row = reviews::Entity::find_by_id(row_id(&review["id"]))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("review row");
+    assert_eq!(
+        (row.product_id, row.user_id, row.rating, row.body.as_str()),
+        (3, first_id, 5, "Sturdy.")
+    );
+    assert_eq!(rating_milli(&app, 3).await, 3500);
+    let after = products::Entity::find_by_id(3)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row");
+    assert!(after.updated_at > before.updated_at);
+}
+
+#[tokio::test]
+async fn ordering_by_rating_follows_added_and_deleted_reviews_at_once() {
+    let app = spawn_unreviewed().await;
+    let (_, first) = app.signed_in(Role::Customer).await;
+    let (_, second) = app.signed_in(Role::Customer).await;
+
+    add_review(&app, &first, 7, 3).await;
+    let best = add_review(&app, &second, 12, 5).await;
+    assert_eq!(top_rated(&app).await[..2], [12, 7]);
+
+    app.data_as(
+        &second,
+        DELETE_REVIEW,
+        json!({ "id": gid(NodeKind::Review, best) }),
+    )
+    .await;
+    assert_eq!(top_rated(&app).await[0], 7);
+    assert_eq!(rating_milli(&app, 12).await, 0);
+    assert_eq!(rating_milli(&app, 7).await, 3000);
+}
+
+#[tokio::test]
+async fn the_rating_average_is_rounded_to_the_nearest_thousandth() {
+    let app = spawn_unreviewed().await;
+    for rating in [1, 2, 2] {
+        let (_, token) = app.signed_in(Role::Customer).await;
+        add_review(&app, &token, 9, rating).await;
+    }
+
+    assert_eq!(rating_milli(&app, 9).await, 1667);
+}
+
+#[tokio::test]
+async fn a_second_review_of_the_same_product_is_a_conflict() {
+    let app = spawn_unreviewed().await;
+    let (_, token) = app.signed_in(Role::Customer).await;
+    add_review(&app, &token, 4, 4).await;
+
+    app.assert_refused(
+        Some(&token),
+        ADD_REVIEW,
+        json!({ "id": gid(NodeKind::Product, 4), "input": { "rating": 1 } }),
+        "CONFLICT",
+        Some("productId"),
+    )
+    .await;
+    assert_eq!(reviews_of(&app, 4).await.len(), 1);
+    assert_eq!(rating_milli(&app, 4).await, 4000);
+}
+
+#[tokio::test]
+async fn a_rating_must_be_between_one_and_five() {
+    let app = spawn_app().await;
+    let (_, token) = app.signed_in(Role::Customer).await;
+    for rating in [0, 6, -1] {
+        app.assert_refused(
+            Some(&token),
+            ADD_REVIEW,
+            json!({ "id": gid(NodeKind::Product, 1), "input": { "rating": rating } }),
+            "BAD_USER_INPUT",
+            Some("input.rating"),
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn a_review_body_has_at_most_5000_characters() {
+    let app = spawn_app().await;
+    let (_, token) = app.signed_in(Role::Customer).await;
+
+    app.assert_refused(
+        Some(&token),
+        ADD_REVIEW,
+        json!({ "id": gid(NodeKind::Product, 1), "input": { "rating": 3, "body": "é".repeat(5_001) } }),
+        "BAD_USER_INPUT",
+        Some("input.body"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn reviewing_a_missing_product_is_not_found() {
+    let app = spawn_app().await;
+    let (_, token) = app.signed_in(Role::Customer).await;
+
+    app.assert_refused(
+        Some(&token),
+        ADD_REVIEW,
+        json!({ "id": gid(NodeKind::Product, 999_999), "input": { "rating": 3 } }),
+        "NOT_FOUND",
+        None,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn review_ids_of_the_wrong_type_are_bad_input_on_their_field() {
+    let app = spawn_app().await;
+    let (_, token) = app.signed_in(Role::Customer).await;
+
+    app.assert_refused(
+        Some(&token),
+        ADD_REVIEW,
+        json!({ "id": gid(NodeKind::Category, 1), "input": { "rating": 3 } }),
+        "BAD_USER_INPUT",
+        Some("productId"),
+    )
+    .await;
+    app.assert_refused(
+        Some(&token),
+        DELETE_REVIEW,
+        json!({ "id": gid(NodeKind::Product, 1) }),
+        "BAD_USER_INPUT",
+        Some("id"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn delete_review_lets_the_author_remove_their_review() {
+    let app = spawn_unreviewed().await;
+    let (_, token) = app.signed_in(Role::Customer).await;
+    let review = add_review(&app, &token, 5, 2).await;
+
+    let data = app
+        .data_as(
+            &token,
+            DELETE_REVIEW,
+            json!({ "id": gid(NodeKind::Review, review) }),
+        )
+        .await;
+
+    assert_eq!(data["deleteReview"], true);
+    assert!(reviews_of(&app, 5).await.is_empty());
+    assert_eq!(rating_milli(&app, 5).await, 0);
+}
+
+#[tokio::test]
+async fn delete_review_lets_an_admin_remove_anyones_review() {
+    let app = spawn_unreviewed().await;
+    let (_, author) = app.signed_in(Role::Customer).await;
+    let (_, admin) = app.signed_in(Role::Admin).await;
+    let review = add_review(&app, &author, 5, 2).await;
+
+    let data = app
+        .data_as(
+            &admin,
+            DELETE_REVIEW,
+            json!({ "id": gid(NodeKind::Review, review) }),
+        )
+        .await;
+
+    assert_eq!(data["deleteReview"], true);
+    assert!(reviews_of(&app, 5).await.is_empty());
+}
+
+#[tokio::test]
+async fn someone_elses_review_is_not_found_exactly_like_a_missing_one() {
+    let app = spawn_unreviewed().await;
+    let (_, author) = app.signed_in(Role::Customer).await;
+    let (_, other) = app.signed_in(Role::Customer).await;
+    let review = add_review(&app, &author, 5, 2).await;
+
+    let theirs = app
+        .assert_refused(
+            Some(&other),
+            DELETE_REVIEW,
+            json!({ "id": gid(NodeKind::Review, review) }),
+            "NOT_FOUND",
+            None,
+        )
+        .await;
+    let missing = app
+        .assert_refused(
+            Some(&other),
+            DELETE_REVIEW,
+            json!({ "id": gid(NodeKind::Review, 999_999) }),
+            "NOT_FOUND",
+            None,
+        )
+        .await;
+
+    assert_eq!(
+        theirs["errors"][0]["message"],
+        missing["errors"][0]["message"]
+    );
+    assert_eq!(reviews_of(&app, 5).await.len(), 1);
+}
+
+#[tokio::test]
+async fn review_mutations_are_unauthenticated_for_anonymous_callers() {
+    let app = spawn_app().await;
+    for (query, variables) in [
+        (
+            ADD_REVIEW,
+            json!({ "id": gid(NodeKind::Product, 1), "input": { "rating": 5 } }),
+        ),
+        (DELETE_REVIEW, json!({ "id": gid(NodeKind::Review, 1) })),
+    ] {
+        let body = app
+            .assert_refused(None, query, variables, "UNAUTHENTICATED", None)
+            .await;
+        assert_eq!(statements(&body), 0, "{query}");
+    }
+}

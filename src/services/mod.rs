@@ -1,0 +1,14 @@
+//! Business operations: plain async functions over a connection or a write
+//! transaction, with no GraphQL types in their signatures. Each write returns
+//! what it changed, so that callers can publish or invalidate after commit.
+
+pub mod orders;
+pub mod sales;
+
+use chrono::{DateTime, SubsecRound, Utc};
+
+/// The current time at the precision both databases keep (microseconds), so
+/// that a row returned by a write equals the row read back later.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}

@@ -7,6 +7,8 @@ mod helpers;
 mod http;
 mod lifecycle;
 mod n_plus_one;
+mod order_fixtures;
 mod paging;
+mod place_order;
 mod protection;
 mod schema_sdl;

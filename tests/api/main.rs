@@ -3,11 +3,14 @@
 
 mod bearer;
 mod catalog;
+mod concurrency;
 mod helpers;
 mod http;
+mod idor;
 mod lifecycle;
 mod n_plus_one;
 mod order_fixtures;
+mod orders;
 mod paging;
 mod place_order;
 mod protection;

@@ -71,6 +71,7 @@ pub async fn place_order(
     if let Some(key) = request.key()
         && !idempotency::claim(db, user_id, key, request.fingerprint(), order.id, at).await?
     {
+        tracing::debug!("a concurrent request with this idempotency key won the race");
         let original = idempotency::stored_order(db, user_id, key, request.fingerprint())
             .await?
             .ok_or_else(|| {

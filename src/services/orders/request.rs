@@ -12,9 +12,9 @@ use crate::{
 };
 
 /// Most lines one order may have, as sent (before merging).
-pub const MAX_LINES: usize = 100;
+const MAX_LINES: usize = 100;
 /// Largest quantity of one product in one order.
-pub const MAX_QUANTITY: i32 = 1000;
+const MAX_QUANTITY: i32 = 1000;
 /// Longest idempotency key, in characters.
 const MAX_KEY_CHARS: usize = 255;
 
@@ -86,8 +86,13 @@ impl OrderRequest {
                 ));
             }
         }
-        if let Some(key) = &key {
-            validate::in_range("idempotencyKey", key.chars().count(), 1, MAX_KEY_CHARS)?;
+        if let Some(key) = &key
+            && !(1..=MAX_KEY_CHARS).contains(&key.chars().count())
+        {
+            return Err(AppError::bad_input(
+                "idempotencyKey",
+                format!("an idempotency key has 1 to {MAX_KEY_CHARS} characters"),
+            ));
         }
         let lines: Vec<Line> = merged.into_values().collect();
         Ok(Self {

@@ -11,6 +11,8 @@ mod m20261122_000004_create_reviews;
 mod m20261122_000005_create_orders;
 mod m20261122_000006_create_order_items;
 mod m20261123_000001_create_stock_adjustments;
+mod m20261201_000001_create_idempotency_keys;
+mod m20261201_000002_index_orders_total;
 
 /// Entry point the application and tests use to apply or roll back the schema.
 pub struct Migrator;
@@ -26,6 +28,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_create_orders::Migration),
             Box::new(m20261122_000006_create_order_items::Migration),
             Box::new(m20261123_000001_create_stock_adjustments::Migration),
+            Box::new(m20261201_000001_create_idempotency_keys::Migration),
+            Box::new(m20261201_000002_index_orders_total::Migration),
         ]
     }
 }

@@ -16,10 +16,21 @@ pub enum NodeKind {
     Review,
     /// A `User`.
     User,
+    /// An `Order`.
+    Order,
+    /// An `OrderItem`.
+    OrderItem,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 4] = [Self::Product, Self::Category, Self::Review, Self::User];
+    const ALL: [NodeKind; 6] = [
+        Self::Product,
+        Self::Category,
+        Self::Review,
+        Self::User,
+        Self::Order,
+        Self::OrderItem,
+    ];
 
     fn tag(self) -> &'static str {
         match self {
@@ -27,6 +38,8 @@ impl NodeKind {
             Self::Category => "Category",
             Self::Review => "Review",
             Self::User => "User",
+            Self::Order => "Order",
+            Self::OrderItem => "OrderItem",
         }
     }
 }

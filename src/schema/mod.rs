@@ -8,6 +8,7 @@ mod limits;
 pub mod loaders;
 pub mod mutation;
 mod observer;
+pub mod order_filter;
 pub mod orderings;
 pub mod query;
 mod response_order;

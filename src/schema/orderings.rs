@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use super::connection::{KeysetOrder, SortValue};
-use crate::entities::{categories, products, reviews};
+use crate::entities::{categories, orders, products, reviews};
 
 /// Sort direction.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -180,6 +180,86 @@ impl KeysetOrder for ReviewsNewestFirst {
     }
 
     fn row_id(row: &reviews::Model) -> i64 {
+        row.id
+    }
+}
+
+/// What orders can be ordered by.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OrderOrderField {
+    /// By placement time.
+    CreatedAt,
+    /// By order total.
+    Total,
+    /// By order number.
+    Number,
+}
+
+/// How to order an order list.
+#[derive(InputObject, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OrderOrder {
+    /// The sort key.
+    pub field: OrderOrderField,
+    /// The direction; ascending when omitted.
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl Default for OrderOrder {
+    /// Newest orders first.
+    fn default() -> Self {
+        Self {
+            field: OrderOrderField::CreatedAt,
+            direction: OrderDirection::Desc,
+        }
+    }
+}
+
+impl KeysetOrder for OrderOrder {
+    type Model = orders::Model;
+
+    fn tag(&self) -> &'static str {
+        match self.field {
+            OrderOrderField::CreatedAt => "order:created",
+            OrderOrderField::Total => "order:total",
+            OrderOrderField::Number => "order:number",
+        }
+    }
+
+    fn sort_column(&self) -> SimpleExpr {
+        column::<orders::Entity>(match self.field {
+            OrderOrderField::CreatedAt => orders::Column::CreatedAt,
+            OrderOrderField::Total => orders::Column::TotalCents,
+            OrderOrderField::Number => orders::Column::Number,
+        })
+    }
+
+    fn id_column(&self) -> SimpleExpr {
+        column::<orders::Entity>(orders::Column::Id)
+    }
+
+    fn descending(&self) -> bool {
+        self.direction == OrderDirection::Desc
+    }
+
+    fn sort_value(&self, row: &orders::Model) -> SortValue {
+        match self.field {
+            OrderOrderField::CreatedAt => SortValue::Time(row.created_at),
+            OrderOrderField::Total => SortValue::Int(row.total_cents),
+            OrderOrderField::Number => SortValue::Text(row.number.clone()),
+        }
+    }
+
+    fn accepts(&self, key: &SortValue) -> bool {
+        matches!(
+            (self.field, key),
+            (OrderOrderField::CreatedAt, SortValue::Time(_))
+                | (OrderOrderField::Total, SortValue::Int(_))
+                | (OrderOrderField::Number, SortValue::Text(_))
+        )
+    }
+
+    fn row_id(row: &orders::Model) -> i64 {
         row.id
     }
 }

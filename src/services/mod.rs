@@ -1,14 +1,16 @@
-//! Business operations: plain async functions over a write transaction that
-//! return the rows they changed, so that the caller decides when to commit
-//! and what to announce afterwards. No GraphQL types here.
+//! Business operations: plain async functions over a connection or a write
+//! transaction, with no GraphQL types in their signatures. Each write returns
+//! what it changed, so that callers can publish or invalidate after commit.
 
 pub mod catalog;
+pub mod orders;
 pub mod reviews;
+pub mod sales;
 
 use chrono::{DateTime, SubsecRound, Utc};
 
-/// The time a write records, cut to the microseconds PostgreSQL keeps, so
-/// that both databases store and return the very same instant.
+/// The current time at the precision both databases keep (microseconds), so
+/// that a row returned by a write equals the row read back later.
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }

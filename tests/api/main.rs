@@ -4,11 +4,16 @@
 mod bearer;
 mod catalog;
 mod catalog_admin;
+mod concurrency;
 mod helpers;
 mod http;
+mod idor;
 mod lifecycle;
 mod n_plus_one;
+mod order_fixtures;
+mod orders;
 mod paging;
+mod place_order;
 mod protection;
 mod reviews;
 mod schema_sdl;

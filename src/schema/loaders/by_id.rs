@@ -1,5 +1,5 @@
 //! Rows by primary key: product→category, category→parent, review→author,
-//! review→product, and `node`/`nodes`.
+//! review→product, order→customer, order item→product, and `node`/`nodes`.
 
 use std::collections::HashMap;
 
@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::{DbLoader, rows_where_in};
 use crate::{
-    entities::{categories, products, reviews, users},
+    entities::{categories, order_items, orders, products, reviews, users},
     error::AppError,
     schema::types::UserRecord,
 };
@@ -25,6 +25,12 @@ pub struct ReviewId(pub i64);
 /// Key: a user id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct UserId(pub i64);
+/// Key: an order id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OrderId(pub i64);
+/// Key: an order item id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OrderItemId(pub i64);
 
 impl Loader<ProductId> for DbLoader {
     type Value = products::Model;
@@ -84,5 +90,34 @@ impl Loader<UserId> for DbLoader {
             .all(&self.db)
             .await?;
         Ok(rows.into_iter().map(|row| (UserId(row.id), row)).collect())
+    }
+}
+
+impl Loader<OrderId> for DbLoader {
+    type Value = orders::Model;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[OrderId]) -> Result<HashMap<OrderId, Self::Value>, AppError> {
+        let ids = keys.iter().map(|key| key.0);
+        let rows = rows_where_in::<orders::Entity, _>(&self.db, orders::Column::Id, ids).await?;
+        Ok(rows.into_iter().map(|row| (OrderId(row.id), row)).collect())
+    }
+}
+
+impl Loader<OrderItemId> for DbLoader {
+    type Value = order_items::Model;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[OrderItemId],
+    ) -> Result<HashMap<OrderItemId, Self::Value>, AppError> {
+        let ids = keys.iter().map(|key| key.0);
+        let rows =
+            rows_where_in::<order_items::Entity, _>(&self.db, order_items::Column::Id, ids).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (OrderItemId(row.id), row))
+            .collect())
     }
 }

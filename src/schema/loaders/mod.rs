@@ -9,15 +9,17 @@ mod by_slug;
 mod children;
 mod counts;
 mod in_task;
+mod order_items;
 mod pages;
 mod rating;
 
-pub use by_id::{CategoryId, ProductId, ReviewId, UserId};
+pub use by_id::{CategoryId, OrderId, OrderItemId, ProductId, ReviewId, UserId};
 pub use by_slug::{CategorySlug, ProductSlug};
 pub use children::ChildrenOf;
 pub use counts::ChildCount;
 pub use in_task::BatchQueue;
-pub use pages::{CategoryProducts, ChildList, ChildPage, ProductReviews, UserReviews};
+pub use order_items::ItemsOf;
+pub use pages::{CategoryProducts, ChildList, ChildPage, ProductReviews, UserOrders, UserReviews};
 pub use rating::{RatingOf, RatingTotals};
 
 use std::time::Duration;

@@ -8,12 +8,12 @@ use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, Select};
 
 use super::DbLoader;
 use crate::{
-    entities::{products, reviews},
+    entities::{orders, products, reviews},
     error::AppError,
     schema::{
         connection::{Keyset, KeysetOrder, Page},
         filters::ProductFilterSpec,
-        orderings::{ProductOrder, ReviewsNewestFirst},
+        orderings::{OrderOrder, ProductOrder, ReviewsNewestFirst},
     },
 };
 
@@ -60,6 +60,9 @@ pub struct UserReviews;
 /// A category's products.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CategoryProducts;
+/// A user's orders.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct UserOrders;
 
 impl ChildList for ProductReviews {
     type Entity = reviews::Entity;
@@ -112,6 +115,24 @@ impl ChildList for CategoryProducts {
 
     fn condition(filter: &ProductFilterSpec) -> sea_orm::Condition {
         filter.condition()
+    }
+}
+
+impl ChildList for UserOrders {
+    type Entity = orders::Entity;
+    type Order = OrderOrder;
+    type Filter = ();
+
+    fn parent_column() -> orders::Column {
+        orders::Column::UserId
+    }
+
+    fn parent_of(row: &orders::Model) -> i64 {
+        row.user_id
+    }
+
+    fn condition(_: &()) -> sea_orm::Condition {
+        sea_orm::Condition::all()
     }
 }
 

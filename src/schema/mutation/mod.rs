@@ -4,6 +4,7 @@
 
 mod catalog;
 mod catalog_input;
+mod orders;
 mod reviews;
 
 use async_graphql::MergedObject;
@@ -11,4 +12,8 @@ use async_graphql::MergedObject;
 /// Every write entry point.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(catalog::CatalogMutation, reviews::ReviewMutation);
+pub struct MutationRoot(
+    catalog::CatalogMutation,
+    reviews::ReviewMutation,
+    orders::OrderMutation,
+);

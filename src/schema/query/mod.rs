@@ -2,10 +2,11 @@
 
 mod catalog;
 mod node;
+mod orders;
 
 use async_graphql::MergedObject;
 
 /// Every read entry point.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(node::NodeQuery, catalog::CatalogQuery);
+pub struct QueryRoot(node::NodeQuery, catalog::CatalogQuery, orders::OrderQuery);

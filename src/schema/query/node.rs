@@ -6,10 +6,10 @@ use futures_util::future::try_join_all;
 use crate::{
     error::AppResult,
     schema::{
-        context::loaders,
+        context::{loaders, viewer},
         ids::{self, NodeKind},
-        loaders::{CategoryId, ProductId, ReviewId, UserId},
-        types::{Category, Node, Product, Review, User},
+        loaders::{CategoryId, OrderId, OrderItemId, ProductId, ReviewId, UserId},
+        types::{Category, Node, Order, OrderItem, Product, Review, User},
     },
 };
 
@@ -17,8 +17,11 @@ use crate::{
 #[derive(Default)]
 pub struct NodeQuery;
 
+/// Orders and their items are visible to their customer and admins only;
+/// to anyone else they are null, exactly like an ID that names nothing.
 async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i64) -> AppResult<Option<Node>> {
     let loaders = loaders(ctx)?;
+    let viewer = viewer(ctx)?;
     Ok(match kind {
         NodeKind::Product => loaders
             .load_one(ProductId(id))
@@ -36,19 +39,36 @@ async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i64) -> AppResult<Opti
             .load_one(UserId(id))
             .await?
             .map(|row| Node::User(User(row))),
+        NodeKind::Order => loaders
+            .load_one(OrderId(id))
+            .await?
+            .filter(|order| viewer.can_see_owned_by(order.user_id))
+            .map(|row| Node::Order(Order(row))),
+        NodeKind::OrderItem => {
+            let Some(item) = loaders.load_one(OrderItemId(id)).await? else {
+                return Ok(None);
+            };
+            loaders
+                .load_one(OrderId(item.order_id))
+                .await?
+                .filter(|order| viewer.can_see_owned_by(order.user_id))
+                .map(|_| Node::OrderItem(OrderItem(item)))
+        }
     })
 }
 
 #[Object]
 impl NodeQuery {
-    /// The object with this global ID; null when it does not exist.
+    /// The object with this global ID; null when it does not exist or the
+    /// caller may not see it.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Node>> {
         let (kind, row_id) = ids::decode(&id, "id")?;
         load_node(ctx, kind, row_id).await
     }
 
     /// The objects with these global IDs, in order; null for each that does
-    /// not exist. Lookups of one type share one statement.
+    /// not exist or the caller may not see. Lookups of one type share one
+    /// statement.
     #[graphql(complexity = "ids.len() * child_complexity + 1")]
     async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> AppResult<Vec<Option<Node>>> {
         let decoded = ids

@@ -3,15 +3,19 @@
 
 mod category;
 mod node;
+mod order;
 mod product;
 mod review;
+mod sales;
 mod totals;
 mod user;
 
 pub use category::Category;
 pub use node::Node;
+pub use order::{Order, OrderConnection, OrderItem, OrderTotal};
 pub use product::{Product, RatingSummary};
 pub use review::Review;
+pub use sales::{SalesSummary, TopProduct};
 pub use totals::{
     CategoryConnection, CategoryTotal, ProductConnection, ProductTotal, ReviewConnection,
     ReviewTotal,

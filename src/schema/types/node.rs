@@ -2,7 +2,7 @@
 
 use async_graphql::{ID, Interface};
 
-use super::{Category, Product, Review, User};
+use super::{Category, Order, OrderItem, Product, Review, User};
 
 /// An object that `node(id:)` can fetch again by its global ID.
 #[derive(Interface)]
@@ -16,4 +16,8 @@ pub enum Node {
     Review(Review),
     /// A user.
     User(User),
+    /// An order (its customer and admins only).
+    Order(Order),
+    /// A line of an order (its customer and admins only).
+    OrderItem(OrderItem),
 }

@@ -1,0 +1,108 @@
+//! Order writes: `placeOrder`, `cancelOrder`, `updateOrderStatus`.
+
+use async_graphql::{Context, ID, InputObject, Object};
+
+use crate::{
+    auth::{AdminOnly, SignedIn},
+    error::AppResult,
+    schema::{
+        context::{db, viewer},
+        ids::{self, NodeKind},
+        types::Order,
+    },
+    services::orders::{self, OrderRequest, OrderStatus, Placement, RequestedLine, line_field},
+};
+
+/// What to order.
+#[derive(InputObject)]
+pub struct PlaceOrderInput {
+    /// 1 to 100 lines; lines naming the same product are merged.
+    pub items: Vec<OrderLineInput>,
+}
+
+/// One product and how many of it.
+#[derive(InputObject)]
+pub struct OrderLineInput {
+    /// The product's global ID.
+    pub product_id: ID,
+    /// 1 to 1000 units.
+    pub quantity: i32,
+}
+
+/// Order entry points that write.
+#[derive(Default)]
+pub struct OrderMutation;
+
+#[Object]
+impl OrderMutation {
+    /// Places an order at the products' current prices, taking their stock.
+    /// Too little stock is `CONFLICT` on the line's `quantity`
+    /// (`input.items.N.quantity`). With an `idempotencyKey` (1 to 255
+    /// characters, scoped to the caller), a repeat returns the order the key
+    /// placed, also when the requests race; the same key with other lines is
+    /// `CONFLICT`.
+    #[graphql(guard = "SignedIn")]
+    async fn place_order(
+        &self,
+        ctx: &Context<'_>,
+        input: PlaceOrderInput,
+        idempotency_key: Option<String>,
+    ) -> AppResult<Order> {
+        let user_id = viewer(ctx)?.require_user()?;
+        let lines = input
+            .items
+            .iter()
+            .enumerate()
+            .map(|(index, line)| {
+                Ok(RequestedLine {
+                    product_id: ids::decode_as(
+                        &line.product_id,
+                        NodeKind::Product,
+                        &line_field(index, "productId"),
+                    )?,
+                    quantity: line.quantity,
+                })
+            })
+            .collect::<AppResult<Vec<_>>>()?;
+        let request = OrderRequest::new(&lines, idempotency_key)?;
+        let txn = db(ctx)?.begin_write().await?;
+        let order = match orders::place_order(&txn, user_id, &request).await? {
+            Placement::Placed(placed) => {
+                txn.commit().await?;
+                placed.order
+            }
+            // Dropping the transaction rolls back whatever the replay wrote.
+            Placement::Replayed(order) => order,
+        };
+        Ok(Order(order))
+    }
+
+    /// Cancels an order and puts its stock back: its customer while it is
+    /// PENDING, an admin while it is PENDING or PAID (`CONFLICT` otherwise).
+    /// Someone else's order is `NOT_FOUND`.
+    #[graphql(guard = "SignedIn")]
+    async fn cancel_order(&self, ctx: &Context<'_>, id: ID) -> AppResult<Order> {
+        let id = ids::decode_as(&id, NodeKind::Order, "id")?;
+        let txn = db(ctx)?.begin_write().await?;
+        let change = orders::cancel_order(&txn, viewer(ctx)?, id).await?;
+        txn.commit().await?;
+        Ok(Order(change.order))
+    }
+
+    /// Moves an order along PENDING → PAID → SHIPPED → DELIVERED, or
+    /// cancels it while PENDING or PAID (putting its stock back). Any other
+    /// move is `CONFLICT` on `status`. Admins only.
+    #[graphql(guard = "AdminOnly")]
+    async fn update_order_status(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        status: OrderStatus,
+    ) -> AppResult<Order> {
+        let id = ids::decode_as(&id, NodeKind::Order, "id")?;
+        let txn = db(ctx)?.begin_write().await?;
+        let change = orders::update_order_status(&txn, id, status).await?;
+        txn.commit().await?;
+        Ok(Order(change.order))
+    }
+}

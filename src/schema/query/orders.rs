@@ -1,0 +1,83 @@
+//! Order reads: one order, order lists, and the sales summary.
+
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+use sea_orm::{EntityTrait, QueryFilter};
+
+use crate::{
+    auth::{AdminOnly, SignedIn},
+    entities::orders,
+    error::{AppError, AppResult},
+    schema::{
+        connection::PageArgs,
+        context::{db, loaders, viewer},
+        ids::{self, NodeKind},
+        loaders::OrderId,
+        order_filter::{OrderFilter, order_listing},
+        orderings::OrderOrder,
+        types::{Order, OrderConnection, OrderTotal, SalesSummary},
+    },
+    services::sales::{self, SalesRange},
+};
+
+/// Order entry points.
+#[derive(Default)]
+pub struct OrderQuery;
+
+#[Object]
+impl OrderQuery {
+    /// An order, for its customer or an admin. Anyone else gets `NOT_FOUND`,
+    /// exactly as for an order that does not exist.
+    #[graphql(guard = "SignedIn")]
+    async fn order(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Order>> {
+        let id = ids::decode_as(&id, NodeKind::Order, "id")?;
+        let viewer = viewer(ctx)?;
+        loaders(ctx)?
+            .load_one(OrderId(id))
+            .await?
+            .filter(|order| viewer.can_see_owned_by(order.user_id))
+            .map(|order| Some(Order(order)))
+            .ok_or_else(|| AppError::not_found("no order has this ID"))
+    }
+
+    /// Orders, newest first by default: every order for admins, their own
+    /// for customers.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(
+        guard = "SignedIn",
+        complexity = "crate::schema::connection::page_cost(first, last) * child_complexity + 1"
+    )]
+    async fn orders(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<OrderFilter>,
+        order_by: Option<OrderOrder>,
+    ) -> AppResult<OrderConnection> {
+        let (filter, keyset) = order_listing(
+            viewer(ctx)?,
+            filter,
+            order_by,
+            PageArgs::new(first, after, last, before),
+        )?;
+        let select = orders::Entity::find().filter(filter.condition());
+        let page = keyset.fetch(db(ctx)?, select).await?;
+        Ok(page.into_connection(OrderTotal::All(filter), Order))
+    }
+
+    /// Sales placed in `[since, until)` (either end open), for admins.
+    #[graphql(guard = "AdminOnly")]
+    async fn sales_summary(
+        &self,
+        ctx: &Context<'_>,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+    ) -> AppResult<SalesSummary> {
+        let range = SalesRange::new(since, until)?;
+        let totals = sales::totals(db(ctx)?, range).await?;
+        Ok(SalesSummary::new(range, totals))
+    }
+}

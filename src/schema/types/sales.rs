@@ -1,0 +1,85 @@
+//! `SalesSummary`: what sold in a window, for admins.
+
+use async_graphql::{Context, Object};
+
+use super::Product;
+use crate::{
+    error::AppResult,
+    schema::{
+        context::{currency, db, loaders, required},
+        loaders::ProductId,
+        scalars::Money,
+        validate,
+    },
+    services::sales::{self, ProductSales, SalesRange, SalesTotals},
+};
+
+/// Most products `topProducts` returns.
+const MAX_TOP_PRODUCTS: i32 = 100;
+
+/// Sales (orders in any state but CANCELLED) placed in a window.
+pub struct SalesSummary {
+    range: SalesRange,
+    totals: SalesTotals,
+}
+
+impl SalesSummary {
+    /// The summary of `range`, whose totals are already counted.
+    pub fn new(range: SalesRange, totals: SalesTotals) -> Self {
+        Self { range, totals }
+    }
+}
+
+#[Object]
+impl SalesSummary {
+    /// Orders sold.
+    async fn order_count(&self) -> i64 {
+        self.totals.order_count
+    }
+
+    /// Sum of their totals.
+    async fn revenue(&self, ctx: &Context<'_>) -> AppResult<Money> {
+        Ok(Money::from_cents(self.totals.revenue_cents, currency(ctx)?))
+    }
+
+    /// Revenue per order, rounded half up to the cent; zero without orders.
+    async fn average_order_value(&self, ctx: &Context<'_>) -> AppResult<Money> {
+        Ok(Money::from_cents(
+            self.totals.average_cents(),
+            currency(ctx)?,
+        ))
+    }
+
+    /// The best sellers by revenue (ties: more units, then older product).
+    async fn top_products(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 5)] limit: i32,
+    ) -> AppResult<Vec<TopProduct>> {
+        let limit = validate::in_range("limit", limit, 1, MAX_TOP_PRODUCTS)?;
+        let rows = sales::top_products(db(ctx)?, self.range, limit.unsigned_abs().into()).await?;
+        Ok(rows.into_iter().map(TopProduct).collect())
+    }
+}
+
+/// How one product sold.
+pub struct TopProduct(ProductSales);
+
+#[Object]
+impl TopProduct {
+    /// The product.
+    async fn product(&self, ctx: &Context<'_>) -> AppResult<Product> {
+        let row = loaders(ctx)?.load_one(ProductId(self.0.product_id)).await?;
+        Ok(Product(required(row, "sold product")?))
+    }
+
+    /// Units sold.
+    async fn units_sold(&self) -> i64 {
+        self.0.units_sold
+    }
+
+    /// Quantity × unit price, summed.
+    async fn revenue(&self, ctx: &Context<'_>) -> AppResult<Money> {
+        Ok(Money::from_cents(self.0.revenue_cents, currency(ctx)?))
+    }
+}

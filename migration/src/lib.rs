@@ -10,6 +10,7 @@ mod m20261122_000003_create_products;
 mod m20261122_000004_create_reviews;
 mod m20261122_000005_create_orders;
 mod m20261122_000006_create_order_items;
+mod m20261123_000001_create_refresh_tokens;
 
 /// Entry point the application and tests use to apply or roll back the schema.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_create_reviews::Migration),
             Box::new(m20261122_000005_create_orders::Migration),
             Box::new(m20261122_000006_create_order_items::Migration),
+            Box::new(m20261123_000001_create_refresh_tokens::Migration),
         ]
     }
 }

@@ -5,5 +5,6 @@ pub mod categories;
 pub mod order_items;
 pub mod orders;
 pub mod products;
+pub mod refresh_tokens;
 pub mod reviews;
 pub mod users;

@@ -10,6 +10,7 @@ pub mod http;
 pub mod metrics;
 pub mod schema;
 pub mod seed;
+pub mod services;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -6,6 +6,7 @@ pub mod filters;
 pub mod ids;
 mod limits;
 pub mod loaders;
+pub mod mutation;
 mod observer;
 pub mod orderings;
 pub mod query;
@@ -14,7 +15,7 @@ pub mod scalars;
 pub mod types;
 pub mod validate;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+use async_graphql::{EmptySubscription, Schema};
 
 pub use context::{QueryLimits, RequestContext, StoreSettings};
 pub use observer::OperationObserver;
@@ -22,13 +23,13 @@ pub use observer::OperationObserver;
 use crate::config::Settings;
 
 /// The service's schema type.
-pub type AppSchema = Schema<query::QueryRoot, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubscription>;
 
 /// Builds the schema; production hides introspection and "did you mean".
 pub fn build_schema(settings: &Settings) -> AppSchema {
     let builder = Schema::build(
         query::QueryRoot::default(),
-        EmptyMutation,
+        mutation::MutationRoot::default(),
         EmptySubscription,
     )
     .data(StoreSettings {

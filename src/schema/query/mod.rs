@@ -1,5 +1,6 @@
 //! The `Query` root, merged from one object per domain.
 
+mod accounts;
 mod catalog;
 mod node;
 
@@ -8,4 +9,8 @@ use async_graphql::MergedObject;
 /// Every read entry point.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(node::NodeQuery, catalog::CatalogQuery);
+pub struct QueryRoot(
+    node::NodeQuery,
+    catalog::CatalogQuery,
+    accounts::AccountsQuery,
+);

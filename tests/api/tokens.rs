@@ -302,6 +302,28 @@ async fn the_bearer_scheme_is_case_insensitive_and_other_schemes_fail() {
     assert_eq!(basic.status(), StatusCode::UNAUTHORIZED);
 }
 
+#[tokio::test]
+async fn two_authorization_headers_fail_the_request() {
+    let app = spawn_app().await;
+    let token = app.token(1, Role::Admin);
+
+    let reply = app
+        .client
+        .post(app.url("/graphql"))
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {token}"))
+        .header("authorization", format!("Bearer {token}"))
+        .body(json!({ "query": VIEWER }).to_string())
+        .send()
+        .await
+        .expect("request");
+
+    assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = reply.json().await.expect("json");
+    assert_eq!(error_code(&body), "UNAUTHENTICATED");
+    assert!(body.get("data").is_none());
+}
+
 /// Settings for an application that signs with the Ed25519 fixture pair.
 fn ed25519_settings(settings: &mut storefront::config::Settings, previous: bool) {
     settings.jwt_private_key_file = Some(fixture("ed25519-private.pem"));

@@ -1,6 +1,7 @@
 //! Account reads: who is calling, and (for admins) every user.
 
 use async_graphql::{Context, Object};
+use sea_orm::EntityTrait;
 
 use crate::{
     auth::AdminOnly,
@@ -45,7 +46,7 @@ impl AccountsQuery {
     ) -> AppResult<UserConnection> {
         let keyset = Keyset::new(UsersNewestFirst, PageArgs::new(first, after, last, before))?;
         let page = keyset
-            .fetch_partial(db(ctx)?, <users::Entity as sea_orm::EntityTrait>::find())
+            .fetch_partial(db(ctx)?, users::Entity::find())
             .await?;
         Ok(page.into_connection(UserTotal, User))
     }

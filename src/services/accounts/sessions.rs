@@ -77,11 +77,13 @@ pub async fn refresh<C: ConnectionTrait>(
     let Some(token) = find(db, presented).await? else {
         return Ok(RefreshOutcome::Refused);
     };
-    let now = Utc::now();
-    if token.expires_at <= now {
+    if token.expires_at <= Utc::now() {
         return Ok(RefreshOutcome::Refused);
     }
     lock_family(db, &token.family_id).await?;
+    // Read the clock only once the lock is held: a refresh that waited for
+    // a concurrent rotation must not see itself as earlier than it.
+    let now = Utc::now();
     if claim(db, token.id, now).await? {
         return rotate(db, &token, keys).await;
     }

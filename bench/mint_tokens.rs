@@ -10,31 +10,15 @@ use std::io::{BufRead, Write};
 
 use anyhow::Context;
 use clap::Parser;
-use storefront::{
-    auth::{
-        KeyRing, Role,
-        tokens::{KeySources, TokenPolicy},
-    },
-    cli::Cli,
-};
+use storefront::{auth::Role, cli::Cli, startup};
 
 fn main() -> anyhow::Result<()> {
     let settings = Cli::try_parse_from(["mint_tokens"])?.settings;
-    let secret = settings
-        .jwt_secret
-        .clone()
-        .context("set JWT_SECRET to the server's secret")?;
-    let keys = KeyRing::new(
-        &KeySources {
-            secret: Some(secret),
-            ..KeySources::default()
-        },
-        TokenPolicy {
-            issuer: settings.jwt_issuer.clone(),
-            audience: settings.jwt_audience.clone(),
-            access_ttl: settings.access_token_ttl(),
-        },
-    )?;
+    anyhow::ensure!(
+        settings.jwt_secret.is_some() || settings.jwt_private_key_file.is_some(),
+        "set JWT_SECRET (or the key files) to the server's"
+    );
+    let keys = startup::key_ring(&settings)?;
     let mut out = std::io::stdout().lock();
     for line in std::io::stdin().lock().lines() {
         let line = line?;

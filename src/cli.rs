@@ -1,10 +1,12 @@
 //! The `storefront` command line of the contract.
 
+pub mod user;
+
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::{config::Settings, seed::Scale};
 
-/// `storefront [serve|migrate|seed|schema]`; `serve` when no command is given.
+/// `storefront [serve|migrate|seed|schema|user]`; `serve` when no command is given.
 #[derive(Parser)]
 #[command(
     name = "storefront",
@@ -36,6 +38,9 @@ pub enum Command {
     Seed(SeedArgs),
     /// Print the GraphQL schema (SDL); must equal the committed `schema.graphql`.
     Schema,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(user::UserCommand),
 }
 
 /// What `storefront migrate` does.

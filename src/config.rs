@@ -198,6 +198,26 @@ pub struct Settings {
     )]
     pub access_token_ttl_secs: u64,
 
+    /// Lifetime of refresh tokens, in seconds; every rotation starts a new one.
+    #[arg(
+        long,
+        env = "STOREFRONT_REFRESH_TOKEN_TTL",
+        default_value_t = 30 * 24 * 3600,
+        global = true
+    )]
+    pub refresh_token_ttl_secs: u64,
+
+    /// Seconds after a rotation during which the rotated refresh token may
+    /// be exchanged again (for a client that never received the answer);
+    /// later reuse revokes the whole token family.
+    #[arg(
+        long,
+        env = "STOREFRONT_REFRESH_REUSE_GRACE",
+        default_value_t = 10,
+        global = true
+    )]
+    pub refresh_reuse_grace_secs: u64,
+
     /// Log format: `json` (one object per line) or `pretty`.
     #[arg(
         long,
@@ -232,6 +252,16 @@ impl Settings {
     /// How long access tokens live.
     pub fn access_token_ttl(&self) -> Duration {
         Duration::from_secs(self.access_token_ttl_secs)
+    }
+
+    /// How long refresh tokens live.
+    pub fn refresh_token_ttl(&self) -> Duration {
+        Duration::from_secs(self.refresh_token_ttl_secs)
+    }
+
+    /// How long a rotated refresh token may still be exchanged once more.
+    pub fn refresh_reuse_grace(&self) -> Duration {
+        Duration::from_secs(self.refresh_reuse_grace_secs)
     }
 
     /// How long the server drains in-flight requests on shutdown.

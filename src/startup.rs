@@ -10,10 +10,10 @@ use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
     auth::{
-        KeyRing,
+        KeyRing, passwords,
         tokens::{KeySources, TokenPolicy},
     },
-    cli::{Cli, Command, MigrateAction, SeedArgs},
+    cli::{self, Cli, Command, MigrateAction, SeedArgs},
     config::{Settings, redact_url},
     db, http, metrics,
     schema::build_schema,
@@ -38,10 +38,12 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             print!("{}", build_schema(&settings).sdl());
             Ok(())
         }
+        Command::User(command) => cli::user::run(&settings, command).await,
     }
 }
 
-async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+/// The pool the settings describe, with the URL's password hidden in errors.
+pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
     db::connect(
         &settings.database_url,
         settings.db_max_connections,
@@ -124,6 +126,9 @@ impl Application {
         }
         let development = settings.is_development();
         let keys = Arc::new(key_ring(&settings)?);
+        passwords::warm_up()
+            .await
+            .map_err(|_| anyhow::anyhow!("argon2 cannot hash with the configured parameters"))?;
         let state = AppState {
             keys,
             schema: build_schema(&settings),
@@ -196,11 +201,13 @@ impl Application {
 
 /// The access-token keys: configured ones, or in development a random
 /// secret (tokens then die with the process).
-fn key_ring(settings: &Settings) -> anyhow::Result<KeyRing> {
+pub fn key_ring(settings: &Settings) -> anyhow::Result<KeyRing> {
     let policy = TokenPolicy {
         issuer: settings.jwt_issuer.clone(),
         audience: settings.jwt_audience.clone(),
         access_ttl: settings.access_token_ttl(),
+        refresh_ttl: settings.refresh_token_ttl(),
+        refresh_reuse_grace: settings.refresh_reuse_grace(),
     };
     let read = |path: &std::path::PathBuf| {
         std::fs::read(path).with_context(|| format!("reading {}", path.display()))

@@ -10,6 +10,7 @@ mod m20261122_000003_create_products;
 mod m20261122_000004_create_reviews;
 mod m20261122_000005_create_orders;
 mod m20261122_000006_create_order_items;
+mod m20261123_000001_create_refresh_tokens;
 mod m20261123_000001_create_stock_adjustments;
 mod m20261201_000001_create_idempotency_keys;
 mod m20261201_000002_index_orders_total;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_stock_adjustments::Migration),
             Box::new(m20261201_000001_create_idempotency_keys::Migration),
             Box::new(m20261201_000002_index_orders_total::Migration),
+            Box::new(m20261123_000001_create_refresh_tokens::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod guards;
 pub mod passwords;
+pub mod refresh;
 pub mod tokens;
 pub mod viewer;
 

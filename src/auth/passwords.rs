@@ -61,6 +61,16 @@ static DUMMY_HASH: LazyLock<Option<String>> = LazyLock::new(|| {
         .map(|hash| hash.to_string())
 });
 
+/// Computes the dummy hash before the first login, so that even the first
+/// failed login for an unknown email costs one verification, like the rest.
+pub async fn warm_up() -> AppResult<()> {
+    tokio::task::spawn_blocking(|| LazyLock::force(&DUMMY_HASH).is_some())
+        .await
+        .map_err(AppError::internal)?
+        .then_some(())
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("the dummy password hash failed")))
+}
+
 /// Whether `password` matches `stored`; with no stored hash, burns the same
 /// work against a dummy and answers false.
 pub async fn verify(password: String, stored: Option<String>) -> AppResult<bool> {

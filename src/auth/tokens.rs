@@ -75,7 +75,7 @@ pub struct KeySources {
     pub previous_public_key_pems: Vec<Vec<u8>>,
 }
 
-/// Token lifetime and audience.
+/// Token lifetimes and audience.
 #[derive(Clone, Debug)]
 pub struct TokenPolicy {
     /// `iss` of issued tokens, and the only one accepted.
@@ -84,6 +84,10 @@ pub struct TokenPolicy {
     pub audience: String,
     /// Lifetime of access tokens.
     pub access_ttl: Duration,
+    /// Lifetime of each refresh token.
+    pub refresh_ttl: Duration,
+    /// How long a rotated refresh token may still be exchanged once more.
+    pub refresh_reuse_grace: Duration,
 }
 
 /// The keys that sign new access tokens and verify presented ones.
@@ -174,13 +178,25 @@ impl KeyRing {
         let (signing_kid, signing_algorithm, signing_key) = signing.ok_or_else(|| {
             config_error("no JWT signing key: set JWT_SECRET or a private key file".to_owned())
         })?;
-        Ok(Self {
+        let ring = Self {
             signing_kid,
             signing_algorithm,
             signing_key,
             verifying,
             policy,
-        })
+        };
+        // A private key paired with the wrong public key would sign tokens
+        // that nothing accepts: refuse to start instead.
+        let probe = ring
+            .issue(0, Role::Customer)
+            .map_err(|_| config_error("the JWT signing key cannot sign a token".to_owned()))?;
+        ring.verify(&probe.token).map_err(|_| {
+            config_error(
+                "the JWT private key does not match the public key file: its tokens do not verify"
+                    .to_owned(),
+            )
+        })?;
+        Ok(ring)
     }
 
     /// A ring with a random HS256 secret: development only, tokens die with
@@ -230,12 +246,13 @@ impl KeyRing {
         })
     }
 
-    /// Checks a presented access token: known `kid`, that key's algorithm,
-    /// `typ`, signature, every claim, `exp`/`nbf` within the leeway.
+    /// Checks a presented access token: known `kid` (an unknown one is
+    /// refused without any lookup), that key's algorithm, `typ`, signature,
+    /// every claim, `exp`/`nbf` within the leeway, `iat` not in the future.
     pub fn verify(&self, token: &str) -> AppResult<AccessClaims> {
         let invalid = || AppError::unauthenticated("the access token is invalid or expired");
         let header = jsonwebtoken::decode_header(token).map_err(|_| invalid())?;
-        if header.typ.as_deref() != Some(ACCESS_TOKEN_TYPE) {
+        if !header.typ.as_deref().is_some_and(is_access_token_type) {
             return Err(invalid());
         }
         let verifier = header
@@ -245,18 +262,24 @@ impl KeyRing {
             .ok_or_else(invalid)?;
         let data = jsonwebtoken::decode::<AccessClaims>(token, &verifier.key, &verifier.validation)
             .map_err(|_| invalid())?;
+        let latest_iat = Utc::now().timestamp() + LEEWAY_SECS as i64;
+        if data.claims.iat > latest_iat {
+            return Err(invalid());
+        }
         Ok(data.claims)
     }
 
-    /// The viewer an `Authorization` header value stands for.
+    /// The viewer an `Authorization` header value stands for. The scheme is
+    /// case-insensitive (RFC 9110); anything but `Bearer <token>` fails.
     pub fn viewer_from_header(&self, authorization: Option<&str>) -> AppResult<Viewer> {
         let Some(value) = authorization else {
             return Ok(Viewer::Anonymous);
         };
         let token = value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("bearer "))
-            .map(str::trim)
+            .trim()
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
             .filter(|token| !token.is_empty())
             .ok_or_else(|| {
                 AppError::unauthenticated("the Authorization header must be `Bearer <token>`")
@@ -265,12 +288,20 @@ impl KeyRing {
         let id = claims
             .sub
             .parse::<i64>()
-            .map_err(|_| AppError::unauthenticated("the access token is invalid or expired"))?;
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or_else(|| AppError::unauthenticated("the access token is invalid or expired"))?;
         Ok(Viewer::User {
             id,
             role: claims.role,
         })
     }
+}
+
+/// RFC 9068 §4: `at+jwt`, or its full media type, in any case.
+fn is_access_token_type(typ: &str) -> bool {
+    let typ = typ.to_ascii_lowercase();
+    typ == ACCESS_TOKEN_TYPE || typ.strip_prefix("application/") == Some(ACCESS_TOKEN_TYPE)
 }
 
 fn decoding_key(pem: &[u8]) -> anyhow::Result<(Algorithm, DecodingKey)> {

@@ -6,6 +6,7 @@ pub mod idempotency_keys;
 pub mod order_items;
 pub mod orders;
 pub mod products;
+pub mod refresh_tokens;
 pub mod reviews;
 pub mod stock_adjustments;
 pub mod users;

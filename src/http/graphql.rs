@@ -120,10 +120,17 @@ fn graphql_request(mut params: Map<String, Json>) -> Result<async_graphql::Reque
         .map_err(|err| Rejection::bad_request(format!("invalid GraphQL request: {err}")))
 }
 
-/// Who the request's `Authorization` header says is calling.
+/// Who the request's `Authorization` header says is calling. Two such
+/// headers are refused: a proxy and the server could each pick another.
 fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Rejection> {
-    let authorization = headers
-        .get(header::AUTHORIZATION)
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(Rejection::bad_token(
+            "send one Authorization header, not several".to_owned(),
+        ));
+    }
+    let authorization = first
         .map(|value| {
             value.to_str().map_err(|_| {
                 Rejection::bad_token("the Authorization header is not valid text".to_owned())

@@ -17,8 +17,8 @@ use async_graphql::{
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, Select,
+    ConnectionTrait, EntityTrait, FromQueryResult, PartialModelTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select,
     sea_query::{
         Alias, Asterisk, Condition, Expr, ExprTrait, Order, Query, SimpleExpr, WindowStatement,
     },
@@ -299,6 +299,15 @@ impl<O: KeysetOrder> Keyset<O> {
         }
     }
 
+    /// `select` beyond the cursor, ordered, limited to `fetch_limit` rows.
+    fn page_query<E: EntityTrait>(&self, select: Select<E>) -> Select<E> {
+        let mut select = self.beyond_cursor(select);
+        for (expr, order) in self.order_by() {
+            select = select.order_by(expr, order);
+        }
+        select.limit(self.fetch_limit())
+    }
+
     /// One page of a top-level list: a single statement.
     pub async fn fetch<E, C>(&self, db: &C, select: Select<E>) -> AppResult<Page<O::Model>>
     where
@@ -306,11 +315,23 @@ impl<O: KeysetOrder> Keyset<O> {
         E::Model: FromQueryResult,
         C: ConnectionTrait,
     {
-        let mut select = self.beyond_cursor(select);
-        for (expr, order) in self.order_by() {
-            select = select.order_by(expr, order);
-        }
-        let rows = select.limit(self.fetch_limit()).all(db).await?;
+        let rows = self.page_query(select).all(db).await?;
+        Ok(self.page(rows))
+    }
+
+    /// One page of a top-level list read as a partial model, so that
+    /// columns the list must never load (a password hash) stay unread.
+    pub async fn fetch_partial<E, C>(&self, db: &C, select: Select<E>) -> AppResult<Page<O::Model>>
+    where
+        E: EntityTrait,
+        O::Model: PartialModelTrait,
+        C: ConnectionTrait,
+    {
+        let rows = self
+            .page_query(select)
+            .into_partial_model::<O::Model>()
+            .all(db)
+            .await?;
         Ok(self.page(rows))
     }
 

@@ -8,7 +8,8 @@ use sea_orm::{
 };
 
 use super::connection::{KeysetOrder, SortValue};
-use crate::entities::{categories, orders, products, reviews};
+use super::types::UserRecord;
+use crate::entities::{categories, orders, products, reviews, users};
 
 /// Sort direction.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -260,6 +261,42 @@ impl KeysetOrder for OrderOrder {
     }
 
     fn row_id(row: &orders::Model) -> i64 {
+        row.id
+    }
+}
+
+/// Users are listed newest first (`users_created_at_id_idx`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct UsersNewestFirst;
+
+impl KeysetOrder for UsersNewestFirst {
+    type Model = UserRecord;
+
+    fn tag(&self) -> &'static str {
+        "user:created"
+    }
+
+    fn sort_column(&self) -> SimpleExpr {
+        column::<users::Entity>(users::Column::CreatedAt)
+    }
+
+    fn id_column(&self) -> SimpleExpr {
+        column::<users::Entity>(users::Column::Id)
+    }
+
+    fn descending(&self) -> bool {
+        true
+    }
+
+    fn sort_value(&self, row: &UserRecord) -> SortValue {
+        SortValue::Time(row.created_at)
+    }
+
+    fn accepts(&self, key: &SortValue) -> bool {
+        matches!(key, SortValue::Time(_))
+    }
+
+    fn row_id(row: &UserRecord) -> i64 {
         row.id
     }
 }

@@ -1,7 +1,9 @@
 //! Business operations: plain async functions over a connection or a write
-//! transaction, with no GraphQL types in their signatures. Each write returns
+//! transaction, with no GraphQL types in their signatures, so that resolvers,
+//! the command line and later the outbox share them. Each write returns
 //! what it changed, so that callers can publish or invalidate after commit.
 
+pub mod accounts;
 pub mod catalog;
 pub mod orders;
 pub mod reviews;

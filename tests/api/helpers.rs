@@ -2,7 +2,12 @@
 //! `DATABASE_URL` points at PostgreSQL, else a temporary SQLite file), the
 //! real application on port 0, and typed helpers to talk to it.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::Duration,
+};
 
 use clap::Parser;
 use migration::{Migrator, MigratorTrait};
@@ -13,16 +18,13 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 use storefront::{
-    auth::{
-        KeyRing, Role,
-        tokens::{KeySources, TokenPolicy},
-    },
+    auth::{KeyRing, Role},
     cli::Cli,
     config::{Environment, LogFormat, Settings},
     db,
     entities::{categories, products, reviews, stock_adjustments, users},
     seed::{self, Scale, SeedPlan},
-    startup::Application,
+    startup::{self, Application},
 };
 use tokio::sync::oneshot;
 
@@ -41,6 +43,8 @@ pub struct TestApp {
     pub address: SocketAddr,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
+    /// Where `db` points, for commands run against the same database.
+    pub database_url: String,
     /// The same keys as the server's: `token()` mints valid access tokens.
     pub keys: Arc<KeyRing>,
     /// Held for its `Drop`, which removes the database.
@@ -74,16 +78,14 @@ pub fn settings(database_url: String, environment: Environment) -> Settings {
 
 /// The key ring of `settings`, as the server builds it.
 pub fn key_ring(settings: &Settings) -> KeyRing {
-    let sources = KeySources {
-        secret: settings.jwt_secret.clone(),
-        ..KeySources::default()
-    };
-    let policy = TokenPolicy {
-        issuer: settings.jwt_issuer.clone(),
-        audience: settings.jwt_audience.clone(),
-        access_ttl: settings.access_token_ttl(),
-    };
-    KeyRing::new(&sources, policy).expect("test key ring")
+    startup::key_ring(settings).expect("test key ring")
+}
+
+/// A file under `tests/fixtures/`.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// With `DATABASE_URL` set to a PostgreSQL server, tests must reach it: an
@@ -129,13 +131,20 @@ pub async fn spawn_seeded(plan: SeedPlan) -> TestApp {
 
 /// The application in `environment` on a database seeded with `plan`.
 pub async fn spawn_with(plan: SeedPlan, environment: Environment) -> TestApp {
+    spawn_with_settings(plan, |settings| settings.environment = environment).await
+}
+
+/// The application on a database seeded with `plan`, its test settings
+/// changed by `adjust` first (keys, token lifetimes, grace window).
+pub async fn spawn_with_settings(plan: SeedPlan, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let (url, database) = fresh_database().await;
     let db = db::connect(&url, 4, Duration::from_secs(10))
         .await
         .expect("connect");
     Migrator::up(&db, None).await.expect("migrate");
     seed::run(&db, plan, 7, false).await.expect("seed");
-    let settings = settings(url, environment);
+    let mut settings = settings(url.clone(), Environment::Development);
+    adjust(&mut settings);
     let keys = Arc::new(key_ring(&settings));
     let app = Application::build(settings)
         .await
@@ -149,6 +158,7 @@ pub async fn spawn_with(plan: SeedPlan, environment: Environment) -> TestApp {
         address,
         client: reqwest::Client::new(),
         db,
+        database_url: url,
         keys,
         _database: database,
         stop: Some(stop),
@@ -195,6 +205,19 @@ impl TestApp {
         .await
         .expect("insert user");
         user.id
+    }
+
+    /// Signs in through the `login` mutation; returns the `AuthPayload`
+    /// (`accessToken`, `refreshToken`, `expiresAt`, `user { id email role }`).
+    pub async fn login(&self, email: &str, password: &str) -> Value {
+        let data = self
+            .data(
+                "mutation($input: LoginInput!) { login(input: $input) { \
+                 accessToken refreshToken expiresAt user { id email role } } }",
+                json!({ "input": { "email": email, "password": password } }),
+            )
+            .await;
+        data["login"].clone()
     }
 
     /// A new user with `role` and a token for them.

@@ -1,6 +1,7 @@
 //! One integration-test binary: each test spawns the real application on a
 //! random port with its own database and talks to it over HTTP.
 
+mod accounts;
 mod bearer;
 mod catalog;
 mod catalog_admin;
@@ -15,5 +16,8 @@ mod orders;
 mod paging;
 mod place_order;
 mod protection;
+mod refresh;
 mod reviews;
 mod schema_sdl;
+mod tokens;
+mod user_cli;

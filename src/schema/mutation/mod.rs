@@ -2,6 +2,7 @@
 //! checks its input before any statement, then makes its change in one write
 //! transaction through a service.
 
+mod accounts;
 mod catalog;
 mod catalog_input;
 mod orders;
@@ -13,6 +14,7 @@ use async_graphql::MergedObject;
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(
+    accounts::AccountsMutation,
     catalog::CatalogMutation,
     reviews::ReviewMutation,
     orders::OrderMutation,

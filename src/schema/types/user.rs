@@ -1,16 +1,17 @@
 //! `User`: its public face.
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, Object, connection::Connection};
 use chrono::{DateTime, Utc};
-use sea_orm::DerivePartialModel;
+use sea_orm::{DerivePartialModel, EntityTrait, PaginatorTrait};
 
 use super::{Order, OrderConnection, OrderTotal, Review, ReviewConnection, ReviewTotal};
 use crate::{
+    auth::Role,
     entities::users,
-    error::AppResult,
+    error::{AppError, AppResult},
     schema::{
-        connection::{Keyset, PageArgs},
-        context::viewer,
+        connection::{Cursor, Keyset, PageArgs},
+        context::{db, viewer},
         ids::{self, NodeKind},
         loaders::{UserOrders, UserReviews, child_page},
         orderings::{OrderOrder, ReviewsNewestFirst},
@@ -24,10 +25,19 @@ use crate::{
 pub struct UserRecord {
     /// Primary key.
     pub id: i64,
+    /// Normalized address; shown only to the user and to admins.
+    pub email: String,
     /// Display name.
     pub name: String,
+    /// `CUSTOMER` or `ADMIN`, as stored.
+    pub role: String,
     /// Sign-up time.
     pub created_at: DateTime<Utc>,
+    /// Set when this operation has just proven that the caller is this
+    /// user (register, login, refresh), although its request carried no
+    /// token for them. Never read from the database.
+    #[sea_orm(skip)]
+    pub just_authenticated: bool,
 }
 
 /// A registered user.
@@ -40,9 +50,27 @@ impl User {
         ids::encode(NodeKind::User, self.0.id)
     }
 
+    /// The email address: only for the user themselves and for admins,
+    /// null for anyone else.
+    async fn email(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
+        let visible = self.0.just_authenticated || viewer(ctx)?.can_see_owned_by(self.0.id);
+        Ok(visible.then_some(self.0.email.as_str()))
+    }
+
     /// Display name.
     async fn name(&self) -> &str {
         &self.0.name
+    }
+
+    /// What the user may do.
+    async fn role(&self) -> AppResult<Role> {
+        Role::parse(&self.0.role).ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!(
+                "user {} has an unknown role {:?}",
+                self.0.id,
+                self.0.role
+            ))
+        })
     }
 
     /// Reviews the user wrote, newest first.
@@ -95,5 +123,37 @@ impl User {
     /// When the user signed up.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+}
+
+/// A page of users.
+pub type UserConnection = Connection<Cursor, User, UserTotal>;
+
+/// Counts every user.
+pub struct UserTotal;
+
+#[Object]
+impl UserTotal {
+    /// Number of users in the whole list, across all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> AppResult<i64> {
+        let count = users::Entity::find().count(db(ctx)?).await?;
+        Ok(i64::try_from(count).unwrap_or(i64::MAX))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::DbBackend;
+
+    use super::*;
+
+    #[test]
+    fn user_records_never_select_the_password_hash() {
+        let sql = users::Entity::find()
+            .into_partial_model::<UserRecord>()
+            .into_statement(DbBackend::Postgres)
+            .to_string();
+        assert!(sql.contains("\"email\""), "{sql}");
+        assert!(!sql.contains("password_hash"), "{sql}");
     }
 }

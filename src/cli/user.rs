@@ -1,0 +1,110 @@
+//! `storefront user create`: accounts made from the command line (the
+//! first admin, typically), with the same rules as `register`.
+
+use std::io::{IsTerminal, Read};
+
+use anyhow::bail;
+use clap::{Args, Subcommand};
+use migration::{Migrator, MigratorTrait};
+
+use crate::{
+    auth::Role,
+    config::Settings,
+    db::{CountedConnection, OperationStats},
+    error::AppError,
+    schema::ids::{self, NodeKind},
+    services::accounts,
+    startup::connect,
+};
+
+/// What `storefront user` does.
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create an account (a customer unless `--admin`) and print its global ID.
+    Create(CreateUserArgs),
+}
+
+/// Flags of `storefront user create`.
+#[derive(Args)]
+pub struct CreateUserArgs {
+    /// The account's email address.
+    #[arg(long)]
+    pub email: String,
+    /// The display name.
+    #[arg(long)]
+    pub name: String,
+    /// Make the account an administrator.
+    #[arg(long)]
+    pub admin: bool,
+    /// Read the password from standard input (one trailing newline is
+    /// dropped) instead of prompting for it twice.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// Runs a `storefront user` command.
+pub async fn run(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Create(args) => create(settings, args).await,
+    }
+}
+
+async fn create(settings: &Settings, args: CreateUserArgs) -> anyhow::Result<()> {
+    let password = read_password(args.password_stdin)?;
+    let account = accounts::prepare_account(&args.email, &args.name, password)
+        .await
+        .map_err(describe)?;
+    let role = if args.admin {
+        Role::Admin
+    } else {
+        Role::Customer
+    };
+    let db = connect(settings).await?;
+    Migrator::up(&db, None).await?;
+    let db = CountedConnection::new(db, std::sync::Arc::new(OperationStats::default()));
+    let txn = db.begin_write().await?;
+    let user = accounts::create_user(&txn, account, role)
+        .await
+        .map_err(describe)?;
+    txn.commit().await?;
+    println!("{}", ids::encode(NodeKind::User, user.id).0);
+    Ok(())
+}
+
+/// The password from standard input, or typed twice at a terminal prompt.
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    if from_stdin {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text)?;
+        let line = text.strip_suffix('\n').unwrap_or(&text);
+        return Ok(line.strip_suffix('\r').unwrap_or(line).to_owned());
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "standard input is not a terminal: pass --password-stdin to read the password from it"
+        );
+    }
+    let first = rpassword::prompt_password("Password: ")?;
+    let second = rpassword::prompt_password("Repeat the password: ")?;
+    if first != second {
+        bail!("the passwords do not match");
+    }
+    Ok(first)
+}
+
+/// An input or conflict error as a command-line message: `--email: …`.
+fn describe(err: AppError) -> anyhow::Error {
+    match &err {
+        AppError::BadUserInput {
+            field: Some(field), ..
+        }
+        | AppError::Conflict {
+            field: Some(field), ..
+        } => {
+            let flag = field.strip_prefix("input.").unwrap_or(field);
+            anyhow::anyhow!("--{flag}: {}", err.client_message())
+        }
+        AppError::Internal(cause) => anyhow::anyhow!("{cause:#}"),
+        _ => anyhow::anyhow!("{}", err.client_message()),
+    }
+}

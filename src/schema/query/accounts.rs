@@ -1,0 +1,53 @@
+//! Account reads: who is calling, and (for admins) every user.
+
+use async_graphql::{Context, Object};
+use sea_orm::EntityTrait;
+
+use crate::{
+    auth::AdminOnly,
+    entities::users,
+    error::AppResult,
+    schema::{
+        connection::{Keyset, PageArgs},
+        context::{db, loaders, viewer},
+        loaders::UserId,
+        orderings::UsersNewestFirst,
+        types::{User, UserConnection, UserTotal},
+    },
+};
+
+/// Account entry points.
+#[derive(Default)]
+pub struct AccountsQuery;
+
+#[Object]
+impl AccountsQuery {
+    /// The signed-in user; null when anonymous (or when the account no
+    /// longer exists).
+    async fn viewer(&self, ctx: &Context<'_>) -> AppResult<Option<User>> {
+        let Some(id) = viewer(ctx)?.user_id() else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx)?.load_one(UserId(id)).await?.map(User))
+    }
+
+    /// Every user, newest first. Admins only.
+    #[graphql(
+        guard = "AdminOnly",
+        complexity = "crate::schema::connection::page_cost(first, last) * child_complexity + 1"
+    )]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> AppResult<UserConnection> {
+        let keyset = Keyset::new(UsersNewestFirst, PageArgs::new(first, after, last, before))?;
+        let page = keyset
+            .fetch_partial(db(ctx)?, users::Entity::find())
+            .await?;
+        Ok(page.into_connection(UserTotal, User))
+    }
+}

@@ -126,13 +126,20 @@ pub async fn spawn_seeded(plan: SeedPlan) -> TestApp {
 
 /// The application in `environment` on a database seeded with `plan`.
 pub async fn spawn_with(plan: SeedPlan, environment: Environment) -> TestApp {
+    spawn_configured(plan, |settings| settings.environment = environment).await
+}
+
+/// The application on a database seeded with `plan`, with the test
+/// settings changed by `configure` before it starts.
+pub async fn spawn_configured(plan: SeedPlan, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let (url, database) = fresh_database().await;
     let db = db::connect(&url, 4, Duration::from_secs(10))
         .await
         .expect("connect");
     Migrator::up(&db, None).await.expect("migrate");
     seed::run(&db, plan, 7, false).await.expect("seed");
-    let settings = settings(url, environment);
+    let mut settings = settings(url, Environment::Development);
+    configure(&mut settings);
     let keys = Arc::new(key_ring(&settings));
     let app = Application::build(settings)
         .await

@@ -9,4 +9,5 @@ mod lifecycle;
 mod n_plus_one;
 mod paging;
 mod protection;
+mod rate_limits;
 mod schema_sdl;

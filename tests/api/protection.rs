@@ -3,8 +3,9 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use storefront::seed::Scale;
 
-use crate::helpers::{TestApp, spawn_app, statements};
+use crate::helpers::{TestApp, only_error, spawn_app, spawn_configured, statements};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
@@ -121,5 +122,94 @@ async fn batches_and_oversized_bodies_are_refused_at_the_door() {
         .await;
     assert_eq!(oversized.status, StatusCode::PAYLOAD_TOO_LARGE);
 
+    assert_still_serving(&app).await;
+}
+
+#[tokio::test]
+async fn a_document_over_the_token_limit_is_refused_before_parsing() {
+    let app = spawn_configured(Scale::Tiny.plan(), |settings| settings.max_tokens = 100).await;
+    // `{`, 98 names and `}`: exactly 100 tokens; commas and comments are free.
+    let at_limit = format!(
+        "# {}\n{{ {} }}",
+        "a comment ".repeat(50),
+        vec!["__typename"; 98].join(", ")
+    );
+    let body = app.gql(&at_limit, json!({})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+
+    let over = format!("{{ {} }}", vec!["__typename"; 99].join(" "));
+    assert_refused(&app, &over, "QUERY_TOO_COMPLEX").await;
+    // Not even valid syntax: refused by the count, before the parser sees it.
+    assert_refused(&app, &"{ ".repeat(200), "QUERY_TOO_COMPLEX").await;
+    assert_still_serving(&app).await;
+}
+
+#[tokio::test]
+async fn enabled_batches_run_each_operation_with_its_own_limits_and_counter() {
+    let app = spawn_configured(Scale::Tiny.plan(), |settings| {
+        settings.max_batch_operations = 3;
+    })
+    .await;
+    let aliases: String = (0..60).map(|i| format!("a{i}: __typename ")).collect();
+    let batch = json!([
+        { "query": "{ products(first: 2) { nodes { id } } }" },
+        {
+            "query": "query Category($slug: String) { category(slug: $slug) { name } }",
+            "variables": { "slug": "no-such-category" },
+            "operationName": "Category"
+        },
+        { "query": format!("{{ {aliases} }}") }
+    ]);
+
+    let reply = app.post_json(batch, GRAPHQL_RESPONSE).await;
+
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let results = reply.body.as_array().expect("one result per operation");
+    assert_eq!(results.len(), 3);
+    assert_eq!(
+        results[0]["data"]["products"]["nodes"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    assert!(statements(&results[0]) >= 1);
+    assert_eq!(results[1]["data"]["category"], Value::Null);
+    assert!(results[1].get("errors").is_none(), "{}", results[1]);
+    assert_eq!(statements(&results[1]), 1);
+    assert_eq!(
+        only_error(&results[2])["extensions"]["code"],
+        "QUERY_TOO_COMPLEX"
+    );
+    assert!(results[2].get("data").is_none());
+    assert_eq!(statements(&results[2]), 0);
+}
+
+#[tokio::test]
+async fn oversized_or_malformed_batches_are_refused_before_any_operation_runs() {
+    let app = spawn_configured(Scale::Tiny.plan(), |settings| {
+        settings.max_batch_operations = 3;
+    })
+    .await;
+    let operation = json!({ "query": "{ products(first: 1) { totalCount } }" });
+
+    for (batch, hint) in [
+        (
+            json!([operation, operation, operation, operation]),
+            "at most 3",
+        ),
+        (json!([]), "at least one"),
+        (json!([operation, 5]), "operation 1"),
+        (json!([operation, { "query": 1 }]), "operation 1"),
+    ] {
+        let reply = app.post_json(batch.clone(), GRAPHQL_RESPONSE).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{batch}");
+        let error = only_error(&reply.body);
+        assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT");
+        assert!(
+            error["message"].as_str().unwrap_or_default().contains(hint),
+            "{}",
+            reply.body
+        );
+    }
     assert_still_serving(&app).await;
 }

@@ -1,5 +1,7 @@
-//! HTTP routes on one port: GraphQL, GraphiQL, health and metrics.
+//! HTTP routes on one port: GraphQL, GraphiQL, health and metrics, behind
+//! the request id, tracing and the per-request deadline.
 
+mod deadline;
 mod graphiql;
 mod graphql;
 mod health;
@@ -23,6 +25,7 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 pub fn router(state: AppState) -> Router {
     let request_id = axum::http::HeaderName::from_static(REQUEST_ID_HEADER);
     let body_limit = state.settings.max_body_bytes;
+    let settings = state.settings.clone();
     Router::new()
         .route("/", get(graphiql::page))
         .route("/graphql", get(graphql::get).post(graphql::post))
@@ -30,6 +33,10 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::ready))
         .route("/metrics", get(metrics::render))
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(
+            settings.request_timeout(),
+            deadline::enforce,
+        ))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))

@@ -1,6 +1,11 @@
 //! Hostile documents are refused before any statement is sent, and the
 //! server keeps serving.
 
+use std::{
+    io::{Read, Write},
+    time::Duration,
+};
+
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use storefront::seed::Scale;
@@ -211,5 +216,53 @@ async fn oversized_or_malformed_batches_are_refused_before_any_operation_runs() 
             reply.body
         );
     }
+    assert_still_serving(&app).await;
+}
+
+#[tokio::test]
+async fn a_request_still_running_at_its_deadline_is_cancelled_with_503() {
+    let app = spawn_configured(Scale::Tiny.plan(), |settings| {
+        settings.request_timeout_secs = 2;
+    })
+    .await;
+    let address = app.address;
+
+    // The headers announce 1,000 body bytes and only the first few arrive,
+    // so the request cannot finish before its deadline, whatever the load.
+    let raw = tokio::task::spawn_blocking(move || -> std::io::Result<String> {
+        let mut stream = std::net::TcpStream::connect(address)?;
+        stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+        write!(
+            stream,
+            "POST /graphql HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+             Accept: application/json\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n\
+             {{\"query\": \"{{ __typename"
+        )?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response)?;
+        Ok(response)
+    })
+    .await
+    .expect("client thread")
+    .expect("raw request");
+
+    let (head, body) = raw.split_once("\r\n\r\n").expect("an HTTP response");
+    assert!(head.starts_with("HTTP/1.1 503"), "{head}");
+    let body: Value = serde_json::from_str(body).expect("a JSON body");
+    let error = only_error(&body);
+    assert_eq!(error["extensions"]["code"], "INTERNAL_SERVER_ERROR");
+    assert!(
+        !error["extensions"]["requestId"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty()
+    );
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("within 2 s"),
+        "{body}"
+    );
     assert_still_serving(&app).await;
 }

@@ -1,5 +1,6 @@
 //! HTTP routes on one port: GraphQL, GraphiQL, health and metrics, behind
-//! the request id, tracing and the per-request deadline.
+//! the request id, tracing, the per-request deadline, CORS and security
+//! headers.
 
 mod deadline;
 mod graphiql;
@@ -8,6 +9,7 @@ mod health;
 mod metrics;
 mod negotiate;
 mod observe;
+mod security;
 
 use axum::{Router, extract::DefaultBodyLimit, middleware, routing::get};
 use tower::ServiceBuilder;
@@ -26,7 +28,7 @@ pub fn router(state: AppState) -> Router {
     let request_id = axum::http::HeaderName::from_static(REQUEST_ID_HEADER);
     let body_limit = state.settings.max_body_bytes;
     let settings = state.settings.clone();
-    Router::new()
+    let app = Router::new()
         .route("/", get(graphiql::page))
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/healthz", get(health::alive))
@@ -44,5 +46,6 @@ pub fn router(state: AppState) -> Router {
                 .layer(middleware::from_fn(observe::count))
                 .layer(PropagateRequestIdLayer::new(request_id)),
         )
-        .with_state(state)
+        .with_state(state);
+    security::apply(app, &settings)
 }

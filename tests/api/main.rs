@@ -3,6 +3,7 @@
 
 mod bearer;
 mod catalog;
+mod headers;
 mod helpers;
 mod http;
 mod lifecycle;

@@ -202,11 +202,11 @@ pub struct Settings {
     #[arg(
         long,
         env = "STOREFRONT_CORS_ORIGINS",
-        value_delimiter = ',',
-        value_parser = parse_origin,
+        default_value = "",
+        value_parser = parse_origins,
         global = true
     )]
-    pub cors_origins: Vec<String>,
+    pub cors_origins: Origins,
 
     /// `max-age` of `Strict-Transport-Security`, sent only when above 0:
     /// set it when clients reach the server over HTTPS.
@@ -373,9 +373,24 @@ impl fmt::Debug for Settings {
     }
 }
 
+/// Browser origins (`scheme://host[:port]`, lower case) allowed to call
+/// the API cross-origin.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origins(pub Vec<String>);
+
+/// A comma-separated list of origins; blank means none.
+fn parse_origins(text: &str) -> Result<Origins, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .map(parse_origin)
+        .collect::<Result<_, _>>()
+        .map(Origins)
+}
+
 /// Accepts `scheme://host[:port]`, the form browsers send in `Origin`.
 fn parse_origin(text: &str) -> Result<String, String> {
-    let origin = text.trim().trim_end_matches('/');
+    let origin = text.trim_end_matches('/');
     let host = origin
         .strip_prefix("https://")
         .or_else(|| origin.strip_prefix("http://"))
@@ -399,5 +414,30 @@ pub fn redact_url(url: &str) -> String {
             format!("{scheme}://{user}:***@{host}")
         }
         None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cors_origins_are_exact_lower_case_origins_and_blank_means_none() {
+        assert_eq!(parse_origins(""), Ok(Origins(Vec::new())));
+        assert_eq!(
+            parse_origins("https://Shop.example.com/, http://localhost:3000"),
+            Ok(Origins(vec![
+                "https://shop.example.com".to_owned(),
+                "http://localhost:3000".to_owned()
+            ]))
+        );
+        for refused in [
+            "*",
+            "shop.example.com",
+            "https://shop.example.com/app",
+            "https://*.example.com",
+        ] {
+            assert!(parse_origins(refused).is_err(), "{refused}");
+        }
     }
 }

@@ -86,10 +86,10 @@ fn cors(origins: &[String]) -> CorsLayer {
 /// Wraps `router` in CORS (when origins are configured) and the security
 /// headers (outermost, so that preflight answers carry them too).
 pub fn apply(router: Router, settings: &Settings) -> Router {
-    let router = if settings.cors_origins.is_empty() {
+    let router = if settings.cors_origins.0.is_empty() {
         router
     } else {
-        router.layer(cors(&settings.cors_origins))
+        router.layer(cors(&settings.cors_origins.0))
     };
     let router = if settings.hsts_max_age_secs > 0 {
         let hsts = format!("max-age={}; includeSubDomains", settings.hsts_max_age_secs);

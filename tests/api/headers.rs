@@ -3,7 +3,7 @@
 
 use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::json;
-use storefront::seed::Scale;
+use storefront::{config::Origins, seed::Scale};
 
 use crate::helpers::{spawn_app, spawn_configured};
 
@@ -181,7 +181,7 @@ async fn cross_origin_post(app: &crate::helpers::TestApp, origin: &str) -> reqwe
 #[tokio::test]
 async fn listed_origins_get_cors_and_others_do_not() {
     let app = spawn_configured(Scale::Tiny.plan(), |settings| {
-        settings.cors_origins = vec![SHOP.to_owned(), "http://localhost:3000".to_owned()];
+        settings.cors_origins = Origins(vec![SHOP.to_owned(), "http://localhost:3000".to_owned()]);
     })
     .await;
 

@@ -67,24 +67,33 @@ impl<C: Clock + Clone> GcraLimiter<C> {
         let limit = self.limit.get();
         let cells = NonZeroU32::new(cost).unwrap_or(NonZeroU32::MIN);
         match self.limiter.check_key_n(key, cells) {
-            Ok(Ok(snapshot)) => {
-                let remaining = snapshot.remaining_burst_capacity().min(limit);
-                Verdict::Allowed(Budget {
-                    limit,
-                    remaining,
-                    full_in: self.refill_one * (limit - remaining),
-                })
+            Ok(Ok(snapshot)) => Verdict::Allowed(self.budget(snapshot.remaining_burst_capacity())),
+            Ok(Err(not_until)) => {
+                let retry_after = not_until.wait_time_from(self.clock.now());
+                // The wait covers exactly the units missing for this cost.
+                let missing = retry_after.as_nanos().div_ceil(self.refill_one.as_nanos());
+                let remaining = u128::from(cells.get()).saturating_sub(missing);
+                Verdict::Refused {
+                    retry_after,
+                    budget: Some(self.budget(u32::try_from(remaining).unwrap_or(0))),
+                }
             }
-            Ok(Err(not_until)) => Verdict::Refused {
-                limit,
-                retry_after: not_until.wait_time_from(self.clock.now()),
-            },
             // More than the whole budget: it never fits; a whole window
             // is the honest wait for the budget to be as large as it gets.
             Err(_) => Verdict::Refused {
-                limit,
                 retry_after: self.refill_one * limit,
+                budget: None,
             },
+        }
+    }
+
+    fn budget(&self, remaining: u32) -> Budget {
+        let limit = self.limit.get();
+        let remaining = remaining.min(limit);
+        Budget {
+            limit,
+            remaining,
+            full_in: self.refill_one * (limit - remaining),
         }
     }
 }
@@ -132,8 +141,12 @@ mod tests {
         assert_eq!(
             refused,
             Verdict::Refused {
-                limit: 100,
-                retry_after: Duration::from_secs(10)
+                retry_after: Duration::from_secs(10),
+                budget: Some(Budget {
+                    limit: 100,
+                    remaining: 40,
+                    full_in: Duration::from_secs(60)
+                })
             }
         );
         assert_eq!(refused.retry_after_secs(), Some(10));
@@ -187,8 +200,8 @@ mod tests {
         assert_eq!(
             limiter.spend_now(&LimitKey::User(1), 6),
             Verdict::Refused {
-                limit: 5,
-                retry_after: Duration::from_secs(60)
+                retry_after: Duration::from_secs(60),
+                budget: None
             }
         );
         assert!(matches!(

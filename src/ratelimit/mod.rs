@@ -29,16 +29,24 @@ pub struct Budget {
 pub enum Verdict {
     /// Spent; this is what is left.
     Allowed(Budget),
-    /// Nothing was spent: the cost is affordable again after this long.
+    /// Nothing was spent: the cost is affordable again after `retry_after`.
     Refused {
-        /// The whole budget per window.
-        limit: u32,
         /// How long to wait.
         retry_after: Duration,
+        /// What is left now, when the cost could ever fit the budget.
+        budget: Option<Budget>,
     },
 }
 
 impl Verdict {
+    /// The caller's budget after this verdict, when known.
+    pub fn budget(&self) -> Option<Budget> {
+        match self {
+            Self::Allowed(budget) => Some(*budget),
+            Self::Refused { budget, .. } => *budget,
+        }
+    }
+
     /// Whole seconds to wait before retrying (at least 1), for refusals.
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {

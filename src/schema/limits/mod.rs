@@ -30,7 +30,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use super::context::{QueryLimits, RequestContext};
 use crate::{
     error::{AppError, ErrorCode},
-    ratelimit::{Budget, LimitKey, Limiter, RateLimits, Verdict},
+    ratelimit::{Budget, LimitKey, Limiter, RateLimits},
 };
 
 /// Response header: the caller's whole cost budget per window.
@@ -156,14 +156,7 @@ impl Protection {
         };
         let cost = u32::try_from(complexity).unwrap_or(u32::MAX);
         let verdict = limiter.spend(&key, cost).await;
-        self.spent().budget = Some(match verdict {
-            Verdict::Allowed(budget) => budget,
-            Verdict::Refused { limit, retry_after } => Budget {
-                limit,
-                remaining: 0,
-                full_in: retry_after,
-            },
-        });
+        self.spent().budget = verdict.budget();
         match verdict.retry_after_secs() {
             None => Ok(()),
             Some(retry_after_secs) => Err(self.refuse(&key, cost, retry_after_secs)),

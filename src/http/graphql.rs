@@ -27,7 +27,7 @@ use crate::{
     auth::Viewer,
     db::{CountedConnection, OperationStats},
     error::ErrorCode,
-    schema::{RequestContext, loaders},
+    schema::{RequestContext, loaders, within_token_limit},
     state::AppState,
 };
 
@@ -415,7 +415,11 @@ pub async fn get(
         Ok(request) => request,
         Err(rejection) => return rejection.into_response(media),
     };
-    if selected_operation_type(&mut request) == Some(OperationType::Mutation) {
+    // Finding the operation type parses the document, so an oversized one
+    // goes straight to the schema, whose token limit refuses it unparsed.
+    if within_token_limit(&request.query, state.settings.max_tokens)
+        && selected_operation_type(&mut request) == Some(OperationType::Mutation)
+    {
         return Rejection {
             status: StatusCode::METHOD_NOT_ALLOWED,
             code: ErrorCode::BadUserInput,

@@ -17,7 +17,9 @@ pub mod validate;
 use async_graphql::{EmptyMutation, EmptySubscription, Schema};
 
 pub use context::{QueryLimits, RequestContext, StoreSettings};
-pub use limits::{LIMIT_HEADER, QueryProtection, REMAINING_HEADER, RESET_HEADER};
+pub use limits::{
+    LIMIT_HEADER, QueryProtection, REMAINING_HEADER, RESET_HEADER, within_token_limit,
+};
 pub use observer::OperationObserver;
 
 use crate::{config::Settings, ratelimit::RateLimits};

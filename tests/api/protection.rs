@@ -146,6 +146,12 @@ async fn a_document_over_the_token_limit_is_refused_before_parsing() {
     assert_refused(&app, &over, "QUERY_TOO_COMPLEX").await;
     // Not even valid syntax: refused by the count, before the parser sees it.
     assert_refused(&app, &"{ ".repeat(200), "QUERY_TOO_COMPLEX").await;
+    let over_get = app.get(&[("query", over.as_str())], GRAPHQL_RESPONSE).await;
+    assert_eq!(over_get.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        only_error(&over_get.body)["extensions"]["code"],
+        "QUERY_TOO_COMPLEX"
+    );
     assert_still_serving(&app).await;
 }
 

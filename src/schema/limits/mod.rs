@@ -40,6 +40,11 @@ pub const REMAINING_HEADER: &str = "x-ratelimit-remaining";
 /// Response header: Unix time (seconds) when the budget is whole again.
 pub const RESET_HEADER: &str = "x-ratelimit-reset";
 
+/// Whether `query` has at most `max` lexical tokens (a cheap scan, no parse).
+pub fn within_token_limit(query: &str, max: usize) -> bool {
+    tokens::count_up_to(query, max) <= max
+}
+
 fn too_complex(message: String) -> ServerError {
     let mut extensions = ErrorExtensionValues::default();
     extensions.set("code", ErrorCode::QueryTooComplex.as_str());
@@ -203,7 +208,7 @@ impl Extension for Protection {
     ) -> ServerResult<ExecutableDocument> {
         let limits = ctx.data_opt::<QueryLimits>();
         if let Some(limits) = limits {
-            if tokens::count_up_to(query, limits.max_tokens) > limits.max_tokens {
+            if !within_token_limit(query, limits.max_tokens) {
                 return Err(too_complex(format!(
                     "the document has more than {} tokens",
                     limits.max_tokens

@@ -272,3 +272,31 @@ async fn a_request_still_running_at_its_deadline_is_cancelled_with_503() {
     );
     assert_still_serving(&app).await;
 }
+
+#[tokio::test]
+async fn alias_and_directive_limits_hold_below_the_token_limit() {
+    let app = spawn_app().await;
+    let aliases: String = (0..51).map(|i| format!("a{i}: __typename ")).collect();
+    let directives = "@include(if: true) ".repeat(51);
+
+    for (query, limit) in [
+        (format!("{{ {aliases}}}"), "aliases"),
+        (format!("{{ __typename {directives}}}"), "directives"),
+    ] {
+        let reply = app
+            .post_json(json!({ "query": query }), GRAPHQL_RESPONSE)
+            .await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+        let error = only_error(&reply.body);
+        assert_eq!(error["extensions"]["code"], "QUERY_TOO_COMPLEX");
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(limit),
+            "{}",
+            reply.body
+        );
+        assert_eq!(statements(&reply.body), 0);
+    }
+}

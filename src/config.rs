@@ -117,6 +117,107 @@ pub struct Settings {
     )]
     pub max_directives: usize,
 
+    /// Most lexical tokens accepted in one document, counted before parsing
+    /// (punctuators, names, values; not whitespace, commas or comments).
+    #[arg(
+        long,
+        env = "STOREFRONT_MAX_TOKENS",
+        default_value_t = 5_000,
+        global = true
+    )]
+    pub max_tokens: usize,
+
+    /// Most operations in one batched (JSON array) request; 0 turns
+    /// batching off.
+    #[arg(
+        long,
+        env = "STOREFRONT_MAX_BATCH_OPERATIONS",
+        default_value_t = 0,
+        global = true
+    )]
+    pub max_batch_operations: usize,
+
+    /// Seconds a request may take, body included, before it is cancelled
+    /// (its transaction rolls back); 0 means no limit.
+    #[arg(
+        long = "request-timeout",
+        env = "STOREFRONT_REQUEST_TIMEOUT",
+        default_value_t = 30,
+        global = true
+    )]
+    pub request_timeout_secs: u64,
+
+    /// Cost points each user (each client IP when anonymous) may spend per
+    /// window; every operation spends its complexity. 0 turns it off.
+    #[arg(
+        long,
+        env = "STOREFRONT_RATE_LIMIT_BUDGET",
+        default_value_t = 1_000_000,
+        global = true
+    )]
+    pub rate_limit_budget: u32,
+
+    /// Seconds in which a spent budget is fully restored (continuously).
+    #[arg(
+        long = "rate-limit-window",
+        env = "STOREFRONT_RATE_LIMIT_WINDOW",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub rate_limit_window_secs: u64,
+
+    /// `login` and `register` attempts one client IP may make per login
+    /// window, each aliased or batched field counting; 0 turns it off.
+    #[arg(
+        long,
+        env = "STOREFRONT_LOGIN_LIMIT_PER_IP",
+        default_value_t = 20,
+        global = true
+    )]
+    pub login_limit_per_ip: u32,
+
+    /// `login` and `register` attempts naming one email per login window;
+    /// 0 turns it off.
+    #[arg(
+        long,
+        env = "STOREFRONT_LOGIN_LIMIT_PER_ACCOUNT",
+        default_value_t = 5,
+        global = true
+    )]
+    pub login_limit_per_account: u32,
+
+    /// Seconds in which spent login attempts are fully restored.
+    #[arg(
+        long = "login-limit-window",
+        env = "STOREFRONT_LOGIN_LIMIT_WINDOW",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub login_limit_window_secs: u64,
+
+    /// Origins allowed to call the API from a browser, comma-separated
+    /// (`https://shop.example.com`); empty means no cross-origin access.
+    #[arg(
+        long,
+        env = "STOREFRONT_CORS_ORIGINS",
+        default_value = "",
+        value_parser = parse_origins,
+        global = true
+    )]
+    pub cors_origins: Origins,
+
+    /// `max-age` of `Strict-Transport-Security`, sent only when above 0:
+    /// set it when clients reach the server over HTTPS.
+    #[arg(
+        long = "hsts-max-age",
+        env = "STOREFRONT_HSTS_MAX_AGE",
+        default_value_t = 0,
+        global = true
+    )]
+    pub hsts_max_age_secs: u64,
+
     /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
     #[arg(
         long,
@@ -264,6 +365,21 @@ impl Settings {
         Duration::from_secs(self.refresh_reuse_grace_secs)
     }
 
+    /// How long a request may take, if limited.
+    pub fn request_timeout(&self) -> Option<Duration> {
+        (self.request_timeout_secs > 0).then(|| Duration::from_secs(self.request_timeout_secs))
+    }
+
+    /// The window of the cost budget.
+    pub fn rate_limit_window(&self) -> Duration {
+        Duration::from_secs(self.rate_limit_window_secs)
+    }
+
+    /// The window of the login and register limits.
+    pub fn login_limit_window(&self) -> Duration {
+        Duration::from_secs(self.login_limit_window_secs)
+    }
+
     /// How long the server drains in-flight requests on shutdown.
     pub fn shutdown_timeout(&self) -> Duration {
         Duration::from_secs(self.shutdown_timeout_secs)
@@ -279,10 +395,42 @@ impl fmt::Debug for Settings {
             .field("environment", &self.environment)
             .field("db_max_connections", &self.db_max_connections)
             .field("currency", &self.currency)
+            .field("rate_limit_budget", &self.rate_limit_budget)
+            .field("cors_origins", &self.cors_origins)
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "***"))
             .field("jwt_private_key_file", &self.jwt_private_key_file)
             .finish_non_exhaustive()
     }
+}
+
+/// Browser origins (`scheme://host[:port]`, lower case) allowed to call
+/// the API cross-origin.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origins(pub Vec<String>);
+
+/// A comma-separated list of origins; blank means none.
+fn parse_origins(text: &str) -> Result<Origins, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .map(parse_origin)
+        .collect::<Result<_, _>>()
+        .map(Origins)
+}
+
+/// Accepts `scheme://host[:port]`, the form browsers send in `Origin`.
+fn parse_origin(text: &str) -> Result<String, String> {
+    let origin = text.trim_end_matches('/');
+    let host = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or_else(|| format!("`{origin}` must start with https:// or http://"))?;
+    if host.is_empty() || host.contains(['/', '*', ' ', '?', '#']) {
+        return Err(format!(
+            "`{origin}` must be an exact origin such as https://shop.example.com"
+        ));
+    }
+    Ok(origin.to_ascii_lowercase())
 }
 
 /// Hides the password of a `scheme://user:password@host` URL.
@@ -296,5 +444,30 @@ pub fn redact_url(url: &str) -> String {
             format!("{scheme}://{user}:***@{host}")
         }
         None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cors_origins_are_exact_lower_case_origins_and_blank_means_none() {
+        assert_eq!(parse_origins(""), Ok(Origins(Vec::new())));
+        assert_eq!(
+            parse_origins("https://Shop.example.com/, http://localhost:3000"),
+            Ok(Origins(vec![
+                "https://shop.example.com".to_owned(),
+                "http://localhost:3000".to_owned()
+            ]))
+        );
+        for refused in [
+            "*",
+            "shop.example.com",
+            "https://shop.example.com/app",
+            "https://*.example.com",
+        ] {
+            assert!(parse_origins(refused).is_err(), "{refused}");
+        }
     }
 }

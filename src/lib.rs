@@ -8,6 +8,7 @@ pub mod entities;
 pub mod error;
 pub mod http;
 pub mod metrics;
+pub mod ratelimit;
 pub mod schema;
 pub mod seed;
 pub mod services;

@@ -124,6 +124,14 @@ impl Application {
             let report = seed::run(&db, Scale::Tiny.plan(), 1, false).await?;
             tracing::info!(products = report.products, "loaded the tiny demo data set");
         }
+        let budget = usize::try_from(settings.rate_limit_budget).unwrap_or(usize::MAX);
+        if budget > 0 && budget < settings.max_complexity {
+            tracing::warn!(
+                budget,
+                max_complexity = settings.max_complexity,
+                "STOREFRONT_RATE_LIMIT_BUDGET is below STOREFRONT_MAX_COMPLEXITY: operations costing more than the budget are always refused"
+            );
+        }
         let development = settings.is_development();
         let keys = Arc::new(key_ring(&settings)?);
         passwords::warm_up()

@@ -3,8 +3,10 @@
 //! async-graphql-axum answers 200 to everything, parses any body as JSON and
 //! runs mutations over GET; this edge negotiates media types, refuses
 //! non-JSON bodies (415), mutations over GET (405) and malformed requests
-//! (400), and gives request errors a 400 under
-//! `application/graphql-response+json`.
+//! (400), gives request errors a 400 under
+//! `application/graphql-response+json`, answers 429 (both media types) to
+//! an operation refused as rate limited, and runs batches (JSON arrays)
+//! when they are enabled.
 
 use std::{collections::HashMap, net::SocketAddr, sync::Arc};
 
@@ -25,7 +27,7 @@ use crate::{
     auth::Viewer,
     db::{CountedConnection, OperationStats},
     error::ErrorCode,
-    schema::{RequestContext, loaders},
+    schema::{RequestContext, loaders, within_token_limit},
     state::AppState,
 };
 
@@ -58,6 +60,12 @@ impl Rejection {
         }
     }
 
+    /// The same rejection, naming the batch entry at fault.
+    fn in_batch(mut self, index: usize) -> Self {
+        self.message = format!("operation {index} of the batch: {}", self.message);
+        self
+    }
+
     fn into_response(self, media: ResponseMedia) -> Response {
         let body = json!({
             "errors": [{ "message": self.message, "extensions": { "code": self.code.as_str() } }]
@@ -72,7 +80,8 @@ impl Rejection {
     }
 }
 
-fn json_response(status: StatusCode, media: ResponseMedia, body: &Json) -> Response {
+/// A JSON body with the negotiated content type.
+pub(super) fn json_response(status: StatusCode, media: ResponseMedia, body: &Json) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, media.content_type())],
@@ -81,7 +90,8 @@ fn json_response(status: StatusCode, media: ResponseMedia, body: &Json) -> Respo
         .into_response()
 }
 
-fn request_id(headers: &HeaderMap) -> String {
+/// The request id the request-id layer put on the request.
+pub(super) fn request_id(headers: &HeaderMap) -> String {
     headers
         .get(REQUEST_ID_HEADER)
         .and_then(|value| value.to_str().ok())
@@ -143,18 +153,36 @@ fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Rejection> {
         .map_err(|err| Rejection::bad_token(err.client_message()))
 }
 
+/// One operation's answer, before it becomes (part of) an HTTP response.
+struct Answer {
+    status: StatusCode,
+    body: Json,
+    headers: HeaderMap,
+}
+
+fn has_code(response: &async_graphql::Response, codes: &[ErrorCode]) -> bool {
+    response.errors.iter().any(|error| {
+        let code = error
+            .extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get("code"));
+        matches!(
+            code,
+            Some(async_graphql::Value::String(code))
+                if codes.iter().any(|expected| code == expected.as_str())
+        )
+    })
+}
+
 /// Runs one operation with fresh per-request loaders and statement counter.
-async fn execute(
+async fn run(
     state: &AppState,
     peer: SocketAddr,
     headers: &HeaderMap,
+    viewer: Viewer,
     request: async_graphql::Request,
     media: ResponseMedia,
-) -> Response {
-    let viewer = match viewer(state, headers) {
-        Ok(viewer) => viewer,
-        Err(rejection) => return rejection.into_response(media),
-    };
+) -> Answer {
     let db = CountedConnection::new(state.db.clone(), Arc::new(OperationStats::default()));
     let (loaders, batches) = loaders::for_request(db.clone());
     let request = request.data(loaders).data(RequestContext {
@@ -166,21 +194,18 @@ async fn execute(
     });
     let response = batches.drive(state.schema.execute(request)).await;
 
-    let request_error = response.errors.iter().any(|error| {
-        let code = error
-            .extensions
-            .as_ref()
-            .and_then(|extensions| extensions.get("code"));
-        matches!(
-            code,
-            Some(async_graphql::Value::String(code))
-                if code == ErrorCode::GraphqlParseFailed.as_str()
-                    || code == ErrorCode::GraphqlValidationFailed.as_str()
-                    || code == ErrorCode::QueryTooComplex.as_str()
-        )
-    });
+    let rate_limited = has_code(&response, &[ErrorCode::RateLimited]);
+    let request_error = has_code(
+        &response,
+        &[
+            ErrorCode::GraphqlParseFailed,
+            ErrorCode::GraphqlValidationFailed,
+            ErrorCode::QueryTooComplex,
+        ],
+    );
+    let refused = rate_limited || request_error;
     let mut body = Map::new();
-    if !(request_error && media == ResponseMedia::GraphqlResponseJson) {
+    if !(refused && media == ResponseMedia::GraphqlResponseJson) {
         body.insert(
             "data".to_owned(),
             serde_json::to_value(&response.data).unwrap_or(Json::Null),
@@ -198,13 +223,93 @@ async fn execute(
             serde_json::to_value(&response.extensions).unwrap_or_default(),
         );
     }
-    let status = if request_error && media == ResponseMedia::GraphqlResponseJson {
+    let status = if rate_limited {
+        StatusCode::TOO_MANY_REQUESTS
+    } else if request_error && media == ResponseMedia::GraphqlResponseJson {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    let mut http = json_response(status, media, &Json::Object(body));
-    http.headers_mut().extend(response.http_headers);
+    Answer {
+        status,
+        body: Json::Object(body),
+        headers: response.http_headers,
+    }
+}
+
+/// Runs one operation and answers it.
+async fn execute(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
+    media: ResponseMedia,
+) -> Response {
+    let viewer = match viewer(state, headers) {
+        Ok(viewer) => viewer,
+        Err(rejection) => return rejection.into_response(media),
+    };
+    let answer = run(state, peer, headers, viewer, request, media).await;
+    let mut http = json_response(answer.status, media, &answer.body);
+    http.headers_mut().extend(answer.headers);
+    http
+}
+
+/// Runs a batch: every entry is checked before any runs, then each runs as
+/// its own operation (limits, statement counter, budget spend) in order.
+/// The answer is 200 with one result per operation; the headers are the
+/// last operation's, so `Retry-After` shows when any was rate limited.
+async fn execute_batch(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    entries: Vec<Json>,
+    media: ResponseMedia,
+) -> Response {
+    let most = state.settings.max_batch_operations;
+    let refusal = if most == 0 {
+        Some("batched requests are not enabled".to_owned())
+    } else if entries.is_empty() {
+        Some("a batch needs at least one operation".to_owned())
+    } else if entries.len() > most {
+        Some(format!(
+            "a batch may hold at most {most} operations; this one has {}",
+            entries.len()
+        ))
+    } else {
+        None
+    };
+    if let Some(message) = refusal {
+        return Rejection::bad_request(message).into_response(media);
+    }
+    let requests = entries
+        .into_iter()
+        .enumerate()
+        .map(|(index, entry)| {
+            match entry {
+                Json::Object(params) => graphql_request(params),
+                _ => Err(Rejection::bad_request("each entry must be a JSON object")),
+            }
+            .map_err(|rejection| rejection.in_batch(index))
+        })
+        .collect::<Result<Vec<_>, _>>();
+    let requests = match requests {
+        Ok(requests) => requests,
+        Err(rejection) => return rejection.into_response(media),
+    };
+    let viewer = match viewer(state, headers) {
+        Ok(viewer) => viewer,
+        Err(rejection) => return rejection.into_response(media),
+    };
+    let mut bodies = Vec::with_capacity(requests.len());
+    let mut answer_headers = HeaderMap::new();
+    for request in requests {
+        let answer = run(state, peer, headers, viewer, request, media).await;
+        bodies.push(answer.body);
+        answer_headers.extend(answer.headers);
+    }
+    let mut http = json_response(StatusCode::OK, media, &Json::Array(bodies));
+    http.headers_mut().extend(answer_headers);
     http
 }
 
@@ -220,7 +325,8 @@ fn not_acceptable() -> Response {
     .into_response(ResponseMedia::Json)
 }
 
-/// `POST /graphql`: a JSON body with `query`, `operationName`, `variables`, `extensions`.
+/// `POST /graphql`: a JSON body with `query`, `operationName`, `variables`,
+/// `extensions`, or an array of them when batching is enabled.
 pub async fn post(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -241,8 +347,8 @@ pub async fn post(
     }
     let params = match serde_json::from_slice::<Json>(&body) {
         Ok(Json::Object(params)) => params,
-        Ok(Json::Array(_)) => {
-            return Rejection::bad_request("batched requests are not enabled").into_response(media);
+        Ok(Json::Array(entries)) => {
+            return execute_batch(&state, peer, &headers, entries, media).await;
         }
         Ok(_) => {
             return Rejection::bad_request("the body must be a JSON object").into_response(media);
@@ -316,7 +422,11 @@ pub async fn get(
         Ok(request) => request,
         Err(rejection) => return rejection.into_response(media),
     };
-    if selected_operation_type(&mut request) == Some(OperationType::Mutation) {
+    // Finding the operation type parses the document, so an oversized one
+    // goes straight to the schema, whose token limit refuses it unparsed.
+    if within_token_limit(&request.query, state.settings.max_tokens)
+        && selected_operation_type(&mut request) == Some(OperationType::Mutation)
+    {
         return Rejection {
             status: StatusCode::METHOD_NOT_ALLOWED,
             code: ErrorCode::BadUserInput,

@@ -1,11 +1,15 @@
-//! HTTP routes on one port: GraphQL, GraphiQL, health and metrics.
+//! HTTP routes on one port: GraphQL, GraphiQL, health and metrics, behind
+//! the request id, tracing, the per-request deadline, CORS and security
+//! headers.
 
+mod deadline;
 mod graphiql;
 mod graphql;
 mod health;
 mod metrics;
 mod negotiate;
 mod observe;
+mod security;
 
 use axum::{Router, extract::DefaultBodyLimit, middleware, routing::get};
 use tower::ServiceBuilder;
@@ -23,13 +27,18 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 pub fn router(state: AppState) -> Router {
     let request_id = axum::http::HeaderName::from_static(REQUEST_ID_HEADER);
     let body_limit = state.settings.max_body_bytes;
-    Router::new()
+    let settings = state.settings.clone();
+    let app = Router::new()
         .route("/", get(graphiql::page))
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(metrics::render))
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(
+            settings.request_timeout(),
+            deadline::enforce,
+        ))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
@@ -37,5 +46,6 @@ pub fn router(state: AppState) -> Router {
                 .layer(middleware::from_fn(observe::count))
                 .layer(PropagateRequestIdLayer::new(request_id)),
         )
-        .with_state(state)
+        .with_state(state);
+    security::apply(app, &settings)
 }

@@ -45,6 +45,8 @@ pub struct QueryLimits {
     pub max_aliases: usize,
     /// Most directives.
     pub max_directives: usize,
+    /// Most lexical tokens, counted before parsing.
+    pub max_tokens: usize,
 }
 
 /// Request or schema data of type `T`; its absence is a wiring bug.

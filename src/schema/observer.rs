@@ -19,8 +19,8 @@ use async_graphql::{
 };
 
 use super::{
-    context::{QueryLimits, RequestContext, StoreSettings},
-    limits, response_order,
+    context::{RequestContext, StoreSettings},
+    response_order,
 };
 use crate::{
     db::OperationStats,
@@ -194,9 +194,6 @@ impl Extension for ObservedOperation {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        if let Some(query_limits) = ctx.data_opt::<QueryLimits>() {
-            limits::check_document(&document, query_limits)?;
-        }
         let mut facts = self.facts();
         facts.operation_types = operation_types(&document);
         facts.document = Some(document.clone());
@@ -210,14 +207,9 @@ impl Extension for ObservedOperation {
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let result = next.run(ctx).await?;
-        {
-            let mut facts = self.facts();
-            facts.complexity = result.complexity;
-            facts.depth = result.depth;
-        }
-        if let Some(query_limits) = ctx.data_opt::<QueryLimits>() {
-            limits::check_cost(&result, query_limits).map_err(|error| vec![error])?;
-        }
+        let mut facts = self.facts();
+        facts.complexity = result.complexity;
+        facts.depth = result.depth;
         Ok(result)
     }
 

@@ -1,10 +1,16 @@
 //! Hostile documents are refused before any statement is sent, and the
 //! server keeps serving.
 
+use std::{
+    io::{Read, Write},
+    time::Duration,
+};
+
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use storefront::seed::Scale;
 
-use crate::helpers::{TestApp, spawn_app, statements};
+use crate::helpers::{TestApp, only_error, spawn_app, spawn_with_settings, statements};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
@@ -122,4 +128,175 @@ async fn batches_and_oversized_bodies_are_refused_at_the_door() {
     assert_eq!(oversized.status, StatusCode::PAYLOAD_TOO_LARGE);
 
     assert_still_serving(&app).await;
+}
+
+#[tokio::test]
+async fn a_document_over_the_token_limit_is_refused_before_parsing() {
+    let app = spawn_with_settings(Scale::Tiny.plan(), |settings| settings.max_tokens = 100).await;
+    // `{`, 98 names and `}`: exactly 100 tokens; commas and comments are free.
+    let at_limit = format!(
+        "# {}\n{{ {} }}",
+        "a comment ".repeat(50),
+        vec!["__typename"; 98].join(", ")
+    );
+    let body = app.gql(&at_limit, json!({})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+
+    let over = format!("{{ {} }}", vec!["__typename"; 99].join(" "));
+    assert_refused(&app, &over, "QUERY_TOO_COMPLEX").await;
+    // Not even valid syntax: refused by the count, before the parser sees it.
+    assert_refused(&app, &"{ ".repeat(200), "QUERY_TOO_COMPLEX").await;
+    let over_get = app.get(&[("query", over.as_str())], GRAPHQL_RESPONSE).await;
+    assert_eq!(over_get.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        only_error(&over_get.body)["extensions"]["code"],
+        "QUERY_TOO_COMPLEX"
+    );
+    assert_still_serving(&app).await;
+}
+
+#[tokio::test]
+async fn enabled_batches_run_each_operation_with_its_own_limits_and_counter() {
+    let app = spawn_with_settings(Scale::Tiny.plan(), |settings| {
+        settings.max_batch_operations = 3;
+    })
+    .await;
+    let aliases: String = (0..60).map(|i| format!("a{i}: __typename ")).collect();
+    let batch = json!([
+        { "query": "{ products(first: 2) { nodes { id } } }" },
+        {
+            "query": "query Category($slug: String) { category(slug: $slug) { name } }",
+            "variables": { "slug": "no-such-category" },
+            "operationName": "Category"
+        },
+        { "query": format!("{{ {aliases} }}") }
+    ]);
+
+    let reply = app.post_json(batch, GRAPHQL_RESPONSE).await;
+
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let results = reply.body.as_array().expect("one result per operation");
+    assert_eq!(results.len(), 3);
+    assert_eq!(
+        results[0]["data"]["products"]["nodes"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    assert!(statements(&results[0]) >= 1);
+    assert_eq!(results[1]["data"]["category"], Value::Null);
+    assert!(results[1].get("errors").is_none(), "{}", results[1]);
+    assert_eq!(statements(&results[1]), 1);
+    assert_eq!(
+        only_error(&results[2])["extensions"]["code"],
+        "QUERY_TOO_COMPLEX"
+    );
+    assert!(results[2].get("data").is_none());
+    assert_eq!(statements(&results[2]), 0);
+}
+
+#[tokio::test]
+async fn oversized_or_malformed_batches_are_refused_before_any_operation_runs() {
+    let app = spawn_with_settings(Scale::Tiny.plan(), |settings| {
+        settings.max_batch_operations = 3;
+    })
+    .await;
+    let operation = json!({ "query": "{ products(first: 1) { totalCount } }" });
+
+    for (batch, hint) in [
+        (
+            json!([operation, operation, operation, operation]),
+            "at most 3",
+        ),
+        (json!([]), "at least one"),
+        (json!([operation, 5]), "operation 1"),
+        (json!([operation, { "query": 1 }]), "operation 1"),
+    ] {
+        let reply = app.post_json(batch.clone(), GRAPHQL_RESPONSE).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{batch}");
+        let error = only_error(&reply.body);
+        assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT");
+        assert!(
+            error["message"].as_str().unwrap_or_default().contains(hint),
+            "{}",
+            reply.body
+        );
+    }
+    assert_still_serving(&app).await;
+}
+
+#[tokio::test]
+async fn a_request_still_running_at_its_deadline_is_cancelled_with_503() {
+    let app = spawn_with_settings(Scale::Tiny.plan(), |settings| {
+        settings.request_timeout_secs = 2;
+    })
+    .await;
+    let address = app.address;
+
+    // The headers announce 1,000 body bytes and only the first few arrive,
+    // so the request cannot finish before its deadline, whatever the load.
+    let raw = tokio::task::spawn_blocking(move || -> std::io::Result<String> {
+        let mut stream = std::net::TcpStream::connect(address)?;
+        stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+        write!(
+            stream,
+            "POST /graphql HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+             Accept: application/json\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n\
+             {{\"query\": \"{{ __typename"
+        )?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response)?;
+        Ok(response)
+    })
+    .await
+    .expect("client thread")
+    .expect("raw request");
+
+    let (head, body) = raw.split_once("\r\n\r\n").expect("an HTTP response");
+    assert!(head.starts_with("HTTP/1.1 503"), "{head}");
+    let body: Value = serde_json::from_str(body).expect("a JSON body");
+    let error = only_error(&body);
+    assert_eq!(error["extensions"]["code"], "INTERNAL_SERVER_ERROR");
+    assert!(
+        !error["extensions"]["requestId"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty()
+    );
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("within 2 s"),
+        "{body}"
+    );
+    assert_still_serving(&app).await;
+}
+
+#[tokio::test]
+async fn alias_and_directive_limits_hold_below_the_token_limit() {
+    let app = spawn_app().await;
+    let aliases: String = (0..51).map(|i| format!("a{i}: __typename ")).collect();
+    let directives = "@include(if: true) ".repeat(51);
+
+    for (query, limit) in [
+        (format!("{{ {aliases}}}"), "aliases"),
+        (format!("{{ __typename {directives}}}"), "directives"),
+    ] {
+        let reply = app
+            .post_json(json!({ "query": query }), GRAPHQL_RESPONSE)
+            .await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+        let error = only_error(&reply.body);
+        assert_eq!(error["extensions"]["code"], "QUERY_TOO_COMPLEX");
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(limit),
+            "{}",
+            reply.body
+        );
+        assert_eq!(statements(&reply.body), 0);
+    }
 }

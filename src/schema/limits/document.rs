@@ -1,25 +1,13 @@
-//! Query protection: documents over a depth, cost, alias or directive limit
-//! are refused with `QUERY_TOO_COMPLEX` before anything executes.
-//!
-//! async-graphql limits depth and complexity (with a message but no code)
-//! and has no alias limit, so the checks live here, fed by what parsing and
-//! validation already computed.
+//! Limits read from the parsed document (aliases, directives) and from
+//! what validation computed (depth, cost).
 
 use async_graphql::{
-    ErrorExtensionValues, ServerError, ValidationResult,
+    ServerError, ValidationResult,
     parser::types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet},
 };
 
-use super::context::QueryLimits;
-use crate::error::ErrorCode;
-
-fn too_complex(message: String) -> ServerError {
-    let mut extensions = ErrorExtensionValues::default();
-    extensions.set("code", ErrorCode::QueryTooComplex.as_str());
-    let mut error = ServerError::new(message, None);
-    error.extensions = Some(extensions);
-    error
-}
+use super::too_complex;
+use crate::schema::context::QueryLimits;
 
 /// Aliases and directives written in a document.
 #[derive(Default)]

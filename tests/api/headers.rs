@@ -1,0 +1,273 @@
+//! Security headers on every response, CORS for listed origins only, and
+//! no way for a cross-site form to reach the executor.
+
+use reqwest::{Method, StatusCode, header::HeaderMap};
+use serde_json::json;
+use storefront::{config::Origins, seed::Scale};
+
+use crate::helpers::{spawn_app, spawn_with_settings};
+
+const SHOP: &str = "https://shop.example.com";
+const EVIL: &str = "https://evil.example";
+
+fn value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}
+
+fn assert_secure(headers: &HeaderMap, what: &str) {
+    assert_eq!(
+        value(headers, "x-content-type-options"),
+        Some("nosniff"),
+        "{what}"
+    );
+    assert_eq!(value(headers, "x-frame-options"), Some("DENY"), "{what}");
+    assert_eq!(
+        value(headers, "referrer-policy"),
+        Some("no-referrer"),
+        "{what}"
+    );
+    let policy = value(headers, "content-security-policy").unwrap_or_default();
+    assert!(
+        policy.contains("frame-ancestors 'none'"),
+        "{what}: {policy}"
+    );
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_app().await;
+    let client = &app.client;
+    let responses = [
+        (
+            "graphql",
+            app.post_json(json!({ "query": "{ __typename }" }), "application/json")
+                .await
+                .headers,
+        ),
+        (
+            "415",
+            app.post_raw("query=x".to_owned(), "text/plain", "application/json")
+                .await
+                .headers,
+        ),
+        (
+            "healthz",
+            client
+                .get(app.url("/healthz"))
+                .send()
+                .await
+                .expect("healthz")
+                .headers()
+                .clone(),
+        ),
+        (
+            "404",
+            client
+                .get(app.url("/no-such-page"))
+                .send()
+                .await
+                .expect("404")
+                .headers()
+                .clone(),
+        ),
+    ];
+
+    for (what, headers) in &responses {
+        assert_secure(headers, what);
+        let policy = value(headers, "content-security-policy").unwrap_or_default();
+        assert!(policy.starts_with("default-src 'none'"), "{what}: {policy}");
+        assert!(
+            value(headers, "strict-transport-security").is_none(),
+            "{what}"
+        );
+        assert!(
+            value(headers, "access-control-allow-origin").is_none(),
+            "{what}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_graphiql_page_policy_allows_what_the_page_loads() {
+    let app = spawn_app().await;
+    let page = app
+        .client
+        .get(app.url("/"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("graphiql");
+    let headers = page.headers().clone();
+    let html = page.text().await.expect("page");
+
+    assert_secure(&headers, "graphiql");
+    let policy = value(&headers, "content-security-policy").unwrap_or_default();
+    let directive = |name: &str| {
+        policy
+            .split(';')
+            .map(str::trim)
+            .find(|directive| directive.starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no {name} in {policy}"))
+            .to_owned()
+    };
+    assert!(
+        directive("script-src").contains("'unsafe-inline'"),
+        "{policy}"
+    );
+    assert!(directive("connect-src").contains("'self'"), "{policy}");
+    let external: Vec<&str> = html
+        .split(['"', '\''])
+        .filter(|part| part.starts_with("https://"))
+        .collect();
+    assert!(!external.is_empty(), "GraphiQL loads its assets from a CDN");
+    for url in external {
+        let origin: String = url.split('/').take(3).collect::<Vec<_>>().join("/");
+        let allowed = if url.ends_with(".css") {
+            directive("style-src")
+        } else if url.ends_with(".js") {
+            directive("script-src")
+        } else {
+            directive("img-src")
+        };
+        assert!(allowed.contains(&origin), "{url} is blocked by `{allowed}`");
+    }
+}
+
+#[tokio::test]
+async fn strict_transport_security_is_sent_when_configured() {
+    let app = spawn_with_settings(Scale::Tiny.plan(), |settings| {
+        settings.hsts_max_age_secs = 31_536_000;
+    })
+    .await;
+
+    let health = app
+        .client
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("healthz");
+
+    assert_eq!(
+        value(health.headers(), "strict-transport-security"),
+        Some("max-age=31536000; includeSubDomains")
+    );
+}
+
+async fn preflight(app: &crate::helpers::TestApp, origin: &str) -> reqwest::Response {
+    app.client
+        .request(Method::OPTIONS, app.url("/graphql"))
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "content-type,authorization",
+        )
+        .send()
+        .await
+        .expect("preflight")
+}
+
+async fn cross_origin_post(app: &crate::helpers::TestApp, origin: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/graphql"))
+        .header("origin", origin)
+        .header("content-type", "application/json")
+        .body(json!({ "query": "{ __typename }" }).to_string())
+        .send()
+        .await
+        .expect("cross-origin post")
+}
+
+#[tokio::test]
+async fn listed_origins_get_cors_and_others_do_not() {
+    let app = spawn_with_settings(Scale::Tiny.plan(), |settings| {
+        settings.cors_origins = Origins(vec![SHOP.to_owned(), "http://localhost:3000".to_owned()]);
+    })
+    .await;
+
+    let allowed = preflight(&app, SHOP).await;
+    assert!(allowed.status().is_success());
+    let headers = allowed.headers();
+    assert_eq!(value(headers, "access-control-allow-origin"), Some(SHOP));
+    let methods = value(headers, "access-control-allow-methods").unwrap_or_default();
+    assert!(methods.contains("POST"), "{methods}");
+    let allowed_headers = value(headers, "access-control-allow-headers").unwrap_or_default();
+    for name in ["content-type", "authorization"] {
+        assert!(allowed_headers.contains(name), "{allowed_headers}");
+    }
+    assert!(value(headers, "access-control-allow-credentials").is_none());
+    assert_secure(headers, "preflight");
+
+    let post = cross_origin_post(&app, SHOP).await;
+    assert_eq!(post.status(), StatusCode::OK);
+    assert_eq!(
+        value(post.headers(), "access-control-allow-origin"),
+        Some(SHOP)
+    );
+    let exposed = value(post.headers(), "access-control-expose-headers").unwrap_or_default();
+    for name in ["retry-after", "x-request-id", "x-ratelimit-remaining"] {
+        assert!(exposed.contains(name), "{exposed}");
+    }
+
+    for response in [
+        preflight(&app, EVIL).await,
+        cross_origin_post(&app, EVIL).await,
+    ] {
+        assert!(
+            value(response.headers(), "access-control-allow-origin").is_none(),
+            "{:?}",
+            response.headers()
+        );
+    }
+}
+
+#[tokio::test]
+async fn without_listed_origins_no_origin_gets_cross_origin_access() {
+    let app = spawn_app().await;
+
+    let refused = preflight(&app, SHOP).await;
+    assert!(!refused.status().is_success());
+    assert!(value(refused.headers(), "access-control-allow-origin").is_none());
+
+    let post = cross_origin_post(&app, SHOP).await;
+    assert!(value(post.headers(), "access-control-allow-origin").is_none());
+}
+
+#[tokio::test]
+async fn cross_site_form_posts_never_reach_the_executor() {
+    let app = spawn_app().await;
+    let mutation = "mutation { deleteProduct(id: \"UHJvZHVjdDox\") }";
+
+    for (content_type, body) in [
+        (
+            "application/x-www-form-urlencoded",
+            format!("query={}", mutation.replace(' ', "+")),
+        ),
+        (
+            "multipart/form-data; boundary=x",
+            format!(
+                "--x\r\nContent-Disposition: form-data; name=\"query\"\r\n\r\n{mutation}\r\n--x--\r\n"
+            ),
+        ),
+        ("text/plain", json!({ "query": mutation }).to_string()),
+    ] {
+        let reply = app
+            .client
+            .post(app.url("/graphql"))
+            .header("origin", EVIL)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("form post");
+        assert_eq!(
+            reply.status(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{content_type}"
+        );
+        assert!(value(reply.headers(), "access-control-allow-origin").is_none());
+        let body: serde_json::Value = reply.json().await.expect("json");
+        assert!(body.get("data").is_none(), "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    }
+}

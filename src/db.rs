@@ -3,7 +3,7 @@
 mod counted;
 mod transaction;
 
-pub use counted::{CountedConnection, OperationStats};
+pub use counted::{Counted, CountedConnection, OperationStats};
 pub use transaction::CountedTransaction;
 
 use std::time::Duration;

@@ -43,24 +43,27 @@ impl OperationStats {
     }
 }
 
-/// The pool, seen through one operation's counters.
+/// A connection seen through one operation's counters: the pool
+/// ([`CountedConnection`]) or one of its write transactions
+/// ([`CountedTransaction`](super::CountedTransaction)). Every statement sent
+/// through it is counted, whichever task sends it.
 #[derive(Clone, Debug)]
-pub struct CountedConnection {
-    inner: DatabaseConnection,
-    stats: Arc<OperationStats>,
+pub struct Counted<C> {
+    pub(super) inner: C,
+    pub(super) stats: Arc<OperationStats>,
 }
+
+/// The pool, seen through one operation's counters.
+pub type CountedConnection = Counted<DatabaseConnection>;
 
 impl CountedConnection {
     /// Wraps the shared pool for one operation.
     pub fn new(inner: DatabaseConnection, stats: Arc<OperationStats>) -> Self {
         Self { inner, stats }
     }
+}
 
-    /// The shared pool itself, for what must not be counted or wrapped.
-    pub(super) fn pool(&self) -> &DatabaseConnection {
-        &self.inner
-    }
-
+impl<C> Counted<C> {
     /// The counters this connection feeds.
     pub fn stats(&self) -> &Arc<OperationStats> {
         &self.stats
@@ -68,7 +71,7 @@ impl CountedConnection {
 }
 
 #[async_trait::async_trait]
-impl ConnectionTrait for CountedConnection {
+impl<C: ConnectionTrait + Send + Sync> ConnectionTrait for Counted<C> {
     fn get_database_backend(&self) -> DbBackend {
         self.inner.get_database_backend()
     }

@@ -20,7 +20,7 @@ use axum::{
 use serde_json::{Map, Value as Json, json};
 
 use super::{
-    REQUEST_ID_HEADER, graphiql,
+    REQUEST_ID_HEADER, batch, graphiql,
     negotiate::{self, ResponseMedia},
 };
 use crate::{
@@ -32,7 +32,7 @@ use crate::{
 };
 
 /// A failure answered before any GraphQL runs.
-struct Rejection {
+pub(super) struct Rejection {
     status: StatusCode,
     code: ErrorCode,
     message: String,
@@ -40,7 +40,7 @@ struct Rejection {
 }
 
 impl Rejection {
-    fn bad_request(message: impl Into<String>) -> Self {
+    pub(super) fn bad_request(message: impl Into<String>) -> Self {
         Self {
             status: StatusCode::BAD_REQUEST,
             code: ErrorCode::BadUserInput,
@@ -61,12 +61,12 @@ impl Rejection {
     }
 
     /// The same rejection, naming the batch entry at fault.
-    fn in_batch(mut self, index: usize) -> Self {
+    pub(super) fn in_batch(mut self, index: usize) -> Self {
         self.message = format!("operation {index} of the batch: {}", self.message);
         self
     }
 
-    fn into_response(self, media: ResponseMedia) -> Response {
+    pub(super) fn into_response(self, media: ResponseMedia) -> Response {
         let body = json!({
             "errors": [{ "message": self.message, "extensions": { "code": self.code.as_str() } }]
         });
@@ -100,7 +100,9 @@ pub(super) fn request_id(headers: &HeaderMap) -> String {
 }
 
 /// Checks the JSON types of the request parameters, then builds the request.
-fn graphql_request(mut params: Map<String, Json>) -> Result<async_graphql::Request, Rejection> {
+pub(super) fn graphql_request(
+    mut params: Map<String, Json>,
+) -> Result<async_graphql::Request, Rejection> {
     match params.get("query") {
         Some(Json::String(_)) => {}
         None | Some(Json::Null) => {
@@ -132,7 +134,7 @@ fn graphql_request(mut params: Map<String, Json>) -> Result<async_graphql::Reque
 
 /// Who the request's `Authorization` header says is calling. Two such
 /// headers are refused: a proxy and the server could each pick another.
-fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Rejection> {
+pub(super) fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Rejection> {
     let mut values = headers.get_all(header::AUTHORIZATION).iter();
     let first = values.next();
     if values.next().is_some() {
@@ -154,10 +156,12 @@ fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Rejection> {
 }
 
 /// One operation's answer, before it becomes (part of) an HTTP response.
-struct Answer {
+pub(super) struct Answer {
     status: StatusCode,
-    body: Json,
-    headers: HeaderMap,
+    /// The response body of this operation.
+    pub(super) body: Json,
+    /// Its response headers (rate-limit figures, `Retry-After`).
+    pub(super) headers: HeaderMap,
 }
 
 fn has_code(response: &async_graphql::Response, codes: &[ErrorCode]) -> bool {
@@ -175,7 +179,7 @@ fn has_code(response: &async_graphql::Response, codes: &[ErrorCode]) -> bool {
 }
 
 /// Runs one operation with fresh per-request loaders and statement counter.
-async fn run(
+pub(super) async fn run(
     state: &AppState,
     peer: SocketAddr,
     headers: &HeaderMap,
@@ -255,64 +259,6 @@ async fn execute(
     http
 }
 
-/// Runs a batch: every entry is checked before any runs, then each runs as
-/// its own operation (limits, statement counter, budget spend) in order.
-/// The answer is 200 with one result per operation; the headers are the
-/// last operation's, so `Retry-After` shows when any was rate limited.
-async fn execute_batch(
-    state: &AppState,
-    peer: SocketAddr,
-    headers: &HeaderMap,
-    entries: Vec<Json>,
-    media: ResponseMedia,
-) -> Response {
-    let most = state.settings.max_batch_operations;
-    let refusal = if most == 0 {
-        Some("batched requests are not enabled".to_owned())
-    } else if entries.is_empty() {
-        Some("a batch needs at least one operation".to_owned())
-    } else if entries.len() > most {
-        Some(format!(
-            "a batch may hold at most {most} operations; this one has {}",
-            entries.len()
-        ))
-    } else {
-        None
-    };
-    if let Some(message) = refusal {
-        return Rejection::bad_request(message).into_response(media);
-    }
-    let requests = entries
-        .into_iter()
-        .enumerate()
-        .map(|(index, entry)| {
-            match entry {
-                Json::Object(params) => graphql_request(params),
-                _ => Err(Rejection::bad_request("each entry must be a JSON object")),
-            }
-            .map_err(|rejection| rejection.in_batch(index))
-        })
-        .collect::<Result<Vec<_>, _>>();
-    let requests = match requests {
-        Ok(requests) => requests,
-        Err(rejection) => return rejection.into_response(media),
-    };
-    let viewer = match viewer(state, headers) {
-        Ok(viewer) => viewer,
-        Err(rejection) => return rejection.into_response(media),
-    };
-    let mut bodies = Vec::with_capacity(requests.len());
-    let mut answer_headers = HeaderMap::new();
-    for request in requests {
-        let answer = run(state, peer, headers, viewer, request, media).await;
-        bodies.push(answer.body);
-        answer_headers.extend(answer.headers);
-    }
-    let mut http = json_response(StatusCode::OK, media, &Json::Array(bodies));
-    http.headers_mut().extend(answer_headers);
-    http
-}
-
 fn not_acceptable() -> Response {
     Rejection {
         status: StatusCode::NOT_ACCEPTABLE,
@@ -348,7 +294,7 @@ pub async fn post(
     let params = match serde_json::from_slice::<Json>(&body) {
         Ok(Json::Object(params)) => params,
         Ok(Json::Array(entries)) => {
-            return execute_batch(&state, peer, &headers, entries, media).await;
+            return batch::execute(&state, peer, &headers, entries, media).await;
         }
         Ok(_) => {
             return Rejection::bad_request("the body must be a JSON object").into_response(media);

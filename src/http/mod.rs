@@ -2,6 +2,7 @@
 //! the request id, tracing, the per-request deadline, CORS and security
 //! headers.
 
+mod batch;
 mod deadline;
 mod graphiql;
 mod graphql;

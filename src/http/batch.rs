@@ -1,0 +1,75 @@
+//! Batched requests (a JSON array of operations), when enabled: the batch is
+//! checked whole before anything runs, then each entry runs as its own
+//! operation.
+
+use std::net::SocketAddr;
+
+use axum::{
+    http::{HeaderMap, StatusCode},
+    response::Response,
+};
+use serde_json::Value as Json;
+
+use super::{
+    graphql::{Rejection, graphql_request, json_response, run, viewer},
+    negotiate::ResponseMedia,
+};
+use crate::state::AppState;
+
+/// Runs a batch: every entry is checked before any runs, then each runs as
+/// its own operation (limits, statement counter, budget spend) in order.
+/// The answer is 200 with one result per operation; the headers are the
+/// last operation's, so `Retry-After` shows when any was rate limited.
+pub(super) async fn execute(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    entries: Vec<Json>,
+    media: ResponseMedia,
+) -> Response {
+    let most = state.settings.max_batch_operations;
+    let refusal = if most == 0 {
+        Some("batched requests are not enabled".to_owned())
+    } else if entries.is_empty() {
+        Some("a batch needs at least one operation".to_owned())
+    } else if entries.len() > most {
+        Some(format!(
+            "a batch may hold at most {most} operations; this one has {}",
+            entries.len()
+        ))
+    } else {
+        None
+    };
+    if let Some(message) = refusal {
+        return Rejection::bad_request(message).into_response(media);
+    }
+    let requests = entries
+        .into_iter()
+        .enumerate()
+        .map(|(index, entry)| {
+            match entry {
+                Json::Object(params) => graphql_request(params),
+                _ => Err(Rejection::bad_request("each entry must be a JSON object")),
+            }
+            .map_err(|rejection| rejection.in_batch(index))
+        })
+        .collect::<Result<Vec<_>, _>>();
+    let requests = match requests {
+        Ok(requests) => requests,
+        Err(rejection) => return rejection.into_response(media),
+    };
+    let viewer = match viewer(state, headers) {
+        Ok(viewer) => viewer,
+        Err(rejection) => return rejection.into_response(media),
+    };
+    let mut bodies = Vec::with_capacity(requests.len());
+    let mut answer_headers = HeaderMap::new();
+    for request in requests {
+        let answer = run(state, peer, headers, viewer, request, media).await;
+        bodies.push(answer.body);
+        answer_headers.extend(answer.headers);
+    }
+    let mut http = json_response(StatusCode::OK, media, &Json::Array(bodies));
+    http.headers_mut().extend(answer_headers);
+    http
+}

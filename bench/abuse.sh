@@ -10,6 +10,8 @@
 # Environment (all optional):
 #   STOREFRONT_BIN=target/release/storefront   server binary when none is given
 #   MAX_MS=1000                                 each refusal must take less than this
+#   HEALTH_TIMEOUT=60                           seconds to wait for the server's /healthz
+#   KEEP_TMP=1                                  keep the temp dir (payloads, server log)
 #
 # Exit status: 0 when every attack was refused with a 4xx in under MAX_MS,
 # before any SQL statement, and the server answered normally afterwards.
@@ -17,26 +19,14 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 bin="${STOREFRONT_BIN:-$root/target/release/storefront}"
 MAX_MS="${MAX_MS:-1000}"
 
-for tool in curl jq; do
-  command -v "$tool" >/dev/null 2>&1 || {
-    echo "missing tool: $tool (apt-get install $tool)" >&2
-    exit 2
-  }
-done
+need_tools curl jq || exit 2
 
-workdir="$(mktemp -d "${TMPDIR:-/tmp}/storefront-abuse.XXXXXX")"
-server_pid=""
-cleanup() {
-  if [[ -n "$server_pid" ]]; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$workdir"
-}
-trap cleanup EXIT
+make_workdir storefront-abuse
 
 if [[ $# -ge 1 ]]; then
   base="${1%/}"
@@ -46,19 +36,9 @@ else
     echo "no server binary at $bin: run cargo build --release, or pass a URL" >&2
     exit 2
   }
-  port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  port="$(free_port)"
   base="http://127.0.0.1:$port"
-  DATABASE_URL="sqlite://$workdir/abuse.db?mode=rwc" STOREFRONT_LISTEN="127.0.0.1:$port" \
-    STOREFRONT_ENV=development RUST_LOG=warn "$bin" serve >"$workdir/server.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 1 150); do
-    curl -fsS -o /dev/null "$base/healthz" 2>/dev/null && break
-    kill -0 "$server_pid" 2>/dev/null || {
-      cat "$workdir/server.log" >&2
-      exit 1
-    }
-    sleep 0.2
-  done
+  start_server "$bin" "$port" DATABASE_URL="sqlite://$workdir/abuse.db?mode=rwc" STOREFRONT_ENV=development
 fi
 url="$base/graphql"
 

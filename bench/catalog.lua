@@ -16,17 +16,10 @@
 -- (one line in the real output). `errors` = non200 + gql_errors + no_data +
 -- socket_errors; a run is only valid when it is 0.
 
-local function script_dir()
-  local src = debug.getinfo(1, "S").source
-  if src:sub(1, 1) == "@" then
-    local dir = src:sub(2):match("^(.*)/[^/]*$")
-    return dir or "."
-  end
-  return "."
-end
+local lib = dofile((debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/lib.lua")
 
 local function read_query()
-  local path = os.getenv("CATALOG_QUERY_FILE") or (script_dir() .. "/catalog.graphql")
+  local path = os.getenv("CATALOG_QUERY_FILE") or (lib.dir .. "/catalog.graphql")
   local f, err = io.open(path, "rb")
   if not f then
     error("catalog.lua: cannot open query file " .. path .. ": " .. tostring(err))
@@ -78,40 +71,24 @@ function response(status, headers, body)
   else
     return
   end
-  if sample_failure == nil then
-    sample_failure = "HTTP " .. status .. ": " .. body:sub(1, 300)
-  end
+  lib.note_failure(status, body)
 end
 
 function done(summary, latency, requests)
-  local c_checked, c_non200, c_gql, c_nodata, sample = 0, 0, 0, 0, nil
-  for _, t in ipairs(threads) do
-    c_checked = c_checked + (t:get("checked") or 0)
-    c_non200 = c_non200 + (t:get("non200") or 0)
-    c_gql = c_gql + (t:get("gql_errors") or 0)
-    c_nodata = c_nodata + (t:get("no_data") or 0)
-    sample = sample or t:get("sample_failure")
-  end
-  local e = summary.errors
-  local socket_errors = e.connect + e.read + e.write + e.timeout
-  local total_errors = c_non200 + c_gql + c_nodata + socket_errors
-  local secs = summary.duration / 1e6
-  local rps = secs > 0 and summary.requests / secs or 0
+  local c, sample = lib.collect(threads, { "checked", "non200", "gql_errors", "no_data" })
+  local failed = c.non200 + c.gql_errors + c.no_data
+  local socket_errors = lib.socket_errors(summary)
+  local total_errors = failed + socket_errors
 
   io.write("------------------------------------------------------------\n")
-  io.write(string.format("responses checked: %d\n", c_checked))
+  io.write(string.format("responses checked: %d\n", c.checked))
   io.write(string.format("failed responses:  %d  (non-200: %d, GraphQL \"errors\": %d, no data: %d)\n",
-    c_non200 + c_gql + c_nodata, c_non200, c_gql, c_nodata))
-  io.write(string.format("socket errors:     %d  (connect %d, read %d, write %d, timeout %d)\n",
-    socket_errors, e.connect, e.read, e.write, e.timeout))
+    failed, c.non200, c.gql_errors, c.no_data))
+  lib.write_socket_errors(summary)
   io.write(string.format("TOTAL ERRORS:      %d\n", total_errors))
-  if sample then
-    io.write("first failed response: " .. sample:gsub("%s+", " ") .. "\n")
-  end
-  io.write(string.format(
-    "BENCH_RESULT requests=%d duration_us=%d rps=%.2f p50_us=%d p90_us=%d p99_us=%d max_us=%d " ..
-    "errors=%d non200=%d gql_errors=%d no_data=%d socket_errors=%d\n",
-    summary.requests, summary.duration, rps,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
-    total_errors, c_non200, c_gql, c_nodata, socket_errors))
+  lib.write_sample(sample)
+  lib.write_result(summary, latency, {
+    { "errors", total_errors }, { "non200", c.non200 }, { "gql_errors", c.gql_errors },
+    { "no_data", c.no_data }, { "socket_errors", socket_errors },
+  })
 end

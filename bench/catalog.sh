@@ -31,6 +31,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 
 SKIP_BUILD="${SKIP_BUILD:-0}"
 REUSE_DB="${REUSE_DB:-0}"
@@ -55,17 +57,7 @@ lua_file="$here/catalog.lua"
 export PGHOST PGPORT PGUSER
 export PGCONNECT_TIMEOUT=5
 
-log() { printf '==> %s\n' "$*"; }
-warn() { printf 'warning: %s\n' "$*" >&2; }
-die() {
-  printf 'error: %s\n' "$*" >&2
-  exit 1
-}
-
-is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
-for v in WARMUP DURATION THREADS WRK_TIMEOUT SEED HEALTH_TIMEOUT SEED_TIMEOUT; do
-  is_uint "${!v}" || die "$v must be a non-negative integer, got '${!v}'"
-done
+require_uints WARMUP DURATION THREADS WRK_TIMEOUT SEED HEALTH_TIMEOUT SEED_TIMEOUT
 ((DURATION > 0)) || die "DURATION must be > 0"
 ((THREADS > 0)) || die "THREADS must be > 0"
 for c in $CONNECTIONS; do
@@ -77,121 +69,23 @@ done
 case "$SCALE" in tiny | small | medium | large) ;; *) die "SCALE must be tiny|small|medium|large, got '$SCALE'" ;; esac
 
 # ---------------------------------------------------------------- prerequisites
-missing=0
-need() {
-  if ! command -v "$1" >/dev/null 2>&1; then
-    printf 'missing tool: %s  (install: %s)\n' "$1" "$2" >&2
-    missing=1
-  fi
-}
-need wrk "apt-get update && apt-get install -y wrk   (Debian/Ubuntu; use sudo if not root)"
-need curl "apt-get install curl"
-need jq "apt-get install jq"
-need psql "apt-get install postgresql-client"
-need timeout "apt-get install coreutils"
-if [[ "$SKIP_BUILD" != 1 ]]; then need cargo "https://rustup.rs"; fi
-((missing == 0)) || die "install the missing tools above and re-run"
+tools=(wrk curl jq psql timeout)
+if [[ "$SKIP_BUILD" != 1 ]]; then tools+=(cargo); fi
+need_tools "${tools[@]}" || die "install the missing tools above and re-run"
 [[ -r "$query_file" ]] || die "query file not found: $query_file"
 [[ -r "$lua_file" ]] || die "wrk script not found: $lua_file"
 
 # ---------------------------------------------------------------- cleanup
-workdir="$(mktemp -d "${TMPDIR:-/tmp}/storefront-bench.XXXXXX")"
-server_pid=""
+make_workdir storefront-bench
 
-stop_server() {
-  [[ -n "$server_pid" ]] || return 0
-  if kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    local i
-    for ((i = 0; i < 50; i++)); do # up to 10 s for a graceful shutdown
-      kill -0 "$server_pid" 2>/dev/null || break
-      sleep 0.2
-    done
-    if kill -0 "$server_pid" 2>/dev/null; then
-      warn "server (pid $server_pid) did not stop within 10 s of SIGTERM; sending SIGKILL"
-      kill -KILL "$server_pid" 2>/dev/null || true
-    fi
-  fi
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=""
-}
-
-# Long steps (migrate, seed, wrk) run as background children that we `wait`
-# for: bash runs a trap only after a foreground command finishes, but `wait`
-# returns at once on a signal, so Ctrl-C / SIGTERM stop the script promptly.
-child_pid=""
-run_child() {
-  "$@" &
-  child_pid=$!
-  local rc=0
-  wait "$child_pid" || rc=$?
-  child_pid=""
-  return "$rc"
-}
-
-stop_child() {
-  [[ -n "$child_pid" ]] || return 0
-  kill -TERM "$child_pid" 2>/dev/null || true
-  local i
-  for ((i = 0; i < 25; i++)); do
-    kill -0 "$child_pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  kill -KILL "$child_pid" 2>/dev/null || true
-  wait "$child_pid" 2>/dev/null || true
-  child_pid=""
-}
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  stop_child
-  stop_server
-  if [[ "$KEEP_TMP" == 1 ]]; then
-    printf 'temp files kept in %s\n' "$workdir" >&2
-  else
-    rm -rf "$workdir"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-server_log="$workdir/server.log"
-show_server_log() {
-  if [[ -s "$server_log" ]]; then
-    printf -- '--- last 40 lines of the server log ---\n' >&2
-    tail -n 40 "$server_log" >&2
-    printf -- '--------------------------------------\n' >&2
-  fi
-}
-
-now_ms() { date +%s%3N; }
-fmt_secs() { awk -v ms="$1" 'BEGIN { printf "%.1f s", ms / 1000 }'; }
-
-printf 'storefront catalog benchmark  %s\n' "$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-printf 'commit: %s   host: %s cores, %s\n' \
-  "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
-  "$(nproc 2>/dev/null || echo '?')" \
-  "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo 'unknown CPU')"
+print_banner "storefront catalog benchmark"
 
 # ---------------------------------------------------------------- 1. build
-if [[ "$SKIP_BUILD" == 1 ]]; then
-  log "SKIP_BUILD=1: not building"
-else
-  log "building release binary (cargo build --release)"
-  t0=$(now_ms)
-  (cd "$root" && cargo build --release)
-  log "build took $(fmt_secs $(($(now_ms) - t0)))"
-fi
+build_release
 [[ -x "$bin" ]] || die "server binary not found or not executable: $bin (build it, or unset SKIP_BUILD)"
 
 # ---------------------------------------------------------------- 2. database
-psql_admin() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -d postgres "$@"; }
-
-psql_admin -tAc 'select 1' >/dev/null 2>&1 ||
-  die "cannot connect to PostgreSQL at $PGHOST:$PGPORT as $PGUSER (is it running? trust auth expected)"
+require_postgres
 
 database_url="postgres://$PGUSER@$PGHOST:$PGPORT/$BENCH_DB"
 marker="storefront-bench seeded scale=$SCALE seed=$SEED"
@@ -210,8 +104,7 @@ if [[ "$REUSE_DB" == 1 ]] && db_is_seeded; then
 else
   [[ "$REUSE_DB" == 1 ]] && log "REUSE_DB=1 but $BENCH_DB is not seeded with scale=$SCALE seed=$SEED; recreating it"
   log "recreating database $BENCH_DB"
-  psql_admin -c "drop database if exists $BENCH_DB with (force)"
-  psql_admin -c "create database $BENCH_DB"
+  recreate_database "$BENCH_DB"
 
   log "storefront migrate fresh"
   DATABASE_URL="$database_url" RUST_LOG=warn run_child timeout "$SEED_TIMEOUT" "$bin" migrate fresh ||
@@ -227,51 +120,14 @@ else
 fi
 
 # ---------------------------------------------------------------- 3. serve
-pick_port() {
-  if [[ -n "${PORT:-}" ]]; then
-    is_uint "$PORT" || die "PORT must be a number, got '$PORT'"
-    printf '%s\n' "$PORT"
-    return
-  fi
-  if command -v python3 >/dev/null 2>&1; then
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' && return
-  fi
-  local i p
-  for ((i = 0; i < 100; i++)); do
-    p=$((20000 + RANDOM % 20000))
-    if ! (: <"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      printf '%s\n' "$p"
-      return
-    fi
-  done
-  die "could not find a free port; set PORT"
-}
-
-port="$(pick_port)"
+port="$(server_port)"
 base="http://127.0.0.1:$port"
 log "starting $bin serve on 127.0.0.1:$port (STOREFRONT_ENV=development, RUST_LOG=warn)"
 # One wrk client is one anonymous IP spending ~1,100 cost points per request,
 # far beyond the default per-IP budget: the benchmark measures serving, not
 # the rate limiter, so it switches the budget off unless told otherwise.
-STOREFRONT_LISTEN="127.0.0.1:$port" STOREFRONT_ENV=development RUST_LOG=warn DATABASE_URL="$database_url" \
-  STOREFRONT_RATE_LIMIT_BUDGET="${STOREFRONT_RATE_LIMIT_BUDGET:-0}" \
-  "$bin" serve >"$server_log" 2>&1 &
-server_pid=$!
-
-deadline=$(($(date +%s) + HEALTH_TIMEOUT))
-until curl -fsS --max-time 2 -o /dev/null "$base/healthz" 2>/dev/null; do
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    wait "$server_pid" 2>/dev/null && rc=0 || rc=$?
-    server_pid=""
-    show_server_log
-    die "server exited (status $rc) before /healthz answered"
-  fi
-  if (($(date +%s) >= deadline)); then
-    show_server_log
-    die "server did not answer $base/healthz within ${HEALTH_TIMEOUT}s"
-  fi
-  sleep 0.25
-done
+start_server "$bin" "$port" STOREFRONT_ENV=development DATABASE_URL="$database_url" \
+  STOREFRONT_RATE_LIMIT_BUDGET="${STOREFRONT_RATE_LIMIT_BUDGET:-0}"
 log "server is up (pid $server_pid)"
 
 # ---------------------------------------------------------------- 4. one request
@@ -315,16 +171,13 @@ run_wrk() { # run_wrk NAME CONNECTIONS SECONDS
   cat "$out"
   grep -q '^BENCH_RESULT ' "$out" || die "wrk output for $name has no BENCH_RESULT line"
 }
-field() { # field NAME FILE -> value of NAME=... on the BENCH_RESULT line
-  grep '^BENCH_RESULT ' "$2" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'
-}
 ms() { awk -v us="$1" 'BEGIN { printf "%.2f ms", us / 1000 }'; }
 
 first_conns="${CONNECTIONS%% *}"
 if ((WARMUP > 0)); then
   log "warm-up: ${WARMUP}s at $first_conns connections (not reported)"
   run_wrk warmup "$first_conns" "$WARMUP"
-  warm_errors="$(field errors "$workdir/wrk-warmup.txt")"
+  warm_errors="$(result_field errors "$workdir/wrk-warmup.txt")"
   ((warm_errors == 0)) || warn "$warm_errors failed requests during warm-up"
 fi
 
@@ -360,10 +213,10 @@ echo
 printf '%-12s %12s %12s %12s %12s %8s\n' connections requests/s p50 p99 requests errors
 for c in $CONNECTIONS; do
   f="$workdir/wrk-c$c.txt"
-  e="$(field errors "$f")"
+  e="$(result_field errors "$f")"
   total_errors=$((total_errors + e))
-  printf '%-12s %12s %12s %12s %12s %8s\n' "$c" "$(field rps "$f")" "$(ms "$(field p50_us "$f")")" \
-    "$(ms "$(field p99_us "$f")")" "$(field requests "$f")" "$e"
+  printf '%-12s %12s %12s %12s %12s %8s\n' "$c" "$(result_field rps "$f")" "$(ms "$(result_field p50_us "$f")")" \
+    "$(ms "$(result_field p99_us "$f")")" "$(result_field requests "$f")" "$e"
 done
 echo
 if [[ -n "$vmhwm" ]]; then

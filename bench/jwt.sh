@@ -12,6 +12,8 @@
 #   CONNECTIONS=16    wrk connections
 #   THREADS=2         wrk threads
 #   JWT_ALGORITHM=HS256   HS256, EdDSA or RS256 (test fixture keys)
+#   HEALTH_TIMEOUT=60 seconds to wait for /healthz
+#   KEEP_TMP=1        keep the temp dir (server log, wrk output)
 #
 # Exits non-zero when any measured response failed (wrk + bench/catalog.lua
 # check every body, not only status codes).
@@ -19,6 +21,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 SKIP_BUILD="${SKIP_BUILD:-0}"
 DURATION="${DURATION:-10}"
 ROUNDS="${ROUNDS:-2}"
@@ -27,33 +31,11 @@ THREADS="${THREADS:-2}"
 JWT_ALGORITHM="${JWT_ALGORITHM:-HS256}"
 bin="$root/target/release/storefront"
 
-die() {
-  printf 'error: %s\n' "$*" >&2
-  exit 1
-}
-for tool in wrk curl jq; do
-  command -v "$tool" >/dev/null || die "missing $tool (apt-get install -y $tool)"
-done
+need_tools wrk curl jq || die "install the missing tools above and re-run"
 
-workdir="$(mktemp -d "${TMPDIR:-/tmp}/storefront-jwt.XXXXXX")"
-server_pid=""
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if [[ -n "$server_pid" ]]; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$workdir"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+make_workdir storefront-jwt
 
-if [[ "$SKIP_BUILD" != 1 ]]; then
-  (cd "$root" && cargo build --release)
-fi
+build_release
 [[ -x "$bin" ]] || die "no release binary at $bin"
 
 export JWT_SECRET="jwt-bench-secret-of-at-least-32-bytes"
@@ -67,20 +49,10 @@ if [[ -n "${key:-}" ]]; then
   export STOREFRONT_JWT_PRIVATE_KEY_FILE="$root/tests/fixtures/$key-private.pem"
   export STOREFRONT_JWT_PUBLIC_KEY_FILE="$root/tests/fixtures/$key-public.pem"
 fi
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+port="$(free_port)"
 url="http://127.0.0.1:$port/graphql"
-DATABASE_URL="sqlite://$workdir/jwt.db?mode=rwc" STOREFRONT_LISTEN="127.0.0.1:$port" \
-  STOREFRONT_ENV=production STOREFRONT_ACCESS_TOKEN_TTL=3600 RUST_LOG=warn \
-  "$bin" serve >"$workdir/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 150); do
-  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-  kill -0 "$server_pid" 2>/dev/null || {
-    cat "$workdir/server.log" >&2
-    die "server exited"
-  }
-  sleep 0.2
-done
+start_server "$bin" "$port" DATABASE_URL="sqlite://$workdir/jwt.db?mode=rwc" \
+  STOREFRONT_ENV=production STOREFRONT_ACCESS_TOKEN_TTL=3600
 
 # Production does not load demo data: create an account, then sign in.
 printf 'bench password 1234\n' | DATABASE_URL="sqlite://$workdir/jwt.db?mode=rwc" RUST_LOG=warn \

@@ -22,6 +22,8 @@
 -- (one line in the real output). `errors` counts failures and socket
 -- errors; a run is only valid when it is 0.
 
+local lib = dofile((debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/lib.lua")
+
 local function read_lines(variable)
   local path = os.getenv(variable)
   if not path then
@@ -94,41 +96,25 @@ function response(status, _, body)
   else
     no_data = no_data + 1
   end
-  if sample_failure == nil then
-    sample_failure = "HTTP " .. status .. ": " .. body:sub(1, 300)
-  end
+  lib.note_failure(status, body)
 end
 
 function done(summary, latency, _)
-  local c = { placed = 0, conflicts = 0, non200 = 0, other_errors = 0, no_data = 0 }
-  local sample = nil
-  for _, t in ipairs(threads) do
-    for name, _ in pairs(c) do
-      c[name] = c[name] + (t:get(name) or 0)
-    end
-    sample = sample or t:get("sample_failure")
-  end
-  local e = summary.errors
-  local socket_errors = e.connect + e.read + e.write + e.timeout
+  local c, sample = lib.collect(threads, { "placed", "conflicts", "non200", "other_errors", "no_data" })
   local failures = c.non200 + c.other_errors + c.no_data
+  local socket_errors = lib.socket_errors(summary)
   local total_errors = failures + socket_errors
-  local secs = summary.duration / 1e6
-  local rps = secs > 0 and summary.requests / secs or 0
 
   io.write("------------------------------------------------------------\n")
   io.write(string.format("orders placed:     %d\n", c.placed))
   io.write(string.format("CONFLICT (sold out): %d\n", c.conflicts))
   io.write(string.format("failed responses:  %d  (non-200: %d, other GraphQL errors: %d, no data: %d)\n",
     failures, c.non200, c.other_errors, c.no_data))
-  io.write(string.format("socket errors:     %d  (connect %d, read %d, write %d, timeout %d)\n",
-    socket_errors, e.connect, e.read, e.write, e.timeout))
-  if sample then
-    io.write("first failed response: " .. sample:gsub("%s+", " ") .. "\n")
-  end
-  io.write(string.format(
-    "BENCH_RESULT requests=%d duration_us=%d rps=%.2f p50_us=%d p90_us=%d p99_us=%d max_us=%d " ..
-    "placed=%d conflicts=%d errors=%d non200=%d other_errors=%d no_data=%d socket_errors=%d\n",
-    summary.requests, summary.duration, rps,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
-    c.placed, c.conflicts, total_errors, c.non200, c.other_errors, c.no_data, socket_errors))
+  lib.write_socket_errors(summary)
+  lib.write_sample(sample)
+  lib.write_result(summary, latency, {
+    { "placed", c.placed }, { "conflicts", c.conflicts }, { "errors", total_errors },
+    { "non200", c.non200 }, { "other_errors", c.other_errors }, { "no_data", c.no_data },
+    { "socket_errors", socket_errors },
+  })
 end

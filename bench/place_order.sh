@@ -31,6 +31,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 
 SKIP_BUILD="${SKIP_BUILD:-0}"
 DURATION="${DURATION:-20}"
@@ -54,80 +56,29 @@ lua_file="$here/place_order.lua"
 export PGHOST PGPORT PGUSER
 export PGCONNECT_TIMEOUT=5
 
-log() { printf '==> %s\n' "$*"; }
-die() {
-  printf 'error: %s\n' "$*" >&2
-  exit 1
-}
-
-is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
-for v in DURATION CONNECTIONS THREADS HOT_PRODUCTS HOT_STOCK WRK_TIMEOUT SEED HEALTH_TIMEOUT; do
-  is_uint "${!v}" || die "$v must be a non-negative integer, got '${!v}'"
-done
+require_uints DURATION CONNECTIONS THREADS HOT_PRODUCTS HOT_STOCK WRK_TIMEOUT SEED HEALTH_TIMEOUT
 ((DURATION > 0 && CONNECTIONS > 0 && HOT_PRODUCTS > 0)) || die "DURATION, CONNECTIONS and HOT_PRODUCTS must be > 0"
 ((THREADS > 0 && THREADS <= CONNECTIONS)) || die "THREADS must be between 1 and CONNECTIONS"
 [[ "$BENCH_DB" =~ ^[a-z_][a-z0-9_]*$ ]] || die "BENCH_DB must be a plain lower-case identifier, got '$BENCH_DB'"
 
-for tool in wrk curl jq psql base64 python3; do
-  command -v "$tool" >/dev/null 2>&1 || die "missing tool: $tool (apt-get install -y wrk curl jq postgresql-client python3)"
-done
+need_tools wrk curl jq psql base64 python3 || die "install the missing tools above and re-run"
 
-workdir="$(mktemp -d "${TMPDIR:-/tmp}/storefront-orders-bench.XXXXXX")"
-server_pid=""
-server_log="$workdir/server.log"
+make_workdir storefront-orders-bench
 
-stop_server() {
-  [[ -n "$server_pid" ]] || return 0
-  kill -TERM "$server_pid" 2>/dev/null || true
-  local i
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  kill -KILL "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=""
-}
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  stop_server
-  if [[ "$KEEP_TMP" == 1 ]]; then
-    printf 'temp files kept in %s\n' "$workdir" >&2
-  else
-    rm -rf "$workdir"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-printf 'storefront placeOrder benchmark  %s\n' "$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-printf 'commit: %s   host: %s cores\n' \
-  "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)" "$(nproc 2>/dev/null || echo '?')"
+print_banner "storefront placeOrder benchmark"
 
 # ---------------------------------------------------------------- 1. build
-if [[ "$SKIP_BUILD" == 1 ]]; then
-  log "SKIP_BUILD=1: not building"
-else
-  log "building the release server and token minter"
-  (cd "$root" && cargo build --release --bin storefront --example mint_tokens)
-fi
+build_release --bin storefront --example mint_tokens
 [[ -x "$bin" && -x "$mint" ]] || die "release binaries missing: build them, or unset SKIP_BUILD"
 
 # ---------------------------------------------------------------- 2. data
-psql_admin() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -d postgres "$@"; }
-psql_bench() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -d "$BENCH_DB" "$@"; }
+psql_bench() { psql_on "$BENCH_DB" "$@"; }
 
-psql_admin -tAc 'select 1' >/dev/null 2>&1 ||
-  die "cannot connect to PostgreSQL at $PGHOST:$PGPORT as $PGUSER (is it running? trust auth expected)"
+require_postgres
 database_url="postgres://$PGUSER@$PGHOST:$PGPORT/$BENCH_DB"
 
 log "recreating database $BENCH_DB, seeding scale=$SCALE seed=$SEED"
-psql_admin -c "drop database if exists $BENCH_DB with (force)"
-psql_admin -c "create database $BENCH_DB"
+recreate_database "$BENCH_DB"
 DATABASE_URL="$database_url" RUST_LOG=warn "$bin" migrate fresh >/dev/null
 DATABASE_URL="$database_url" RUST_LOG=warn "$bin" seed --scale "$SCALE" --seed "$SEED" >"$workdir/seed.log"
 tail -n 1 "$workdir/seed.log"
@@ -157,25 +108,11 @@ psql_bench -tAc 'select product_id from bench_hot_products order by product_id' 
   while read -r id; do printf 'Product:%s' "$id" | base64 | tr '+/' '-_' | tr -d '=\n'; echo; done >"$workdir/products.txt"
 
 # ---------------------------------------------------------------- 3. serve
-if [[ -n "${PORT:-}" ]]; then
-  port="$PORT"
-else
-  port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-fi
+port="$(server_port)"
 base="http://127.0.0.1:$port"
 log "starting the server on 127.0.0.1:$port"
-STOREFRONT_LISTEN="127.0.0.1:$port" STOREFRONT_ENV=development RUST_LOG=warn DATABASE_URL="$database_url" \
-  JWT_SECRET="$jwt_secret" STOREFRONT_ACCESS_TOKEN_TTL=3600 "$bin" serve >"$server_log" 2>&1 &
-server_pid=$!
-deadline=$(($(date +%s) + HEALTH_TIMEOUT))
-until curl -fsS --max-time 2 -o /dev/null "$base/healthz" 2>/dev/null; do
-  kill -0 "$server_pid" 2>/dev/null || {
-    tail -n 40 "$server_log" >&2
-    die "the server exited before /healthz answered"
-  }
-  (($(date +%s) < deadline)) || die "the server did not answer /healthz within ${HEALTH_TIMEOUT}s"
-  sleep 0.25
-done
+start_server "$bin" "$port" STOREFRONT_ENV=development DATABASE_URL="$database_url" \
+  JWT_SECRET="$jwt_secret" STOREFRONT_ACCESS_TOKEN_TTL=3600
 
 # One order first: it must succeed, and shows the statements an order costs.
 probe="$(jq -cn --arg product "$(head -n 1 "$workdir/products.txt")" '{
@@ -198,7 +135,7 @@ TOKENS_FILE="$workdir/tokens.txt" PRODUCTS_FILE="$workdir/products.txt" \
 }
 grep -v '^BENCH_RESULT' "$workdir/wrk.txt"
 grep -q '^BENCH_RESULT ' "$workdir/wrk.txt" || die "wrk printed no BENCH_RESULT line"
-field() { grep '^BENCH_RESULT ' "$workdir/wrk.txt" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }
+field() { result_field "$1" "$workdir/wrk.txt"; }
 ms() { awk -v us="$1" 'BEGIN { printf "%.1f ms", us / 1000 }'; }
 
 # In-flight orders finish before the invariant is read.

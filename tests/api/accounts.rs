@@ -1,16 +1,12 @@
 //! Accounts: registration with its validation rules, password sign-in,
 //! `viewer`, who sees an email, and the admin-only `users` list.
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use storefront::{
-    auth::Role,
-    entities::{refresh_tokens, users},
-};
+use storefront::{auth::Role, entities::refresh_tokens};
 
-use crate::helpers::{TestApp, error_code, only_error, spawn_app};
+use crate::helpers::{TestApp, assert_error, error_code, only_error, spawn_app, user_global_id};
 
 const REGISTER: &str = "mutation($input: RegisterInput!) { register(input: $input) { \
     accessToken refreshToken expiresAt refreshTokenExpiresAt user { id email name role } } }";
@@ -26,8 +22,11 @@ async fn register(app: &TestApp, email: &str, password: &str, name: &str) -> Val
     .await
 }
 
-async fn user_count(app: &TestApp) -> u64 {
-    users::Entity::find().count(&app.db).await.expect("count")
+async fn refresh_token_count(app: &TestApp) -> u64 {
+    refresh_tokens::Entity::find()
+        .count(&app.db)
+        .await
+        .expect("count")
 }
 
 /// Registering with one input field changed must fail with `code` on
@@ -38,30 +37,18 @@ async fn assert_register_fails(
     code: &str,
     field: &str,
 ) {
-    let users_before = user_count(app).await;
-    let tokens_before = refresh_tokens::Entity::find()
-        .count(&app.db)
-        .await
-        .expect("count");
+    let users_before = app.user_count().await;
+    let tokens_before = refresh_token_count(app).await;
 
     let body = register(app, email, password, name).await;
 
-    assert_eq!(error_code(&body), code, "{body}");
-    assert_eq!(only_error(&body)["extensions"]["field"], field, "{body}");
+    assert_error(&body, code, Some(field));
     assert!(body["data"].is_null(), "{body}");
-    assert_eq!(user_count(app).await, users_before);
-    let tokens_after = refresh_tokens::Entity::find()
-        .count(&app.db)
-        .await
-        .expect("count");
-    assert_eq!(tokens_after, tokens_before);
+    assert_eq!(app.user_count().await, users_before);
+    assert_eq!(refresh_token_count(app).await, tokens_before);
 }
 
 const GOOD_PASSWORD: &str = "correct horse battery";
-
-fn global_id(user_id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("User:{user_id}"))
-}
 
 #[tokio::test]
 async fn register_creates_a_customer_signs_it_in_and_stores_only_hashes() {
@@ -82,13 +69,8 @@ async fn register_creates_a_customer_signs_it_in_and_stores_only_hashes() {
     );
     assert_eq!(payload["user"]["name"], "Grace");
     assert_eq!(payload["user"]["role"], "CUSTOMER");
-    let user = users::Entity::find()
-        .filter(users::Column::Email.eq("grace.hopper@example.com"))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("user row");
-    assert_eq!(payload["user"]["id"], global_id(user.id));
+    let user = app.user_by_email("grace.hopper@example.com").await;
+    assert_eq!(payload["user"]["id"], user_global_id(user.id));
     assert_eq!(user.role, "CUSTOMER");
     assert!(
         user.password_hash
@@ -111,7 +93,7 @@ async fn register_creates_a_customer_signs_it_in_and_stores_only_hashes() {
     let viewer = app
         .data_as(access, "{ viewer { id email } }", json!({}))
         .await;
-    assert_eq!(viewer["viewer"]["id"], global_id(user.id));
+    assert_eq!(viewer["viewer"]["id"], user_global_id(user.id));
     assert_eq!(viewer["viewer"]["email"], "grace.hopper@example.com");
 }
 
@@ -235,7 +217,7 @@ async fn login_accepts_the_email_in_any_case_and_shows_the_user_their_email() {
         .await;
 
     let user = &data["login"]["user"];
-    assert_eq!(user["id"], global_id(1));
+    assert_eq!(user["id"], user_global_id(1));
     assert_eq!(user["email"], "admin@example.com");
     assert_eq!(user["role"], "ADMIN");
     let claims = app
@@ -249,10 +231,7 @@ async fn login_accepts_the_email_in_any_case_and_shows_the_user_their_email() {
 #[tokio::test]
 async fn login_answers_one_generic_unauthenticated_for_a_wrong_password_or_an_unknown_email() {
     let app = spawn_app().await;
-    let tokens_before = refresh_tokens::Entity::find()
-        .count(&app.db)
-        .await
-        .expect("count");
+    let tokens_before = refresh_token_count(&app).await;
 
     let mut answers = Vec::new();
     for (email, password) in [
@@ -275,11 +254,7 @@ async fn login_answers_one_generic_unauthenticated_for_a_wrong_password_or_an_un
         answers.windows(2).all(|pair| pair[0] == pair[1]),
         "{answers:?}"
     );
-    let tokens_after = refresh_tokens::Entity::find()
-        .count(&app.db)
-        .await
-        .expect("count");
-    assert_eq!(tokens_after, tokens_before);
+    assert_eq!(refresh_token_count(&app).await, tokens_before);
 }
 
 #[tokio::test]
@@ -298,7 +273,7 @@ async fn an_email_is_shown_to_its_user_and_to_admins_only() {
     let (_, other_token) = app.signed_in(Role::Customer).await;
     let (_, admin_token) = app.signed_in(Role::Admin).await;
     let query = "query($id: ID!) { node(id: $id) { ... on User { email name } } }";
-    let vars = json!({ "id": global_id(owner) });
+    let vars = json!({ "id": user_global_id(owner) });
 
     let as_owner = app.data_as(&owner_token, query, vars.clone()).await;
     let as_admin = app.data_as(&admin_token, query, vars.clone()).await;
@@ -335,7 +310,7 @@ async fn users_pages_every_account_newest_first_for_admins() {
     let app = spawn_app().await;
     let newest = app.create_user(Role::Customer).await;
     let token = app.token(1, Role::Admin);
-    let total = user_count(&app).await;
+    let total = app.user_count().await;
 
     let mut seen = Vec::new();
     let mut after = Value::Null;
@@ -353,7 +328,7 @@ async fn users_pages_every_account_newest_first_for_admins() {
     }
 
     assert_eq!(seen.len() as u64, total);
-    assert_eq!(seen[0]["id"], global_id(newest));
+    assert_eq!(seen[0]["id"], user_global_id(newest));
     let times: Vec<&str> = seen
         .iter()
         .map(|user| user["createdAt"].as_str().expect("createdAt"))

@@ -7,11 +7,11 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use storefront::{
     auth::Role,
-    entities::{categories, order_items, products, reviews, stock_adjustments},
-    schema::ids::{self, NodeKind},
+    entities::{categories, order_items, products, stock_adjustments},
+    schema::ids::NodeKind,
 };
 
-use crate::helpers::{TestApp, spawn_app, statements};
+use crate::helpers::{TestApp, error_message, gid, row_id, spawn_app, statements};
 
 const CREATE_CATEGORY: &str = "mutation($input: CreateCategoryInput!) { createCategory(input: $input) { id name slug parent { id } } }";
 const UPDATE_CATEGORY: &str = "mutation($id: ID!, $input: UpdateCategoryInput!) { updateCategory(id: $id, input: $input) { id name slug parent { id } } }";
@@ -27,18 +27,11 @@ const SUB: i64 = 2;
 const OTHER_TOP: i64 = 4;
 const OTHER_SUB: i64 = 5;
 
-fn gid(kind: NodeKind, id: i64) -> String {
-    ids::encode(kind, id).to_string()
-}
-
-fn row_id(id: &Value) -> i64 {
-    ids::decode(id.as_str().expect("an ID"), "id")
-        .expect("a global ID")
-        .1
-}
-
-async fn admin(app: &TestApp) -> (i64, String) {
-    app.signed_in(Role::Admin).await
+/// The demo application and a signed-in admin's token.
+async fn spawn_with_admin() -> (TestApp, String) {
+    let app = spawn_app().await;
+    let (_, token) = app.signed_in(Role::Admin).await;
+    (app, token)
 }
 
 async fn category(app: &TestApp, id: i64) -> categories::Model {
@@ -49,7 +42,8 @@ async fn category(app: &TestApp, id: i64) -> categories::Model {
         .expect("category row")
 }
 
-async fn product(app: &TestApp, id: i64) -> Option<products::Model> {
+/// A product row, or `None` once it is deleted.
+async fn find_product(app: &TestApp, id: i64) -> Option<products::Model> {
     products::Entity::find_by_id(id)
         .one(&app.db)
         .await
@@ -64,6 +58,13 @@ fn new_product(sku: &str, name: &str) -> Value {
         "name": name,
         "price": "19.99",
     })
+}
+
+/// `new_product` with `field` set to `value`.
+fn new_product_with(sku: &str, name: &str, field: &str, value: Value) -> Value {
+    let mut input = new_product(sku, name);
+    input[field] = value;
+    input
 }
 
 /// Creates a product through the API; returns its row id.
@@ -84,10 +85,18 @@ async fn ordered_product(app: &TestApp) -> i64 {
         .product_id
 }
 
+/// A product's stock adjustments as stored.
+async fn stock_history(app: &TestApp, product: i64) -> Vec<stock_adjustments::Model> {
+    stock_adjustments::Entity::find()
+        .filter(stock_adjustments::Column::ProductId.eq(product))
+        .all(&app.db)
+        .await
+        .expect("query")
+}
+
 #[tokio::test]
 async fn create_category_derives_the_slug_from_the_name_and_stores_the_row() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
+    let (app, token) = spawn_with_admin().await;
 
     let data = app
         .data_as(
@@ -111,8 +120,7 @@ async fn create_category_derives_the_slug_from_the_name_and_stores_the_row() {
 
 #[tokio::test]
 async fn create_category_nests_a_category_under_a_top_level_parent() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
+    let (app, token) = spawn_with_admin().await;
 
     let data = app
         .data_as(
@@ -132,8 +140,7 @@ async fn create_category_nests_a_category_under_a_top_level_parent() {
 
 #[tokio::test]
 async fn update_category_changes_the_given_fields_and_moves_the_category() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
+    let (app, token) = spawn_with_admin().await;
     let before = category(&app, OTHER_SUB).await;
 
     let moved = app
@@ -174,8 +181,7 @@ async fn update_category_changes_the_given_fields_and_moves_the_category() {
 
 #[tokio::test]
 async fn create_product_stores_the_row_and_derives_the_slug() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
+    let (app, token) = spawn_with_admin().await;
     let mut input = new_product("LAMP-001", " Brass Desk Lamp ");
     input["description"] = json!("  A lamp.  ");
     input["stock"] = json!(12);
@@ -200,7 +206,7 @@ async fn create_product_stores_the_row_and_derives_the_slug() {
             "rating": { "average": null, "count": 0 },
         })
     );
-    let row = product(&app, row_id(&created["id"])).await.expect("row");
+    let row = app.product_row(row_id(&created["id"])).await;
     assert_eq!(
         (
             row.category_id,
@@ -228,8 +234,7 @@ async fn create_product_stores_the_row_and_derives_the_slug() {
 
 #[tokio::test]
 async fn prices_are_stored_exactly_in_cents() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
+    let (app, token) = spawn_with_admin().await;
 
     for (n, (price, cents, shown)) in [
         ("0.1", 10, "0.10"),
@@ -240,24 +245,25 @@ async fn prices_are_stored_exactly_in_cents() {
     .into_iter()
     .enumerate()
     {
-        let mut input = new_product(&format!("PRICE-{n}"), &format!("Priced {n}"));
-        input["price"] = json!(price);
+        let input = new_product_with(
+            &format!("PRICE-{n}"),
+            &format!("Priced {n}"),
+            "price",
+            json!(price),
+        );
         let data = app
             .data_as(&token, CREATE_PRODUCT, json!({ "input": input }))
             .await;
         assert_eq!(data["createProduct"]["price"]["amount"], shown);
-        let row = product(&app, row_id(&data["createProduct"]["id"]))
-            .await
-            .expect("row");
+        let row = app.product_row(row_id(&data["createProduct"]["id"])).await;
         assert_eq!(row.price_cents, cents, "{price}");
     }
 }
 
 #[tokio::test]
 async fn update_product_changes_only_the_given_fields_and_bumps_updated_at() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
-    let before = product(&app, 1).await.expect("seeded product");
+    let (app, token) = spawn_with_admin().await;
+    let before = app.product_row(1).await;
 
     let data = app
         .data_as(
@@ -270,7 +276,7 @@ async fn update_product_changes_only_the_given_fields_and_bumps_updated_at() {
     assert_eq!(data["updateProduct"]["price"]["amount"], "0.30");
     assert_eq!(data["updateProduct"]["name"], "Renamed");
     assert_eq!(data["updateProduct"]["slug"], before.slug.as_str());
-    let after = product(&app, 1).await.expect("row");
+    let after = app.product_row(1).await;
     assert!(after.updated_at > before.updated_at);
     assert_eq!(
         after,
@@ -286,8 +292,7 @@ async fn update_product_changes_only_the_given_fields_and_bumps_updated_at() {
 
 #[tokio::test]
 async fn delete_product_removes_the_product_with_its_reviews_and_stock_history() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
+    let (app, token) = spawn_with_admin().await;
     let id = create_product(&app, &token, new_product("GONE-1", "Short Lived")).await;
     let (_, customer) = app.signed_in(Role::Customer).await;
     app.data_as(
@@ -312,27 +317,17 @@ async fn delete_product_removes_the_product_with_its_reviews_and_stock_history()
         .await;
 
     assert_eq!(data["deleteProduct"], true);
-    assert_eq!(product(&app, id).await, None);
-    let reviews = reviews::Entity::find()
-        .filter(reviews::Column::ProductId.eq(id))
-        .all(&app.db)
-        .await
-        .expect("query");
-    assert!(reviews.is_empty());
-    let history = stock_adjustments::Entity::find()
-        .filter(stock_adjustments::Column::ProductId.eq(id))
-        .all(&app.db)
-        .await
-        .expect("query");
-    assert!(history.is_empty());
+    assert_eq!(find_product(&app, id).await, None);
+    assert!(app.reviews_of(id).await.is_empty());
+    assert!(stock_history(&app, id).await.is_empty());
 }
 
 #[tokio::test]
 async fn adjust_stock_changes_the_stock_and_records_the_adjustment() {
     let app = spawn_app().await;
-    let (admin_id, token) = admin(&app).await;
+    let (admin_id, token) = app.signed_in(Role::Admin).await;
     let id = create_product(&app, &token, new_product("STOCK-1", "Stocked")).await;
-    let before = product(&app, id).await.expect("row");
+    let before = app.product_row(id).await;
 
     let added = app
         .data_as(
@@ -352,14 +347,11 @@ async fn adjust_stock_changes_the_stock_and_records_the_adjustment() {
     assert_eq!(added["adjustStock"]["stock"], 7);
     assert_eq!(removed["adjustStock"]["stock"], 0);
     assert_eq!(removed["adjustStock"]["inStock"], false);
-    let after = product(&app, id).await.expect("row");
+    let after = app.product_row(id).await;
     assert_eq!(after.stock, 0);
     assert!(after.updated_at > before.updated_at);
-    let history: Vec<_> = stock_adjustments::Entity::find()
-        .filter(stock_adjustments::Column::ProductId.eq(id))
-        .all(&app.db)
+    let history: Vec<_> = stock_history(&app, id)
         .await
-        .expect("query")
         .into_iter()
         .map(|row| (row.user_id, row.delta, row.reason, row.stock_after))
         .collect();
@@ -374,10 +366,8 @@ async fn adjust_stock_changes_the_stock_and_records_the_adjustment() {
 
 #[tokio::test]
 async fn adjusting_stock_below_zero_is_a_conflict_that_changes_nothing() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
-    let mut input = new_product("STOCK-2", "Scarce");
-    input["stock"] = json!(2);
+    let (app, token) = spawn_with_admin().await;
+    let input = new_product_with("STOCK-2", "Scarce", "stock", json!(2));
     let id = create_product(&app, &token, input).await;
 
     let body = app
@@ -390,20 +380,14 @@ async fn adjusting_stock_below_zero_is_a_conflict_that_changes_nothing() {
         )
         .await;
 
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .is_some_and(|message| message.contains("only 2 in stock"))
-    );
-    assert_eq!(product(&app, id).await.expect("row").stock, 2);
+    assert!(error_message(&body).contains("only 2 in stock"), "{body}");
+    assert_eq!(app.product_row(id).await.stock, 2);
 }
 
 #[tokio::test]
 async fn concurrent_stock_removals_never_take_stock_below_zero() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
-    let mut input = new_product("STOCK-4", "Contested");
-    input["stock"] = json!(5);
+    let (app, token) = spawn_with_admin().await;
+    let input = new_product_with("STOCK-4", "Contested", "stock", json!(5));
     let id = create_product(&app, &token, input).await;
     let variables = json!({ "id": gid(NodeKind::Product, id), "delta": -1 });
 
@@ -427,12 +411,9 @@ async fn concurrent_stock_removals_never_take_stock_below_zero() {
         7,
         "{codes:?}"
     );
-    assert_eq!(product(&app, id).await.expect("row").stock, 0);
-    let mut left: Vec<_> = stock_adjustments::Entity::find()
-        .filter(stock_adjustments::Column::ProductId.eq(id))
-        .all(&app.db)
+    assert_eq!(app.product_row(id).await.stock, 0);
+    let mut left: Vec<_> = stock_history(&app, id)
         .await
-        .expect("query")
         .into_iter()
         .map(|row| row.stock_after)
         .collect();
@@ -442,10 +423,8 @@ async fn concurrent_stock_removals_never_take_stock_below_zero() {
 
 #[tokio::test]
 async fn adjusting_stock_above_one_million_is_a_conflict() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
-    let mut input = new_product("STOCK-3", "Plenty");
-    input["stock"] = json!(1_000_000);
+    let (app, token) = spawn_with_admin().await;
+    let input = new_product_with("STOCK-3", "Plenty", "stock", json!(1_000_000));
     let id = create_product(&app, &token, input).await;
 
     app.assert_refused(
@@ -460,32 +439,27 @@ async fn adjusting_stock_above_one_million_is_a_conflict() {
 
 #[tokio::test]
 async fn a_duplicate_sku_is_a_conflict_on_input_sku() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
-    let taken = product(&app, 1).await.expect("seeded product").sku;
+    let (app, token) = spawn_with_admin().await;
+    let taken = app.product_row(1).await.sku;
 
-    app.assert_refused(
-        Some(&token),
-        CREATE_PRODUCT,
-        json!({ "input": new_product(&taken, "Copycat") }),
+    app.assert_all_refused(
+        &token,
         "CONFLICT",
         Some("input.sku"),
-    )
-    .await;
-    app.assert_refused(
-        Some(&token),
-        UPDATE_PRODUCT,
-        json!({ "id": gid(NodeKind::Product, 2), "input": { "sku": taken, "name": "Also renamed" } }),
-        "CONFLICT",
-        Some("input.sku"),
+        [
+            (CREATE_PRODUCT, json!({ "input": new_product(&taken, "Copycat") })),
+            (
+                UPDATE_PRODUCT,
+                json!({ "id": gid(NodeKind::Product, 2), "input": { "sku": taken, "name": "Also renamed" } }),
+            ),
+        ],
     )
     .await;
 }
 
 #[tokio::test]
 async fn concurrent_creates_of_one_sku_give_one_product_and_conflicts() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
+    let (app, token) = spawn_with_admin().await;
 
     let replies = join_all((0..6).map(|n| {
         let input = new_product("RACE-1", &format!("Racer {n}"));
@@ -514,83 +488,72 @@ async fn concurrent_creates_of_one_sku_give_one_product_and_conflicts() {
 
 #[tokio::test]
 async fn a_duplicate_product_slug_is_a_conflict_on_input_slug() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
-    let taken = product(&app, 1).await.expect("seeded product").slug;
-    let mut input = new_product("SLUG-1", "Copycat");
-    input["slug"] = json!(taken);
+    let (app, token) = spawn_with_admin().await;
+    let taken = app.product_row(1).await.slug;
+    let input = new_product_with("SLUG-1", "Copycat", "slug", json!(taken));
 
-    app.assert_refused(
-        Some(&token),
-        CREATE_PRODUCT,
-        json!({ "input": input }),
+    app.assert_all_refused(
+        &token,
         "CONFLICT",
         Some("input.slug"),
-    )
-    .await;
-    app.assert_refused(
-        Some(&token),
-        UPDATE_PRODUCT,
-        json!({ "id": gid(NodeKind::Product, 2), "input": { "slug": taken } }),
-        "CONFLICT",
-        Some("input.slug"),
+        [
+            (CREATE_PRODUCT, json!({ "input": input })),
+            (
+                UPDATE_PRODUCT,
+                json!({ "id": gid(NodeKind::Product, 2), "input": { "slug": taken } }),
+            ),
+        ],
     )
     .await;
 }
 
 #[tokio::test]
 async fn a_duplicate_category_slug_is_a_conflict_on_input_slug() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
+    let (app, token) = spawn_with_admin().await;
     let taken = category(&app, SUB).await.slug;
 
-    app.assert_refused(
-        Some(&token),
-        CREATE_CATEGORY,
-        json!({ "input": { "name": "Copycat", "slug": taken } }),
+    app.assert_all_refused(
+        &token,
         "CONFLICT",
         Some("input.slug"),
-    )
-    .await;
-    app.assert_refused(
-        Some(&token),
-        UPDATE_CATEGORY,
-        json!({ "id": gid(NodeKind::Category, OTHER_TOP), "input": { "slug": taken } }),
-        "CONFLICT",
-        Some("input.slug"),
+        [
+            (
+                CREATE_CATEGORY,
+                json!({ "input": { "name": "Copycat", "slug": taken } }),
+            ),
+            (
+                UPDATE_CATEGORY,
+                json!({ "id": gid(NodeKind::Category, OTHER_TOP), "input": { "slug": taken } }),
+            ),
+        ],
     )
     .await;
 }
 
 #[tokio::test]
 async fn a_derived_slug_that_is_taken_is_a_conflict_on_input_slug() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
+    let (app, token) = spawn_with_admin().await;
     let top = category(&app, TOP).await;
     create_product(&app, &token, new_product("TWIN-1", "Twin Lamp")).await;
 
-    app.assert_refused(
-        Some(&token),
-        CREATE_CATEGORY,
-        json!({ "input": { "name": top.name } }),
+    app.assert_all_refused(
+        &token,
         "CONFLICT",
         Some("input.slug"),
-    )
-    .await;
-    app.assert_refused(
-        Some(&token),
-        CREATE_PRODUCT,
-        json!({ "input": new_product("TWIN-2", "Twin  Lamp!") }),
-        "CONFLICT",
-        Some("input.slug"),
+        [
+            (CREATE_CATEGORY, json!({ "input": { "name": top.name } })),
+            (
+                CREATE_PRODUCT,
+                json!({ "input": new_product("TWIN-2", "Twin  Lamp!") }),
+            ),
+        ],
     )
     .await;
 }
 
 #[tokio::test]
 async fn deleting_a_product_that_appears_in_orders_is_a_conflict() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
+    let (app, token) = spawn_with_admin().await;
     let id = ordered_product(&app).await;
 
     let body = app
@@ -603,38 +566,35 @@ async fn deleting_a_product_that_appears_in_orders_is_a_conflict() {
         )
         .await;
 
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .is_some_and(|message| message.contains("appears in orders"))
-    );
-    assert!(product(&app, id).await.is_some());
+    assert!(error_message(&body).contains("appears in orders"), "{body}");
+    assert!(find_product(&app, id).await.is_some());
 }
 
 #[tokio::test]
 async fn product_mutations_on_a_missing_product_are_not_found() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
+    let (app, token) = spawn_with_admin().await;
     let missing = gid(NodeKind::Product, 999_999);
 
-    for (query, variables) in [
-        (
-            UPDATE_PRODUCT,
-            json!({ "id": missing, "input": { "name": "Ghost" } }),
-        ),
-        (DELETE_PRODUCT, json!({ "id": missing })),
-        (ADJUST_STOCK, json!({ "id": missing, "delta": 1 })),
-        (ADJUST_STOCK, json!({ "id": missing, "delta": -1 })),
-    ] {
-        app.assert_refused(Some(&token), query, variables, "NOT_FOUND", None)
-            .await;
-    }
+    app.assert_all_refused(
+        &token,
+        "NOT_FOUND",
+        None,
+        [
+            (
+                UPDATE_PRODUCT,
+                json!({ "id": missing, "input": { "name": "Ghost" } }),
+            ),
+            (DELETE_PRODUCT, json!({ "id": missing })),
+            (ADJUST_STOCK, json!({ "id": missing, "delta": 1 })),
+            (ADJUST_STOCK, json!({ "id": missing, "delta": -1 })),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn updating_a_missing_category_is_not_found() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
+    let (app, token) = spawn_with_admin().await;
 
     app.assert_refused(
         Some(&token),
@@ -648,58 +608,48 @@ async fn updating_a_missing_category_is_not_found() {
 
 #[tokio::test]
 async fn a_missing_category_is_bad_input_on_input_category_id() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
+    let (app, token) = spawn_with_admin().await;
     let missing = gid(NodeKind::Category, 999_999);
-    let mut input = new_product("ORPHAN-1", "Orphan");
-    input["categoryId"] = json!(missing);
+    let input = new_product_with("ORPHAN-1", "Orphan", "categoryId", json!(missing));
 
-    app.assert_refused(
-        Some(&token),
-        CREATE_PRODUCT,
-        json!({ "input": input }),
+    app.assert_all_refused(
+        &token,
         "BAD_USER_INPUT",
         Some("input.categoryId"),
-    )
-    .await;
-    app.assert_refused(
-        Some(&token),
-        UPDATE_PRODUCT,
-        json!({ "id": gid(NodeKind::Product, 1), "input": { "categoryId": missing } }),
-        "BAD_USER_INPUT",
-        Some("input.categoryId"),
+        [
+            (CREATE_PRODUCT, json!({ "input": input })),
+            (
+                UPDATE_PRODUCT,
+                json!({ "id": gid(NodeKind::Product, 1), "input": { "categoryId": missing } }),
+            ),
+        ],
     )
     .await;
 }
 
 #[tokio::test]
 async fn a_missing_parent_is_bad_input_on_input_parent_id() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
+    let (app, token) = spawn_with_admin().await;
     let missing = gid(NodeKind::Category, 999_999);
 
-    app.assert_refused(
-        Some(&token),
-        CREATE_CATEGORY,
-        json!({ "input": { "name": "Orphans", "parentId": missing } }),
+    app.assert_all_refused(
+        &token,
         "BAD_USER_INPUT",
         Some("input.parentId"),
-    )
-    .await;
-    app.assert_refused(
-        Some(&token),
-        UPDATE_CATEGORY,
-        json!({ "id": gid(NodeKind::Category, OTHER_SUB), "input": { "parentId": missing } }),
-        "BAD_USER_INPUT",
-        Some("input.parentId"),
+        [
+            (CREATE_CATEGORY, json!({ "input": { "name": "Orphans", "parentId": missing } })),
+            (
+                UPDATE_CATEGORY,
+                json!({ "id": gid(NodeKind::Category, OTHER_SUB), "input": { "parentId": missing } }),
+            ),
+        ],
     )
     .await;
 }
 
 #[tokio::test]
 async fn a_category_cannot_be_its_own_parent() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
+    let (app, token) = spawn_with_admin().await;
 
     app.assert_refused(
         Some(&token),
@@ -713,8 +663,7 @@ async fn a_category_cannot_be_its_own_parent() {
 
 #[tokio::test]
 async fn a_category_cannot_move_under_its_own_subcategory() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
+    let (app, token) = spawn_with_admin().await;
 
     let body = app
         .assert_refused(
@@ -726,40 +675,34 @@ async fn a_category_cannot_move_under_its_own_subcategory() {
         )
         .await;
 
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .is_some_and(|message| message.contains("own subcategory"))
-    );
+    assert!(error_message(&body).contains("own subcategory"), "{body}");
 }
 
 #[tokio::test]
 async fn categories_nest_only_two_levels_deep() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
+    let (app, token) = spawn_with_admin().await;
 
-    app.assert_refused(
-        Some(&token),
-        CREATE_CATEGORY,
-        json!({ "input": { "name": "Too Deep", "parentId": gid(NodeKind::Category, SUB) } }),
+    app.assert_all_refused(
+        &token,
         "BAD_USER_INPUT",
         Some("input.parentId"),
-    )
-    .await;
-    app.assert_refused(
-        Some(&token),
-        UPDATE_CATEGORY,
-        json!({ "id": gid(NodeKind::Category, OTHER_SUB), "input": { "parentId": gid(NodeKind::Category, SUB) } }),
-        "BAD_USER_INPUT",
-        Some("input.parentId"),
+        [
+            (
+                CREATE_CATEGORY,
+                json!({ "input": { "name": "Too Deep", "parentId": gid(NodeKind::Category, SUB) } }),
+            ),
+            (
+                UPDATE_CATEGORY,
+                json!({ "id": gid(NodeKind::Category, OTHER_SUB), "input": { "parentId": gid(NodeKind::Category, SUB) } }),
+            ),
+        ],
     )
     .await;
 }
 
 #[tokio::test]
 async fn a_category_with_subcategories_cannot_become_a_subcategory() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
+    let (app, token) = spawn_with_admin().await;
 
     app.assert_refused(
         Some(&token),
@@ -773,46 +716,40 @@ async fn a_category_with_subcategories_cannot_become_a_subcategory() {
 
 #[tokio::test]
 async fn names_must_have_one_to_the_column_length_of_characters_after_trimming() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
-    let cases = [
-        (
-            CREATE_CATEGORY,
-            json!({ "input": { "name": "   ", "slug": "blank" } }),
-        ),
-        (
-            CREATE_CATEGORY,
-            json!({ "input": { "name": "é".repeat(101), "slug": "long" } }),
-        ),
-        (
-            UPDATE_CATEGORY,
-            json!({ "id": gid(NodeKind::Category, TOP), "input": { "name": "" } }),
-        ),
-        (
-            CREATE_PRODUCT,
-            json!({ "input": new_product("NAME-1", &"x".repeat(201)) }),
-        ),
-        (
-            UPDATE_PRODUCT,
-            json!({ "id": gid(NodeKind::Product, 1), "input": { "name": " " } }),
-        ),
-    ];
-    for (query, variables) in cases {
-        app.assert_refused(
-            Some(&token),
-            query,
-            variables,
-            "BAD_USER_INPUT",
-            Some("input.name"),
-        )
-        .await;
-    }
+    let (app, token) = spawn_with_admin().await;
+    app.assert_all_refused(
+        &token,
+        "BAD_USER_INPUT",
+        Some("input.name"),
+        [
+            (
+                CREATE_CATEGORY,
+                json!({ "input": { "name": "   ", "slug": "blank" } }),
+            ),
+            (
+                CREATE_CATEGORY,
+                json!({ "input": { "name": "é".repeat(101), "slug": "long" } }),
+            ),
+            (
+                UPDATE_CATEGORY,
+                json!({ "id": gid(NodeKind::Category, TOP), "input": { "name": "" } }),
+            ),
+            (
+                CREATE_PRODUCT,
+                json!({ "input": new_product("NAME-1", &"x".repeat(201)) }),
+            ),
+            (
+                UPDATE_PRODUCT,
+                json!({ "id": gid(NodeKind::Product, 1), "input": { "name": " " } }),
+            ),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn slugs_must_be_lowercase_words_separated_by_single_dashes() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
+    let (app, token) = spawn_with_admin().await;
     for slug in [
         "Desk-Lamp",
         "desk lamp",
@@ -821,64 +758,54 @@ async fn slugs_must_be_lowercase_words_separated_by_single_dashes() {
         "lamp-",
         "déjà",
     ] {
-        let mut product = new_product("SLUG-2", "Lamp");
-        product["slug"] = json!(slug);
-        for (query, variables) in [
-            (
-                CREATE_CATEGORY,
-                json!({ "input": { "name": "Lamps", "slug": slug } }),
-            ),
-            (
-                UPDATE_CATEGORY,
-                json!({ "id": gid(NodeKind::Category, TOP), "input": { "slug": slug } }),
-            ),
-            (CREATE_PRODUCT, json!({ "input": product })),
-            (
-                UPDATE_PRODUCT,
-                json!({ "id": gid(NodeKind::Product, 1), "input": { "slug": slug } }),
-            ),
-        ] {
-            app.assert_refused(
-                Some(&token),
-                query,
-                variables,
-                "BAD_USER_INPUT",
-                Some("input.slug"),
-            )
-            .await;
-        }
+        let product = new_product_with("SLUG-2", "Lamp", "slug", json!(slug));
+        app.assert_all_refused(
+            &token,
+            "BAD_USER_INPUT",
+            Some("input.slug"),
+            [
+                (
+                    CREATE_CATEGORY,
+                    json!({ "input": { "name": "Lamps", "slug": slug } }),
+                ),
+                (
+                    UPDATE_CATEGORY,
+                    json!({ "id": gid(NodeKind::Category, TOP), "input": { "slug": slug } }),
+                ),
+                (CREATE_PRODUCT, json!({ "input": product })),
+                (
+                    UPDATE_PRODUCT,
+                    json!({ "id": gid(NodeKind::Product, 1), "input": { "slug": slug } }),
+                ),
+            ],
+        )
+        .await;
     }
 }
 
 #[tokio::test]
 async fn slugs_longer_than_their_column_are_rejected() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
-    let mut product = new_product("SLUG-3", "Lamp");
-    product["slug"] = json!("a".repeat(221));
+    let (app, token) = spawn_with_admin().await;
+    let product = new_product_with("SLUG-3", "Lamp", "slug", json!("a".repeat(221)));
 
-    app.assert_refused(
-        Some(&token),
-        CREATE_CATEGORY,
-        json!({ "input": { "name": "Lamps", "slug": "a".repeat(121) } }),
+    app.assert_all_refused(
+        &token,
         "BAD_USER_INPUT",
         Some("input.slug"),
-    )
-    .await;
-    app.assert_refused(
-        Some(&token),
-        CREATE_PRODUCT,
-        json!({ "input": product }),
-        "BAD_USER_INPUT",
-        Some("input.slug"),
+        [
+            (
+                CREATE_CATEGORY,
+                json!({ "input": { "name": "Lamps", "slug": "a".repeat(121) } }),
+            ),
+            (CREATE_PRODUCT, json!({ "input": product })),
+        ],
     )
     .await;
 }
 
 #[tokio::test]
 async fn a_long_name_gives_a_derived_slug_cut_to_the_column_length() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
+    let (app, token) = spawn_with_admin().await;
     // "Æ" becomes "ae": 59 of them and an "a" make 119 characters, and the
     // dash before "lamp" would be the 120th.
     let name = format!("{}a lamp", "Æ".repeat(59));
@@ -899,31 +826,26 @@ async fn a_long_name_gives_a_derived_slug_cut_to_the_column_length() {
 
 #[tokio::test]
 async fn a_name_that_yields_no_slug_needs_an_explicit_slug() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
+    let (app, token) = spawn_with_admin().await;
 
-    app.assert_refused(
-        Some(&token),
-        CREATE_CATEGORY,
-        json!({ "input": { "name": "!!!" } }),
+    app.assert_all_refused(
+        &token,
         "BAD_USER_INPUT",
         Some("input.slug"),
-    )
-    .await;
-    app.assert_refused(
-        Some(&token),
-        CREATE_PRODUCT,
-        json!({ "input": new_product("SLUG-4", "--") }),
-        "BAD_USER_INPUT",
-        Some("input.slug"),
+        [
+            (CREATE_CATEGORY, json!({ "input": { "name": "!!!" } })),
+            (
+                CREATE_PRODUCT,
+                json!({ "input": new_product("SLUG-4", "--") }),
+            ),
+        ],
     )
     .await;
 }
 
 #[tokio::test]
 async fn skus_must_be_uppercase_words_separated_by_dashes_within_64_characters() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
+    let (app, token) = spawn_with_admin().await;
     let too_long = "A".repeat(65);
     for sku in [
         "lamp-1",
@@ -933,20 +855,17 @@ async fn skus_must_be_uppercase_words_separated_by_dashes_within_64_characters()
         "",
         too_long.as_str(),
     ] {
-        app.assert_refused(
-            Some(&token),
-            CREATE_PRODUCT,
-            json!({ "input": new_product(sku, "Lamp") }),
+        app.assert_all_refused(
+            &token,
             "BAD_USER_INPUT",
             Some("input.sku"),
-        )
-        .await;
-        app.assert_refused(
-            Some(&token),
-            UPDATE_PRODUCT,
-            json!({ "id": gid(NodeKind::Product, 1), "input": { "sku": sku } }),
-            "BAD_USER_INPUT",
-            Some("input.sku"),
+            [
+                (CREATE_PRODUCT, json!({ "input": new_product(sku, "Lamp") })),
+                (
+                    UPDATE_PRODUCT,
+                    json!({ "id": gid(NodeKind::Product, 1), "input": { "sku": sku } }),
+                ),
+            ],
         )
         .await;
     }
@@ -954,50 +873,40 @@ async fn skus_must_be_uppercase_words_separated_by_dashes_within_64_characters()
 
 #[tokio::test]
 async fn descriptions_have_at_most_10000_characters() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
-    let mut input = new_product("DESC-1", "Wordy");
-    input["description"] = json!("é".repeat(10_001));
+    let (app, token) = spawn_with_admin().await;
+    let input = new_product_with("DESC-1", "Wordy", "description", json!("é".repeat(10_001)));
 
-    app.assert_refused(
-        Some(&token),
-        CREATE_PRODUCT,
-        json!({ "input": input }),
+    app.assert_all_refused(
+        &token,
         "BAD_USER_INPUT",
         Some("input.description"),
-    )
-    .await;
-    app.assert_refused(
-        Some(&token),
-        UPDATE_PRODUCT,
-        json!({ "id": gid(NodeKind::Product, 1), "input": { "description": "é".repeat(10_001) } }),
-        "BAD_USER_INPUT",
-        Some("input.description"),
+        [
+            (CREATE_PRODUCT, json!({ "input": input })),
+            (
+                UPDATE_PRODUCT,
+                json!({ "id": gid(NodeKind::Product, 1), "input": { "description": "é".repeat(10_001) } }),
+            ),
+        ],
     )
     .await;
 }
 
 #[tokio::test]
 async fn prices_must_be_between_zero_and_one_million() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
+    let (app, token) = spawn_with_admin().await;
     for price in ["-0.01", "1000000.01"] {
-        let mut input = new_product("PRICE-X", "Mispriced");
-        input["price"] = json!(price);
-        app.assert_refused(
-            Some(&token),
-            CREATE_PRODUCT,
-            json!({ "input": input }),
+        let input = new_product_with("PRICE-X", "Mispriced", "price", json!(price));
+        app.assert_all_refused(
+            &token,
             "BAD_USER_INPUT",
             Some("input.price"),
-        )
-        .await;
-        app.assert_refused(
-            Some(&token),
-            UPDATE_PRODUCT,
-            json!({ "id": gid(NodeKind::Product, 1), "input": { "price": price } }),
-            "BAD_USER_INPUT",
-            Some("input.price"),
+            [
+                (CREATE_PRODUCT, json!({ "input": input })),
+                (
+                    UPDATE_PRODUCT,
+                    json!({ "id": gid(NodeKind::Product, 1), "input": { "price": price } }),
+                ),
+            ],
         )
         .await;
     }
@@ -1005,10 +914,8 @@ async fn prices_must_be_between_zero_and_one_million() {
 
 #[tokio::test]
 async fn prices_with_more_than_two_decimal_places_are_refused_before_execution() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
-    let mut input = new_product("PRICE-Y", "Fractional");
-    input["price"] = json!("19.999");
+    let (app, token) = spawn_with_admin().await;
+    let input = new_product_with("PRICE-Y", "Fractional", "price", json!("19.999"));
 
     app.assert_refused(
         Some(&token),
@@ -1022,42 +929,38 @@ async fn prices_with_more_than_two_decimal_places_are_refused_before_execution()
 
 #[tokio::test]
 async fn initial_stock_must_be_between_zero_and_one_million() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
-    for stock in [-1, 1_000_001] {
-        let mut input = new_product("STOCK-X", "Miscounted");
-        input["stock"] = json!(stock);
-        app.assert_refused(
-            Some(&token),
-            CREATE_PRODUCT,
-            json!({ "input": input }),
-            "BAD_USER_INPUT",
-            Some("input.stock"),
-        )
-        .await;
-    }
+    let (app, token) = spawn_with_admin().await;
+
+    app.assert_all_refused(
+        &token,
+        "BAD_USER_INPUT",
+        Some("input.stock"),
+        [-1, 1_000_001].map(|stock| {
+            let input = new_product_with("STOCK-X", "Miscounted", "stock", json!(stock));
+            (CREATE_PRODUCT, json!({ "input": input }))
+        }),
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_stock_delta_must_be_non_zero_and_within_one_million() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
-    for delta in [0, 1_000_001, -1_000_001] {
-        app.assert_refused(
-            Some(&token),
-            ADJUST_STOCK,
-            json!({ "id": gid(NodeKind::Product, 1), "delta": delta }),
-            "BAD_USER_INPUT",
-            Some("delta"),
-        )
-        .await;
-    }
+    let (app, token) = spawn_with_admin().await;
+    let product = gid(NodeKind::Product, 1);
+
+    app.assert_all_refused(
+        &token,
+        "BAD_USER_INPUT",
+        Some("delta"),
+        [0, 1_000_001, -1_000_001]
+            .map(|delta| (ADJUST_STOCK, json!({ "id": product, "delta": delta }))),
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_stock_adjustment_reason_has_at_most_255_characters() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
+    let (app, token) = spawn_with_admin().await;
 
     app.assert_refused(
         Some(&token),
@@ -1071,12 +974,10 @@ async fn a_stock_adjustment_reason_has_at_most_255_characters() {
 
 #[tokio::test]
 async fn ids_of_the_wrong_type_or_malformed_are_bad_input_on_their_field() {
-    let app = spawn_app().await;
-    let (_, token) = admin(&app).await;
+    let (app, token) = spawn_with_admin().await;
     let category = gid(NodeKind::Category, TOP);
     let product = gid(NodeKind::Product, 1);
-    let mut wrong_category = new_product("ID-1", "Mislabelled");
-    wrong_category["categoryId"] = json!(product);
+    let wrong_category = new_product_with("ID-1", "Mislabelled", "categoryId", json!(product));
     let cases = [
         (
             UPDATE_PRODUCT,

@@ -3,9 +3,9 @@
 
 use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::json;
-use storefront::{config::Origins, seed::Scale};
+use storefront::config::Origins;
 
-use crate::helpers::{spawn_app, spawn_with_settings};
+use crate::helpers::{Reply, TestApp, spawn_app, spawn_app_with};
 
 const SHOP: &str = "https://shop.example.com";
 const EVIL: &str = "https://evil.example";
@@ -36,7 +36,6 @@ fn assert_secure(headers: &HeaderMap, what: &str) {
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
     let app = spawn_app().await;
-    let client = &app.client;
     let responses = [
         (
             "graphql",
@@ -52,23 +51,11 @@ async fn every_response_carries_the_security_headers() {
         ),
         (
             "healthz",
-            client
-                .get(app.url("/healthz"))
-                .send()
-                .await
-                .expect("healthz")
-                .headers()
-                .clone(),
+            app.get_page("/healthz", "*/*").await.headers().clone(),
         ),
         (
             "404",
-            client
-                .get(app.url("/no-such-page"))
-                .send()
-                .await
-                .expect("404")
-                .headers()
-                .clone(),
+            app.get_page("/no-such-page", "*/*").await.headers().clone(),
         ),
     ];
 
@@ -90,13 +77,7 @@ async fn every_response_carries_the_security_headers() {
 #[tokio::test]
 async fn the_graphiql_page_policy_allows_what_the_page_loads() {
     let app = spawn_app().await;
-    let page = app
-        .client
-        .get(app.url("/"))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .expect("graphiql");
+    let page = app.get_page("/", "text/html").await;
     let headers = page.headers().clone();
     let html = page.text().await.expect("page");
 
@@ -135,17 +116,12 @@ async fn the_graphiql_page_policy_allows_what_the_page_loads() {
 
 #[tokio::test]
 async fn strict_transport_security_is_sent_when_configured() {
-    let app = spawn_with_settings(Scale::Tiny.plan(), |settings| {
+    let app = spawn_app_with(|settings| {
         settings.hsts_max_age_secs = 31_536_000;
     })
     .await;
 
-    let health = app
-        .client
-        .get(app.url("/healthz"))
-        .send()
-        .await
-        .expect("healthz");
+    let health = app.get_page("/healthz", "*/*").await;
 
     assert_eq!(
         value(health.headers(), "strict-transport-security"),
@@ -153,7 +129,7 @@ async fn strict_transport_security_is_sent_when_configured() {
     );
 }
 
-async fn preflight(app: &crate::helpers::TestApp, origin: &str) -> reqwest::Response {
+async fn preflight(app: &TestApp, origin: &str) -> reqwest::Response {
     app.client
         .request(Method::OPTIONS, app.url("/graphql"))
         .header("origin", origin)
@@ -167,20 +143,21 @@ async fn preflight(app: &crate::helpers::TestApp, origin: &str) -> reqwest::Resp
         .expect("preflight")
 }
 
-async fn cross_origin_post(app: &crate::helpers::TestApp, origin: &str) -> reqwest::Response {
-    app.client
-        .post(app.url("/graphql"))
-        .header("origin", origin)
-        .header("content-type", "application/json")
-        .body(json!({ "query": "{ __typename }" }).to_string())
-        .send()
+/// A POST from `origin` carrying `content_type`, as a page there would send it.
+async fn cross_origin_post(app: &TestApp, origin: &str, content_type: &str, body: String) -> Reply {
+    app.post_with(body, &[("origin", origin), ("content-type", content_type)])
         .await
-        .expect("cross-origin post")
+}
+
+/// A JSON operation POSTed from a page at `origin`.
+async fn cross_origin_json(app: &TestApp, origin: &str) -> Reply {
+    let body = json!({ "query": "{ __typename }" }).to_string();
+    cross_origin_post(app, origin, "application/json", body).await
 }
 
 #[tokio::test]
 async fn listed_origins_get_cors_and_others_do_not() {
-    let app = spawn_with_settings(Scale::Tiny.plan(), |settings| {
+    let app = spawn_app_with(|settings| {
         settings.cors_origins = Origins(vec![SHOP.to_owned(), "http://localhost:3000".to_owned()]);
     })
     .await;
@@ -198,25 +175,24 @@ async fn listed_origins_get_cors_and_others_do_not() {
     assert!(value(headers, "access-control-allow-credentials").is_none());
     assert_secure(headers, "preflight");
 
-    let post = cross_origin_post(&app, SHOP).await;
-    assert_eq!(post.status(), StatusCode::OK);
+    let post = cross_origin_json(&app, SHOP).await;
+    assert_eq!(post.status, StatusCode::OK);
     assert_eq!(
-        value(post.headers(), "access-control-allow-origin"),
+        value(&post.headers, "access-control-allow-origin"),
         Some(SHOP)
     );
-    let exposed = value(post.headers(), "access-control-expose-headers").unwrap_or_default();
+    let exposed = value(&post.headers, "access-control-expose-headers").unwrap_or_default();
     for name in ["retry-after", "x-request-id", "x-ratelimit-remaining"] {
         assert!(exposed.contains(name), "{exposed}");
     }
 
-    for response in [
-        preflight(&app, EVIL).await,
-        cross_origin_post(&app, EVIL).await,
+    for headers in [
+        preflight(&app, EVIL).await.headers().clone(),
+        cross_origin_json(&app, EVIL).await.headers,
     ] {
         assert!(
-            value(response.headers(), "access-control-allow-origin").is_none(),
-            "{:?}",
-            response.headers()
+            value(&headers, "access-control-allow-origin").is_none(),
+            "{headers:?}"
         );
     }
 }
@@ -229,8 +205,8 @@ async fn without_listed_origins_no_origin_gets_cross_origin_access() {
     assert!(!refused.status().is_success());
     assert!(value(refused.headers(), "access-control-allow-origin").is_none());
 
-    let post = cross_origin_post(&app, SHOP).await;
-    assert!(value(post.headers(), "access-control-allow-origin").is_none());
+    let post = cross_origin_json(&app, SHOP).await;
+    assert!(value(&post.headers, "access-control-allow-origin").is_none());
 }
 
 #[tokio::test]
@@ -251,22 +227,15 @@ async fn cross_site_form_posts_never_reach_the_executor() {
         ),
         ("text/plain", json!({ "query": mutation }).to_string()),
     ] {
-        let reply = app
-            .client
-            .post(app.url("/graphql"))
-            .header("origin", EVIL)
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await
-            .expect("form post");
+        let reply = cross_origin_post(&app, EVIL, content_type, body).await;
         assert_eq!(
-            reply.status(),
+            reply.status,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "{content_type}"
         );
-        assert!(value(reply.headers(), "access-control-allow-origin").is_none());
-        let body: serde_json::Value = reply.json().await.expect("json");
+        assert!(value(&reply.headers, "access-control-allow-origin").is_none());
+        let body = reply.body;
+        assert!(body.is_object(), "{body}");
         assert!(body.get("data").is_none(), "{body}");
         assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
     }

@@ -9,12 +9,13 @@ use std::{
     time::Duration,
 };
 
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use clap::Parser;
 use migration::{Migrator, MigratorTrait};
 use reqwest::{StatusCode, header::HeaderMap};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
-    QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, Database, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 use serde_json::{Value, json};
 use storefront::{
@@ -23,6 +24,7 @@ use storefront::{
     config::{Environment, LogFormat, Settings},
     db,
     entities::{categories, products, reviews, stock_adjustments, users},
+    schema::ids::{self, NodeKind},
     seed::{self, Scale, SeedPlan},
     startup::{self, Application},
 };
@@ -122,6 +124,12 @@ pub async fn fresh_database() -> (String, TestDatabase) {
 /// The application on the tiny demo data set (what `serve` loads when empty).
 pub async fn spawn_app() -> TestApp {
     spawn_with(Scale::Tiny.plan(), Environment::Development).await
+}
+
+/// The application on the tiny demo data set, its test settings changed by
+/// `adjust` first (limits, keys, token lifetimes).
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_with_settings(Scale::Tiny.plan(), adjust).await
 }
 
 /// The application on a database seeded with `plan` (seed 7).
@@ -229,17 +237,15 @@ impl TestApp {
     /// POSTs an operation with `Authorization: Bearer <token>`; returns the
     /// status and whole body.
     pub async fn gql_as(&self, token: &str, query: &str, variables: Value) -> Reply {
-        let response = self
-            .client
-            .post(self.url("/graphql"))
-            .header("content-type", "application/json")
-            .header("accept", "application/json")
-            .bearer_auth(token)
-            .body(json!({ "query": query, "variables": variables }).to_string())
-            .send()
-            .await
-            .expect("request");
-        Reply::read(response).await
+        self.post_with(
+            json!({ "query": query, "variables": variables }).to_string(),
+            &[
+                ("content-type", "application/json"),
+                ("accept", "application/json"),
+                ("authorization", &format!("Bearer {token}")),
+            ],
+        )
+        .await
     }
 
     /// Like `data`, signed in with `token`.
@@ -269,16 +275,72 @@ impl TestApp {
 
     /// POSTs raw bytes with the given content type and `Accept`.
     pub async fn post_raw(&self, body: String, content_type: &str, accept: &str) -> Reply {
-        let response = self
-            .client
-            .post(self.url("/graphql"))
-            .header("content-type", content_type)
+        self.post_with(body, &[("content-type", content_type), ("accept", accept)])
+            .await
+    }
+
+    /// POSTs raw bytes to `/graphql` with exactly `headers`, in order (a
+    /// name given twice is sent twice): every test POST is built here.
+    pub async fn post_with(&self, body: String, headers: &[(&str, &str)]) -> Reply {
+        let request = headers.iter().fold(
+            self.client.post(self.url("/graphql")),
+            |request, (name, value)| request.header(*name, *value),
+        );
+        let response = request.body(body).send().await.expect("request");
+        Reply::read(response).await
+    }
+
+    /// GETs a page or probe (`/healthz`, `/metrics`, GraphiQL) with `Accept:
+    /// accept`; `*/*` is what a plain reqwest GET sends.
+    pub async fn get_page(&self, path: &str, accept: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
             .header("accept", accept)
-            .body(body)
             .send()
             .await
-            .expect("request");
-        Reply::read(response).await
+            .unwrap_or_else(|err| panic!("GET {path}: {err}"))
+    }
+
+    /// A catalog query still answers with data after whatever the test threw
+    /// at the server.
+    pub async fn assert_still_serving(&self) {
+        let data = self
+            .data("{ products(first: 2) { nodes { id } } }", json!({}))
+            .await;
+        assert_eq!(data["products"]["nodes"].as_array().map(Vec::len), Some(2));
+    }
+
+    /// The stored user with `email` (as normalised: trimmed, lower case).
+    pub async fn user_by_email(&self, email: &str) -> users::Model {
+        users::Entity::find()
+            .filter(users::Column::Email.eq(email))
+            .one(&self.db)
+            .await
+            .expect("query")
+            .unwrap_or_else(|| panic!("no user {email}"))
+    }
+
+    /// How many users are stored.
+    pub async fn user_count(&self) -> u64 {
+        users::Entity::find().count(&self.db).await.expect("count")
+    }
+
+    /// A product row as stored, which must exist.
+    pub async fn product_row(&self, product: i64) -> products::Model {
+        products::Entity::find_by_id(product)
+            .one(&self.db)
+            .await
+            .expect("read product")
+            .expect("product exists")
+    }
+
+    /// The stored reviews of a product.
+    pub async fn reviews_of(&self, product: i64) -> Vec<reviews::Model> {
+        reviews::Entity::find()
+            .filter(reviews::Column::ProductId.eq(product))
+            .all(&self.db)
+            .await
+            .expect("query")
     }
 
     /// GETs `/graphql` with query-string parameters.
@@ -360,27 +422,24 @@ impl TestApp {
     /// The catalog as it is in the database now.
     pub async fn catalog_rows(&self) -> CatalogRows {
         CatalogRows {
-            categories: categories::Entity::find()
-                .order_by_asc(categories::Column::Id)
-                .all(&self.db)
-                .await
-                .expect("categories"),
-            products: products::Entity::find()
-                .order_by_asc(products::Column::Id)
-                .all(&self.db)
-                .await
-                .expect("products"),
-            reviews: reviews::Entity::find()
-                .order_by_asc(reviews::Column::Id)
-                .all(&self.db)
-                .await
-                .expect("reviews"),
-            stock_adjustments: stock_adjustments::Entity::find()
-                .order_by_asc(stock_adjustments::Column::Id)
-                .all(&self.db)
-                .await
-                .expect("stock adjustments"),
+            categories: self.all_rows(categories::Column::Id).await,
+            products: self.all_rows(products::Column::Id).await,
+            reviews: self.all_rows(reviews::Column::Id).await,
+            stock_adjustments: self.all_rows(stock_adjustments::Column::Id).await,
         }
+    }
+
+    /// Every row of the table whose id column is `id`, in id order.
+    async fn all_rows<E, C>(&self, id: C) -> Vec<E::Model>
+    where
+        E: EntityTrait,
+        C: ColumnTrait<EntityName = E>,
+    {
+        E::find()
+            .order_by_asc(id)
+            .all(&self.db)
+            .await
+            .expect("read catalog rows")
     }
 
     /// Sends `query` as `token` (anonymous when `None`), asserts that it
@@ -399,9 +458,7 @@ impl TestApp {
             Some(token) => self.gql_as(token, query, variables).await.body,
             None => self.gql(query, variables).await,
         };
-        let error = only_error(&body);
-        assert_eq!(error["extensions"]["code"], code, "{body}");
-        assert_eq!(error["extensions"]["field"].as_str(), field, "{body}");
+        assert_error(&body, code, field);
         assert_eq!(
             self.catalog_rows().await,
             before,
@@ -409,6 +466,29 @@ impl TestApp {
         );
         body
     }
+
+    /// `assert_refused` for each of `operations`, all sent as `token` and
+    /// refused with the same `code` on the same `field`.
+    pub async fn assert_all_refused<'q>(
+        &self,
+        token: &str,
+        code: &str,
+        field: Option<&str>,
+        operations: impl IntoIterator<Item = (&'q str, Value)>,
+    ) {
+        for (query, variables) in operations {
+            self.assert_refused(Some(token), query, variables, code, field)
+                .await;
+        }
+    }
+}
+
+/// Asserts that a response failed with one error, `code` on `field`
+/// (`extensions.field`, which must be absent when `field` is `None`).
+pub fn assert_error(body: &Value, code: &str, field: Option<&str>) {
+    let error = only_error(body);
+    assert_eq!(error["extensions"]["code"], code, "{body}");
+    assert_eq!(error["extensions"]["field"].as_str(), field, "{body}");
 }
 
 /// `extensions.stats.sqlStatements` of a response.
@@ -424,6 +504,13 @@ pub fn error_code(body: &Value) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("no code in {body}"))
         .to_owned()
+}
+
+/// The message of the single error of a response.
+pub fn error_message(body: &Value) -> &str {
+    only_error(body)["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no message in {body}"))
 }
 
 /// The single error of a response, asserting there is exactly one.
@@ -445,4 +532,22 @@ pub fn catalog_plan() -> SeedPlan {
         reviews: 600,
         orders: 10,
     }
+}
+
+/// The global ID of a `kind` row, as the API spells it.
+pub fn gid(kind: NodeKind, id: i64) -> String {
+    ids::encode(kind, id).0
+}
+
+/// The row id inside a global ID.
+pub fn row_id(global: &Value) -> i64 {
+    ids::decode(global.as_str().expect("an ID string"), "id")
+        .expect("a global ID")
+        .1
+}
+
+/// A user's global ID spelled out by hand, `base64url("User:<id>")`: tests
+/// that check the wire format of IDs do not trust `ids::encode` for it.
+pub fn user_global_id(user_id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("User:{user_id}"))
 }

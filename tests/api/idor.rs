@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use storefront::{auth::Role, entities::reviews, schema::ids::NodeKind};
 
 use crate::{
-    helpers::{TestApp, error_code, only_error, spawn_app},
-    order_fixtures::{gid, line, orders_of, place, stock_of, stock_product},
+    helpers::{TestApp, error_code, gid, only_error, spawn_app},
+    order_fixtures::{line, orders_of, place, stock_of, stock_product},
 };
 
 const ORDER: &str = "query($id: ID!) { order(id: $id) { id number items { id } } }";

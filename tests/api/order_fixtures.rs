@@ -5,10 +5,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr
 use serde_json::{Value, json};
 use storefront::{
     entities::{order_items, orders, products},
-    schema::ids::{self, NodeKind},
+    schema::ids::NodeKind,
 };
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, gid};
 
 /// `placeOrder` selecting what the tests look at.
 pub const PLACE: &str = "mutation Place($input: PlaceOrderInput!, $key: String) {
@@ -19,11 +19,6 @@ pub const PLACE: &str = "mutation Place($input: PlaceOrderInput!, $key: String) 
     items { id quantity unitPrice { amount } subtotal { amount } product { id name } }
   }
 }";
-
-/// The global ID of a `kind` row.
-pub fn gid(kind: NodeKind, id: i64) -> String {
-    ids::encode(kind, id).0
-}
 
 /// One `OrderLineInput`.
 pub fn line(product: i64, quantity: i32) -> Value {
@@ -41,18 +36,9 @@ pub async fn stock_product(app: &TestApp, product: i64, stock: i32, price_cents:
         .expect("stock product");
 }
 
-/// A product row as stored.
-pub async fn product_row(app: &TestApp, product: i64) -> products::Model {
-    products::Entity::find_by_id(product)
-        .one(&app.db)
-        .await
-        .expect("read product")
-        .expect("product exists")
-}
-
 /// A product's stock as stored.
 pub async fn stock_of(app: &TestApp, product: i64) -> i32 {
-    product_row(app, product).await.stock
+    app.product_row(product).await.stock
 }
 
 /// The body of a `placeOrder` call.
@@ -78,12 +64,6 @@ pub async fn place(app: &TestApp, token: &str, lines: Vec<Value>) -> Value {
     let body = place_reply(app, token, lines, None).await;
     assert!(body.get("errors").is_none(), "unexpected errors: {body}");
     body["data"]["placeOrder"].clone()
-}
-
-/// The row id inside an order's global ID.
-pub fn row_id(global: &Value) -> i64 {
-    let (_, id) = ids::decode(global.as_str().expect("ID string"), "id").expect("global ID");
-    id
 }
 
 /// A user's orders as stored, oldest first.

@@ -15,8 +15,10 @@ use storefront::{
 };
 
 use crate::{
-    helpers::{TestApp, catalog_plan, error_code, only_error, spawn_seeded, statements},
-    order_fixtures::{gid, line, place, stock_product},
+    helpers::{
+        TestApp, assert_error, catalog_plan, error_code, gid, row_id, spawn_seeded, statements,
+    },
+    order_fixtures::{line, place, stock_product},
 };
 
 const LIST: &str =
@@ -67,7 +69,7 @@ async fn walk(app: &TestApp, token: &str, variables: Value) -> Vec<i64> {
         page_variables["after"] = after;
         let data = app.data_as(token, LIST, page_variables).await;
         for node in data["orders"]["nodes"].as_array().expect("nodes") {
-            ids.push(crate::order_fixtures::row_id(&node["id"]));
+            ids.push(row_id(&node["id"]));
         }
         if data["orders"]["pageInfo"]["hasNextPage"] != true {
             return ids;
@@ -234,11 +236,7 @@ async fn a_creation_window_that_ends_before_it_starts_is_bad_user_input() {
         )
         .await;
 
-    assert_eq!(error_code(&reply.body), "BAD_USER_INPUT");
-    assert_eq!(
-        only_error(&reply.body)["extensions"]["field"],
-        "filter.createdBefore"
-    );
+    assert_error(&reply.body, "BAD_USER_INPUT", Some("filter.createdBefore"));
 }
 
 #[tokio::test]
@@ -485,6 +483,5 @@ async fn a_sales_window_that_ends_before_it_starts_is_bad_user_input() {
         )
         .await;
 
-    assert_eq!(error_code(&reply.body), "BAD_USER_INPUT");
-    assert_eq!(only_error(&reply.body)["extensions"]["field"], "until");
+    assert_error(&reply.body, "BAD_USER_INPUT", Some("until"));
 }

@@ -6,10 +6,10 @@ use serde_json::{Value, json};
 use storefront::{auth::Role, schema::ids::NodeKind};
 
 use crate::{
-    helpers::{TestApp, error_code, only_error, spawn_app},
+    helpers::{TestApp, assert_error, error_code, error_message, gid, row_id, spawn_app},
     order_fixtures::{
-        PLACE, all_items, force_status, gid, items_of, line, orders_of, place, place_reply,
-        product_row, row_id, stock_of, stock_product,
+        PLACE, all_items, force_status, items_of, line, orders_of, place, place_reply, stock_of,
+        stock_product,
     },
 };
 
@@ -37,15 +37,14 @@ async fn assert_nothing_written(app: &TestApp, customer: i64, stocks: &[(i64, i3
 
 /// Asserts `BAD_USER_INPUT` on `field`.
 fn assert_bad_input(body: &Value, field: &str) {
-    assert_eq!(error_code(body), "BAD_USER_INPUT", "{body}");
-    assert_eq!(only_error(body)["extensions"]["field"], field, "{body}");
+    assert_error(body, "BAD_USER_INPUT", Some(field));
     assert!(body["data"].is_null(), "{body}");
 }
 
 #[tokio::test]
 async fn place_order_prices_lines_from_the_database_and_takes_the_stock() {
     let (app, customer, token) = shop().await;
-    let before = product_row(&app, 1).await.updated_at;
+    let before = app.product_row(1).await.updated_at;
 
     let order = place(&app, &token, vec![line(1, 3), line(2, 7)]).await;
 
@@ -78,7 +77,7 @@ async fn place_order_prices_lines_from_the_database_and_takes_the_stock() {
     assert_eq!(lines, [(1, 3, 1999), (2, 7, 10)]);
     assert_eq!(stock_of(&app, 1).await, 7);
     assert_eq!(stock_of(&app, 2).await, 3);
-    assert!(product_row(&app, 1).await.updated_at > before);
+    assert!(app.product_row(1).await.updated_at > before);
 }
 
 #[tokio::test]
@@ -260,18 +259,13 @@ async fn an_empty_idempotency_key_is_bad_user_input() {
 async fn too_little_stock_is_conflict_naming_the_product_and_writes_nothing() {
     let (app, customer, token) = shop().await;
     stock_product(&app, 2, 3, 10).await;
-    let name = product_row(&app, 2).await.name;
+    let name = app.product_row(2).await.name;
     let lines_before = all_items(&app).await;
 
     let body = place_reply(&app, &token, vec![line(1, 1), line(2, 4)], None).await;
 
-    assert_eq!(error_code(&body), "CONFLICT", "{body}");
-    let error = only_error(&body);
-    assert_eq!(error["extensions"]["field"], "input.items.1.quantity");
-    assert!(
-        error["message"].as_str().is_some_and(|m| m.contains(&name)),
-        "{body}"
-    );
+    assert_error(&body, "CONFLICT", Some("input.items.1.quantity"));
+    assert!(error_message(&body).contains(&name), "{body}");
     assert_nothing_written(&app, customer, &[(1, 10), (2, 3)]).await;
     assert_eq!(all_items(&app).await, lines_before);
 }
@@ -317,8 +311,7 @@ async fn the_same_idempotency_key_with_other_lines_is_conflict() {
 
     let body = place_reply(&app, &token, vec![line(1, 4)], Some("checkout-1")).await;
 
-    assert_eq!(error_code(&body), "CONFLICT", "{body}");
-    assert_eq!(only_error(&body)["extensions"]["field"], "idempotencyKey");
+    assert_error(&body, "CONFLICT", Some("idempotencyKey"));
     assert_eq!(orders_of(&app, customer).await.len(), 1);
     assert_eq!(stock_of(&app, 1).await, 7);
 }
@@ -344,7 +337,7 @@ async fn idempotency_keys_are_scoped_to_their_user() {
 async fn a_customer_cancels_their_pending_order_and_the_stock_comes_back() {
     let (app, customer, token) = shop().await;
     let order = place(&app, &token, vec![line(1, 3), line(2, 2)]).await;
-    let taken_at = product_row(&app, 1).await.updated_at;
+    let taken_at = app.product_row(1).await.updated_at;
 
     let data = app
         .data_as(&token, CANCEL, json!({ "id": order["id"] }))
@@ -354,7 +347,7 @@ async fn a_customer_cancels_their_pending_order_and_the_stock_comes_back() {
     assert_eq!(orders_of(&app, customer).await[0].status, "CANCELLED");
     assert_eq!(stock_of(&app, 1).await, 10);
     assert_eq!(stock_of(&app, 2).await, 10);
-    assert!(product_row(&app, 1).await.updated_at > taken_at);
+    assert!(app.product_row(1).await.updated_at > taken_at);
 }
 
 #[tokio::test]
@@ -447,8 +440,7 @@ async fn skipping_a_status_is_conflict_on_status() {
         )
         .await;
 
-    assert_eq!(error_code(&reply.body), "CONFLICT", "{}", reply.body);
-    assert_eq!(only_error(&reply.body)["extensions"]["field"], "status");
+    assert_error(&reply.body, "CONFLICT", Some("status"));
     assert_eq!(orders_of(&app, customer).await[0].status, "PENDING");
 }
 

@@ -9,9 +9,9 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use storefront::{auth::Role, seed::Scale};
+use storefront::{auth::Role, config::Settings};
 
-use crate::helpers::{Reply, TestApp, spawn_app, spawn_with_settings, statements};
+use crate::helpers::{Reply, TestApp, spawn_app, spawn_app_with, statements};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
@@ -20,13 +20,21 @@ const PAGE: &str = "{ products(first: 5) { nodes { id name } } }";
 /// A query that costs more than the small budgets below.
 const EXPENSIVE: &str = "{ products(first: 100) { nodes { id name sku } } }";
 
-/// A budget that does not visibly refill while a test runs.
-async fn spawn_with_budget(budget: u32) -> TestApp {
-    spawn_with_settings(Scale::Tiny.plan(), |settings| {
-        settings.rate_limit_budget = budget;
-        settings.rate_limit_window_secs = 10_000_000;
-    })
-    .await
+/// Gives `settings` a budget that does not visibly refill while a test runs.
+fn budget(settings: &mut Settings, budget: u32) {
+    settings.rate_limit_budget = budget;
+    settings.rate_limit_window_secs = 10_000_000;
+}
+
+async fn spawn_with_budget(amount: u32) -> TestApp {
+    spawn_app_with(|settings| budget(settings, amount)).await
+}
+
+/// The complexity an answered operation spent (`extensions.stats`).
+fn complexity(reply: &Reply) -> u64 {
+    reply.body["extensions"]["stats"]["complexity"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no complexity in {}", reply.body))
 }
 
 fn header<'a>(reply: &'a Reply, name: &str) -> &'a str {
@@ -75,9 +83,7 @@ async fn operations_spend_their_complexity_until_the_budget_is_spent() {
 
     let first = post(&app, PAGE, json!({}), "application/json").await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.body);
-    let cost = first.body["extensions"]["stats"]["complexity"]
-        .as_u64()
-        .expect("complexity");
+    let cost = complexity(&first);
     assert!(
         cost > 1 && cost < 50,
         "the test needs a cheap query: {cost}"
@@ -112,12 +118,7 @@ async fn operations_spend_their_complexity_until_the_budget_is_spent() {
     assert_rate_limited(&legacy);
     assert_eq!(legacy.body["data"], Value::Null);
 
-    let alive = app
-        .client
-        .get(app.url("/healthz"))
-        .send()
-        .await
-        .expect("healthz");
+    let alive = app.get_page("/healthz", "*/*").await;
     assert_eq!(alive.status(), StatusCode::OK);
 }
 
@@ -159,9 +160,7 @@ async fn an_operation_costing_more_than_the_whole_budget_is_refused_without_spen
 
     let cheap = post(&app, PAGE, json!({}), "application/json").await;
     assert_eq!(cheap.status, StatusCode::OK, "{}", cheap.body);
-    let cost = cheap.body["extensions"]["stats"]["complexity"]
-        .as_u64()
-        .expect("complexity");
+    let cost = complexity(&cheap);
     assert_eq!(
         header(&cheap, "x-ratelimit-remaining"),
         (100 - cost).to_string()
@@ -170,16 +169,13 @@ async fn an_operation_costing_more_than_the_whole_budget_is_refused_without_spen
 
 #[tokio::test]
 async fn each_batched_operation_spends_its_own_cost() {
-    let app = spawn_with_settings(Scale::Tiny.plan(), |settings| {
-        settings.rate_limit_budget = 100;
-        settings.rate_limit_window_secs = 10_000_000;
+    let app = spawn_app_with(|settings| {
+        budget(settings, 100);
         settings.max_batch_operations = 10;
     })
     .await;
     let probe = post(&app, PAGE, json!({}), "application/json").await;
-    let cost = probe.body["extensions"]["stats"]["complexity"]
-        .as_u64()
-        .expect("complexity");
+    let cost = complexity(&probe);
     let affordable = (100 - cost) / cost;
     let batch: Vec<Value> = (0..=affordable).map(|_| json!({ "query": PAGE })).collect();
 
@@ -215,24 +211,16 @@ fn distinct_emails(count: usize) -> Vec<String> {
     (0..count).map(|i| format!("user{i}@example.com")).collect()
 }
 
-async fn assert_still_serving(app: &TestApp) {
-    let data = app
-        .data("{ products(first: 2) { nodes { id } } }", json!({}))
-        .await;
-    assert_eq!(data["products"]["nodes"].as_array().map(Vec::len), Some(2));
+/// One document with a `login` attempt for each of `emails`.
+async fn attempt_logins(app: &TestApp, emails: &[String]) -> Reply {
+    post(app, &aliased_logins(emails), json!({}), GRAPHQL_RESPONSE).await
 }
 
 #[tokio::test]
 async fn a_hundred_aliased_login_attempts_are_refused_before_any_statement() {
     let app = spawn_app().await;
 
-    let reply = post(
-        &app,
-        &aliased_logins(&distinct_emails(100)),
-        json!({}),
-        GRAPHQL_RESPONSE,
-    )
-    .await;
+    let reply = attempt_logins(&app, &distinct_emails(100)).await;
 
     assert!(reply.status.is_client_error(), "{}", reply.body);
     assert!(
@@ -242,7 +230,7 @@ async fn a_hundred_aliased_login_attempts_are_refused_before_any_statement() {
     );
     assert!(reply.body.get("data").is_none());
     assert_eq!(statements(&reply.body), 0);
-    assert_still_serving(&app).await;
+    app.assert_still_serving().await;
 }
 
 #[tokio::test]
@@ -266,32 +254,20 @@ async fn aliased_attempts_over_the_per_ip_limit_are_rate_limited_before_validati
 
     assert_rate_limited(&reply);
     assert!(reply.body.get("data").is_none());
-    assert_still_serving(&app).await;
+    app.assert_still_serving().await;
 }
 
 #[tokio::test]
 async fn attempts_within_the_per_ip_limit_pass_the_throttle_and_later_ones_do_not() {
-    let app = spawn_with_settings(Scale::Tiny.plan(), |settings| {
+    let app = spawn_app_with(|settings| {
         settings.login_limit_per_ip = 3;
     })
     .await;
 
-    let within = post(
-        &app,
-        &aliased_logins(&distinct_emails(3)),
-        json!({}),
-        GRAPHQL_RESPONSE,
-    )
-    .await;
+    let within = attempt_logins(&app, &distinct_emails(3)).await;
     assert_ne!(code(&within.body), "RATE_LIMITED", "{}", within.body);
 
-    let over = post(
-        &app,
-        &aliased_logins(&["late@example.com".to_owned()]),
-        json!({}),
-        GRAPHQL_RESPONSE,
-    )
-    .await;
+    let over = attempt_logins(&app, &["late@example.com".to_owned()]).await;
     assert_rate_limited(&over);
 }
 
@@ -325,7 +301,7 @@ async fn attempts_naming_one_account_are_limited_across_requests() {
 
 #[tokio::test]
 async fn each_operation_of_a_batch_counts_its_attempts() {
-    let app = spawn_with_settings(Scale::Tiny.plan(), |settings| {
+    let app = spawn_app_with(|settings| {
         settings.login_limit_per_ip = 3;
         settings.max_batch_operations = 5;
     })

@@ -11,10 +11,9 @@ use sha2::{Digest, Sha256};
 use storefront::{
     auth::Role,
     entities::{refresh_tokens, users},
-    seed::Scale,
 };
 
-use crate::helpers::{TestApp, error_code, spawn_app, spawn_with_settings};
+use crate::helpers::{TestApp, error_code, spawn_app, spawn_app_with};
 
 const REFRESH: &str = "mutation($token: String!) { refreshToken(token: $token) { \
     accessToken refreshToken user { id email role } } }";
@@ -36,9 +35,19 @@ fn rotated(body: &Value) -> String {
         .to_owned()
 }
 
+/// Refreshes `token`, which must succeed; returns the new refresh token.
+async fn rotate(app: &TestApp, token: &str) -> String {
+    rotated(&refresh(app, token).await)
+}
+
 fn assert_refused(body: &Value) {
     assert_eq!(error_code(body), "UNAUTHENTICATED", "{body}");
     assert!(body["data"].is_null(), "{body}");
+}
+
+/// Refreshing `token` is refused.
+async fn assert_refresh_refused(app: &TestApp, token: &str) {
+    assert_refused(&refresh(app, token).await);
 }
 
 async fn login_refresh_token(app: &TestApp) -> String {
@@ -102,18 +111,18 @@ async fn refreshing_rotates_the_token_within_its_family() {
         .map(|row| row.id)
         .collect();
     assert_eq!(live, vec![new.id]);
-    rotated(&refresh(&app, &second).await);
+    rotate(&app, &second).await;
 }
 
 #[tokio::test]
 async fn reusing_a_rotated_token_after_the_grace_window_revokes_the_whole_family() {
-    let app = spawn_with_settings(Scale::Tiny.plan(), grace(0)).await;
+    let app = spawn_app_with(grace(0)).await;
     let first = login_refresh_token(&app).await;
-    let second = rotated(&refresh(&app, &first).await);
+    let second = rotate(&app, &first).await;
 
-    assert_refused(&refresh(&app, &first).await);
+    assert_refresh_refused(&app, &first).await;
 
-    assert_refused(&refresh(&app, &second).await);
+    assert_refresh_refused(&app, &second).await;
     let rows = family(&app, &row(&app, &first).await.family_id).await;
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().all(|row| row.revoked_at.is_some()));
@@ -123,28 +132,28 @@ async fn reusing_a_rotated_token_after_the_grace_window_revokes_the_whole_family
 async fn a_rotated_token_presented_again_within_the_grace_window_replaces_its_unused_successor() {
     let app = spawn_app().await;
     let first = login_refresh_token(&app).await;
-    let lost = rotated(&refresh(&app, &first).await);
+    let lost = rotate(&app, &first).await;
 
-    let retried = rotated(&refresh(&app, &first).await);
+    let retried = rotate(&app, &first).await;
 
     let (lost_row, retried_row) = (row(&app, &lost).await, row(&app, &retried).await);
     assert!(lost_row.revoked_at.is_some());
     assert!(is_live(&retried_row));
     assert_eq!(retried_row.family_id, lost_row.family_id);
     assert_eq!(retried_row.parent_id, lost_row.parent_id);
-    rotated(&refresh(&app, &retried).await);
+    rotate(&app, &retried).await;
 }
 
 #[tokio::test]
 async fn presenting_a_replaced_successor_revokes_the_family() {
     let app = spawn_app().await;
     let first = login_refresh_token(&app).await;
-    let lost = rotated(&refresh(&app, &first).await);
-    let retried = rotated(&refresh(&app, &first).await);
+    let lost = rotate(&app, &first).await;
+    let retried = rotate(&app, &first).await;
 
-    assert_refused(&refresh(&app, &lost).await);
+    assert_refresh_refused(&app, &lost).await;
 
-    assert_refused(&refresh(&app, &retried).await);
+    assert_refresh_refused(&app, &retried).await;
     let rows = family(&app, &row(&app, &first).await.family_id).await;
     assert!(rows.iter().all(|row| row.revoked_at.is_some()));
 }
@@ -154,12 +163,12 @@ async fn a_rotated_token_whose_successor_was_used_revokes_the_family_even_within
 {
     let app = spawn_app().await;
     let first = login_refresh_token(&app).await;
-    let second = rotated(&refresh(&app, &first).await);
-    let third = rotated(&refresh(&app, &second).await);
+    let second = rotate(&app, &first).await;
+    let third = rotate(&app, &second).await;
 
-    assert_refused(&refresh(&app, &first).await);
+    assert_refresh_refused(&app, &first).await;
 
-    assert_refused(&refresh(&app, &third).await);
+    assert_refresh_refused(&app, &third).await;
 }
 
 /// Fires `count` refreshes of `token` at once; returns every answer.
@@ -196,12 +205,12 @@ async fn concurrent_refreshes_of_one_token_leave_one_family_with_one_live_token(
         .map(|row| row.family_id)
         .collect();
     assert_eq!(families.len(), 1);
-    rotated(&refresh(&app, &live_answers[0]).await);
+    rotate(&app, &live_answers[0]).await;
 }
 
 #[tokio::test]
 async fn concurrent_refreshes_without_a_grace_window_mint_one_token_then_revoke_the_family() {
-    let app = spawn_with_settings(Scale::Tiny.plan(), grace(0)).await;
+    let app = spawn_app_with(grace(0)).await;
     let first = login_refresh_token(&app).await;
     let family_id = row(&app, &first).await.family_id;
 
@@ -215,7 +224,7 @@ async fn concurrent_refreshes_without_a_grace_window_mint_one_token_then_revoke_
     let rows = family(&app, &family_id).await;
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().all(|row| row.revoked_at.is_some()), "{rows:?}");
-    assert_refused(&refresh(&app, &rotated(succeeded[0])).await);
+    assert_refresh_refused(&app, &rotated(succeeded[0])).await;
 }
 
 #[tokio::test]
@@ -223,15 +232,15 @@ async fn logout_revokes_the_family_of_the_token_and_no_other() {
     let app = spawn_app().await;
     let first = login_refresh_token(&app).await;
     let other = login_refresh_token(&app).await;
-    let second = rotated(&refresh(&app, &first).await);
+    let second = rotate(&app, &first).await;
 
     let data = app.data(LOGOUT, json!({ "token": second })).await;
 
     assert_eq!(data["logout"], true);
-    assert_refused(&refresh(&app, &second).await);
+    assert_refresh_refused(&app, &second).await;
     let rows = family(&app, &row(&app, &first).await.family_id).await;
     assert!(rows.iter().all(|row| row.revoked_at.is_some()));
-    rotated(&refresh(&app, &other).await);
+    rotate(&app, &other).await;
 }
 
 #[tokio::test]
@@ -252,19 +261,19 @@ async fn refreshing_an_unknown_token_is_unauthenticated() {
     let app = spawn_app().await;
 
     for unknown in ["garbage", "", "a".repeat(43).as_str()] {
-        assert_refused(&refresh(&app, unknown).await);
+        assert_refresh_refused(&app, unknown).await;
     }
 }
 
 #[tokio::test]
 async fn an_expired_refresh_token_is_refused() {
-    let app = spawn_with_settings(Scale::Tiny.plan(), |settings| {
+    let app = spawn_app_with(|settings| {
         settings.refresh_token_ttl_secs = 0;
     })
     .await;
     let token = login_refresh_token(&app).await;
 
-    assert_refused(&refresh(&app, &token).await);
+    assert_refresh_refused(&app, &token).await;
 }
 
 #[tokio::test]
@@ -305,13 +314,8 @@ async fn a_deleted_user_can_no_longer_refresh() {
         .as_str()
         .expect("refresh token")
         .to_owned();
-    let user = users::Entity::find()
-        .filter(users::Column::Email.eq("leaving@example.com"))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("user");
+    let user = app.user_by_email("leaving@example.com").await;
     user.delete(&app.db).await.expect("delete user");
 
-    assert_refused(&refresh(&app, &token).await);
+    assert_refresh_refused(&app, &token).await;
 }

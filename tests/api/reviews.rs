@@ -1,30 +1,20 @@
 //! Reviews over HTTP: one per user and product, deletable by their author or
 //! an admin, and the product's rating (and rating order) follows at once.
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use storefront::{
     auth::Role,
-    entities::{products, reviews},
-    schema::ids::{self, NodeKind},
+    entities::reviews,
+    schema::ids::NodeKind,
     seed::{Scale, SeedPlan},
 };
 
-use crate::helpers::{TestApp, spawn_app, spawn_seeded, statements};
+use crate::helpers::{TestApp, gid, row_id, spawn_app, spawn_seeded, statements};
 
 const ADD_REVIEW: &str = "mutation($id: ID!, $input: AddReviewInput!) { addReview(productId: $id, input: $input) { id rating body author { id } product { id rating { average count } } } }";
 const DELETE_REVIEW: &str = "mutation($id: ID!) { deleteReview(id: $id) }";
 const BY_RATING: &str = "{ products(first: 3, orderBy: { field: RATING, direction: DESC }) { nodes { id rating { average count } } } }";
-
-fn gid(kind: NodeKind, id: i64) -> String {
-    ids::encode(kind, id).to_string()
-}
-
-fn row_id(id: &Value) -> i64 {
-    ids::decode(id.as_str().expect("an ID"), "id")
-        .expect("a global ID")
-        .1
-}
 
 /// The tiny catalog without any review, so that ratings start at zero.
 async fn spawn_unreviewed() -> TestApp {
@@ -36,20 +26,7 @@ async fn spawn_unreviewed() -> TestApp {
 }
 
 async fn rating_milli(app: &TestApp, product: i64) -> i64 {
-    products::Entity::find_by_id(product)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("product row")
-        .rating_average_milli
-}
-
-async fn reviews_of(app: &TestApp, product: i64) -> Vec<reviews::Model> {
-    reviews::Entity::find()
-        .filter(reviews::Column::ProductId.eq(product))
-        .all(&app.db)
-        .await
-        .expect("query")
+    app.product_row(product).await.rating_average_milli
 }
 
 /// Adds a review of `product` as `token`; returns the review's row id.
@@ -62,6 +39,16 @@ async fn add_review(app: &TestApp, token: &str, product: i64, rating: i32) -> i6
         )
         .await;
     row_id(&data["addReview"]["id"])
+}
+
+/// Deletes a review as `token`, which must succeed; returns `data`.
+async fn delete_review(app: &TestApp, token: &str, review: i64) -> Value {
+    app.data_as(
+        token,
+        DELETE_REVIEW,
+        json!({ "id": gid(NodeKind::Review, review) }),
+    )
+    .await
 }
 
 /// Product ids in `products(orderBy: RATING DESC)` order, first three.
@@ -80,11 +67,7 @@ async fn add_review_stores_the_review_and_updates_the_rating_at_once() {
     let app = spawn_unreviewed().await;
     let (first_id, first) = app.signed_in(Role::Customer).await;
     let (_, second) = app.signed_in(Role::Customer).await;
-    let before = products::Entity::find_by_id(3)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("row");
+    let before = app.product_row(3).await;
 
     let data = app
         .data_as(
@@ -113,11 +96,7 @@ async fn add_review_stores_the_review_and_updates_the_rating_at_once() {
         (3, first_id, 5, "Sturdy.")
     );
     assert_eq!(rating_milli(&app, 3).await, 3500);
-    let after = products::Entity::find_by_id(3)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("row");
+    let after = app.product_row(3).await;
     assert!(after.updated_at > before.updated_at);
 }
 
@@ -131,12 +110,7 @@ async fn ordering_by_rating_follows_added_and_deleted_reviews_at_once() {
     let best = add_review(&app, &second, 12, 5).await;
     assert_eq!(top_rated(&app).await[..2], [12, 7]);
 
-    app.data_as(
-        &second,
-        DELETE_REVIEW,
-        json!({ "id": gid(NodeKind::Review, best) }),
-    )
-    .await;
+    delete_review(&app, &second, best).await;
     assert_eq!(top_rated(&app).await[0], 7);
     assert_eq!(rating_milli(&app, 12).await, 0);
     assert_eq!(rating_milli(&app, 7).await, 3000);
@@ -167,7 +141,7 @@ async fn a_second_review_of_the_same_product_is_a_conflict() {
         Some("productId"),
     )
     .await;
-    assert_eq!(reviews_of(&app, 4).await.len(), 1);
+    assert_eq!(app.reviews_of(4).await.len(), 1);
     assert_eq!(rating_milli(&app, 4).await, 4000);
 }
 
@@ -175,16 +149,20 @@ async fn a_second_review_of_the_same_product_is_a_conflict() {
 async fn a_rating_must_be_between_one_and_five() {
     let app = spawn_app().await;
     let (_, token) = app.signed_in(Role::Customer).await;
-    for rating in [0, 6, -1] {
-        app.assert_refused(
-            Some(&token),
-            ADD_REVIEW,
-            json!({ "id": gid(NodeKind::Product, 1), "input": { "rating": rating } }),
-            "BAD_USER_INPUT",
-            Some("input.rating"),
-        )
-        .await;
-    }
+    let product = gid(NodeKind::Product, 1);
+
+    app.assert_all_refused(
+        &token,
+        "BAD_USER_INPUT",
+        Some("input.rating"),
+        [0, 6, -1].map(|rating| {
+            (
+                ADD_REVIEW,
+                json!({ "id": product, "input": { "rating": rating } }),
+            )
+        }),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -246,16 +224,10 @@ async fn delete_review_lets_the_author_remove_their_review() {
     let (_, token) = app.signed_in(Role::Customer).await;
     let review = add_review(&app, &token, 5, 2).await;
 
-    let data = app
-        .data_as(
-            &token,
-            DELETE_REVIEW,
-            json!({ "id": gid(NodeKind::Review, review) }),
-        )
-        .await;
+    let data = delete_review(&app, &token, review).await;
 
     assert_eq!(data["deleteReview"], true);
-    assert!(reviews_of(&app, 5).await.is_empty());
+    assert!(app.reviews_of(5).await.is_empty());
     assert_eq!(rating_milli(&app, 5).await, 0);
 }
 
@@ -266,16 +238,10 @@ async fn delete_review_lets_an_admin_remove_anyones_review() {
     let (_, admin) = app.signed_in(Role::Admin).await;
     let review = add_review(&app, &author, 5, 2).await;
 
-    let data = app
-        .data_as(
-            &admin,
-            DELETE_REVIEW,
-            json!({ "id": gid(NodeKind::Review, review) }),
-        )
-        .await;
+    let data = delete_review(&app, &admin, review).await;
 
     assert_eq!(data["deleteReview"], true);
-    assert!(reviews_of(&app, 5).await.is_empty());
+    assert!(app.reviews_of(5).await.is_empty());
 }
 
 #[tokio::test]
@@ -308,7 +274,7 @@ async fn someone_elses_review_is_not_found_exactly_like_a_missing_one() {
         theirs["errors"][0]["message"],
         missing["errors"][0]["message"]
     );
-    assert_eq!(reviews_of(&app, 5).await.len(), 1);
+    assert_eq!(app.reviews_of(5).await.len(), 1);
 }
 
 #[tokio::test]

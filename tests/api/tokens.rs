@@ -6,11 +6,11 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use storefront::{auth::Role, config::Environment, seed::Scale};
+use storefront::{auth::Role, config::Environment};
 
 use crate::helpers::{
-    TEST_JWT_SECRET, TestApp, error_code, fixture, key_ring, settings, spawn_app,
-    spawn_with_settings,
+    Reply, TEST_JWT_SECRET, TestApp, error_code, fixture, key_ring, settings, spawn_app,
+    spawn_app_with, user_global_id,
 };
 
 const VIEWER: &str = "{ viewer { id role } }";
@@ -30,6 +30,18 @@ fn claims(user_id: i64, role: &str) -> Value {
     })
 }
 
+/// Claims for the seeded admin with `claim` set to `value`, or removed when
+/// `value` is `None`.
+fn admin_claims_with(claim: &str, value: Option<Value>) -> Value {
+    let mut claims = claims(1, "ADMIN");
+    let object = claims.as_object_mut().expect("object");
+    match value {
+        Some(value) => object.insert(claim.to_owned(), value),
+        None => object.remove(claim),
+    };
+    claims
+}
+
 fn header(alg: &str, kid: &str) -> Value {
     json!({ "alg": alg, "typ": "at+jwt", "kid": kid })
 }
@@ -47,10 +59,20 @@ fn compact(header: &Value, claims: &Value, key: Option<(&EncodingKey, Algorithm)
     format!("{message}.{signature}")
 }
 
+/// Signed with HS256 keyed by `secret`, whatever `header` claims.
+fn signed_with(secret: &[u8], header: &Value, claims: &Value) -> String {
+    let key = EncodingKey::from_secret(secret);
+    compact(header, claims, Some((&key, Algorithm::HS256)))
+}
+
 /// Signed with the test applications' HS256 secret.
 fn signed(header: &Value, claims: &Value) -> String {
-    let key = EncodingKey::from_secret(TEST_JWT_SECRET.as_bytes());
-    compact(header, claims, Some((&key, Algorithm::HS256)))
+    signed_with(TEST_JWT_SECRET.as_bytes(), header, claims)
+}
+
+/// Signed as `app` signs: HS256 with the test secret, under its key id.
+fn signed_for(app: &TestApp, claims: &Value) -> String {
+    signed(&header("HS256", app.keys.signing_kid()), claims)
 }
 
 async fn assert_rejected(app: &TestApp, token: &str) {
@@ -60,24 +82,32 @@ async fn assert_rejected(app: &TestApp, token: &str) {
     assert!(reply.body.get("data").is_none(), "{}", reply.body);
 }
 
-async fn viewer_of(app: &TestApp, token: &str) -> Value {
-    app.data_as(token, VIEWER, json!({})).await["viewer"].clone()
+/// POSTs the viewer query with one `Authorization` header per entry of
+/// `authorizations`, written as given.
+async fn post_viewer(app: &TestApp, authorizations: &[String]) -> Reply {
+    let mut headers = vec![("content-type", "application/json")];
+    headers.extend(
+        authorizations
+            .iter()
+            .map(|value| ("authorization", value.as_str())),
+    );
+    app.post_with(json!({ "query": VIEWER }).to_string(), &headers)
+        .await
 }
 
-fn global_id(user_id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("User:{user_id}"))
+async fn viewer_of(app: &TestApp, token: &str) -> Value {
+    app.data_as(token, VIEWER, json!({})).await["viewer"].clone()
 }
 
 #[tokio::test]
 async fn a_hand_built_token_signed_with_the_right_key_is_accepted() {
     let app = spawn_app().await;
     let user = app.create_user(Role::Customer).await;
-    let kid = app.keys.signing_kid().to_owned();
 
-    let token = signed(&header("HS256", &kid), &claims(user, "CUSTOMER"));
+    let token = signed_for(&app, &claims(user, "CUSTOMER"));
 
     let viewer = viewer_of(&app, &token).await;
-    assert_eq!(viewer["id"], global_id(user));
+    assert_eq!(viewer["id"], user_global_id(user));
     assert_eq!(viewer["role"], "CUSTOMER");
 }
 
@@ -96,35 +126,26 @@ async fn an_unsigned_token_with_alg_none_is_rejected() {
 async fn an_hs256_token_signed_with_a_wrong_secret_is_rejected() {
     let app = spawn_app().await;
     let kid = app.keys.signing_kid().to_owned();
-    let wrong = EncodingKey::from_secret(b"another-secret-of-at-least-32-bytes!!");
+    let wrong = b"another-secret-of-at-least-32-bytes!!";
 
-    let token = compact(
-        &header("HS256", &kid),
-        &claims(1, "ADMIN"),
-        Some((&wrong, Algorithm::HS256)),
-    );
+    let token = signed_with(wrong, &header("HS256", &kid), &claims(1, "ADMIN"));
 
     assert_rejected(&app, &token).await;
 }
 
 #[tokio::test]
 async fn an_hs256_token_keyed_with_the_rsa_public_key_is_rejected() {
-    let app = spawn_with_settings(Scale::Tiny.plan(), |settings| {
+    let app = spawn_app_with(|settings| {
         settings.jwt_private_key_file = Some(fixture("rsa-private.pem"));
         settings.jwt_public_key_file = Some(fixture("rsa-public.pem"));
     })
     .await;
     let rsa_kid = app.keys.signing_kid().to_owned();
     let public_pem = std::fs::read(fixture("rsa-public.pem")).expect("public key");
-    let confused = EncodingKey::from_secret(&public_pem);
     let genuine = app.token(1, Role::Admin);
     assert_eq!(viewer_of(&app, &genuine).await["role"], "ADMIN");
 
-    let token = compact(
-        &header("HS256", &rsa_kid),
-        &claims(1, "ADMIN"),
-        Some((&confused, Algorithm::HS256)),
-    );
+    let token = signed_with(&public_pem, &header("HS256", &rsa_kid), &claims(1, "ADMIN"));
 
     assert_rejected(&app, &token).await;
 }
@@ -132,45 +153,38 @@ async fn an_hs256_token_keyed_with_the_rsa_public_key_is_rejected() {
 #[tokio::test]
 async fn a_token_expired_beyond_the_leeway_is_rejected() {
     let app = spawn_app().await;
-    let kid = app.keys.signing_kid().to_owned();
     let mut expired = claims(1, "ADMIN");
     let now = chrono::Utc::now().timestamp();
     expired["iat"] = json!(now - 1000);
     expired["nbf"] = json!(now - 1000);
     expired["exp"] = json!(now - 60);
 
-    assert_rejected(&app, &signed(&header("HS256", &kid), &expired)).await;
+    assert_rejected(&app, &signed_for(&app, &expired)).await;
 }
 
 #[tokio::test]
 async fn a_token_not_valid_before_a_future_time_is_rejected() {
     let app = spawn_app().await;
-    let kid = app.keys.signing_kid().to_owned();
-    let mut early = claims(1, "ADMIN");
-    early["nbf"] = json!(chrono::Utc::now().timestamp() + 300);
+    let early = admin_claims_with("nbf", Some(json!(chrono::Utc::now().timestamp() + 300)));
 
-    assert_rejected(&app, &signed(&header("HS256", &kid), &early)).await;
+    assert_rejected(&app, &signed_for(&app, &early)).await;
 }
 
 #[tokio::test]
 async fn a_token_issued_in_the_future_is_rejected() {
     let app = spawn_app().await;
-    let kid = app.keys.signing_kid().to_owned();
-    let mut future = claims(1, "ADMIN");
-    future["iat"] = json!(chrono::Utc::now().timestamp() + 300);
+    let future = admin_claims_with("iat", Some(json!(chrono::Utc::now().timestamp() + 300)));
 
-    assert_rejected(&app, &signed(&header("HS256", &kid), &future)).await;
+    assert_rejected(&app, &signed_for(&app, &future)).await;
 }
 
 #[tokio::test]
 async fn a_token_whose_expiry_is_not_a_number_is_rejected() {
     let app = spawn_app().await;
-    let kid = app.keys.signing_kid().to_owned();
 
     for exp in [json!("never"), json!(null), json!("9999999999")] {
-        let mut forever = claims(1, "ADMIN");
-        forever["exp"] = exp;
-        assert_rejected(&app, &signed(&header("HS256", &kid), &forever)).await;
+        let forever = admin_claims_with("exp", Some(exp));
+        assert_rejected(&app, &signed_for(&app, &forever)).await;
     }
 }
 
@@ -198,38 +212,28 @@ async fn a_token_whose_payload_was_tampered_with_is_rejected() {
 #[tokio::test]
 async fn a_token_for_another_audience_or_none_is_rejected() {
     let app = spawn_app().await;
-    let kid = app.keys.signing_kid().to_owned();
-    let mut wrong = claims(1, "ADMIN");
-    wrong["aud"] = json!("another-service");
-    let mut missing = claims(1, "ADMIN");
-    missing.as_object_mut().expect("object").remove("aud");
 
-    assert_rejected(&app, &signed(&header("HS256", &kid), &wrong)).await;
-    assert_rejected(&app, &signed(&header("HS256", &kid), &missing)).await;
+    for aud in [Some(json!("another-service")), None] {
+        assert_rejected(&app, &signed_for(&app, &admin_claims_with("aud", aud))).await;
+    }
 }
 
 #[tokio::test]
 async fn a_token_from_another_issuer_or_none_is_rejected() {
     let app = spawn_app().await;
-    let kid = app.keys.signing_kid().to_owned();
-    let mut wrong = claims(1, "ADMIN");
-    wrong["iss"] = json!("https://attacker.example");
-    let mut missing = claims(1, "ADMIN");
-    missing.as_object_mut().expect("object").remove("iss");
 
-    assert_rejected(&app, &signed(&header("HS256", &kid), &wrong)).await;
-    assert_rejected(&app, &signed(&header("HS256", &kid), &missing)).await;
+    for iss in [Some(json!("https://attacker.example")), None] {
+        assert_rejected(&app, &signed_for(&app, &admin_claims_with("iss", iss))).await;
+    }
 }
 
 #[tokio::test]
 async fn a_token_missing_any_required_claim_is_rejected() {
     let app = spawn_app().await;
-    let kid = app.keys.signing_kid().to_owned();
 
     for claim in ["sub", "role", "iat", "nbf", "exp", "iss", "aud", "jti"] {
-        let mut partial = claims(1, "ADMIN");
-        partial.as_object_mut().expect("object").remove(claim);
-        assert_rejected(&app, &signed(&header("HS256", &kid), &partial)).await;
+        let partial = admin_claims_with(claim, None);
+        assert_rejected(&app, &signed_for(&app, &partial)).await;
     }
 }
 
@@ -279,27 +283,11 @@ async fn the_bearer_scheme_is_case_insensitive_and_other_schemes_fail() {
     let token = app.token(1, Role::Admin);
 
     for scheme in ["Bearer", "bearer", "BEARER"] {
-        let reply = app
-            .client
-            .post(app.url("/graphql"))
-            .header("content-type", "application/json")
-            .header("authorization", format!("{scheme} {token}"))
-            .body(json!({ "query": VIEWER }).to_string())
-            .send()
-            .await
-            .expect("request");
-        assert_eq!(reply.status(), StatusCode::OK, "{scheme}");
+        let reply = post_viewer(&app, &[format!("{scheme} {token}")]).await;
+        assert_eq!(reply.status, StatusCode::OK, "{scheme}");
     }
-    let basic = app
-        .client
-        .post(app.url("/graphql"))
-        .header("content-type", "application/json")
-        .header("authorization", format!("Basic {token}"))
-        .body(json!({ "query": VIEWER }).to_string())
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(basic.status(), StatusCode::UNAUTHORIZED);
+    let basic = post_viewer(&app, &[format!("Basic {token}")]).await;
+    assert_eq!(basic.status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
@@ -307,30 +295,25 @@ async fn two_authorization_headers_fail_the_request() {
     let app = spawn_app().await;
     let token = app.token(1, Role::Admin);
 
-    let reply = app
-        .client
-        .post(app.url("/graphql"))
-        .header("content-type", "application/json")
-        .header("authorization", format!("Bearer {token}"))
-        .header("authorization", format!("Bearer {token}"))
-        .body(json!({ "query": VIEWER }).to_string())
-        .send()
-        .await
-        .expect("request");
+    let bearer = format!("Bearer {token}");
+    let reply = post_viewer(&app, &[bearer.clone(), bearer]).await;
 
-    assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
-    let body: Value = reply.json().await.expect("json");
-    assert_eq!(error_code(&body), "UNAUTHENTICATED");
-    assert!(body.get("data").is_none());
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(&reply.body), "UNAUTHENTICATED");
+    assert!(reply.body.get("data").is_none());
 }
 
-/// Settings for an application that signs with the Ed25519 fixture pair.
-fn ed25519_settings(settings: &mut storefront::config::Settings, previous: bool) {
-    settings.jwt_private_key_file = Some(fixture("ed25519-private.pem"));
-    settings.jwt_public_key_file = Some(fixture("ed25519-public.pem"));
-    if previous {
-        settings.jwt_previous_public_key_files = vec![fixture("ed25519-retired-public.pem")];
-    }
+/// An application that signs with the Ed25519 fixture pair, and also
+/// accepts the retired key's tokens when `retired_listed`.
+async fn spawn_ed25519(retired_listed: bool) -> TestApp {
+    spawn_app_with(|settings| {
+        settings.jwt_private_key_file = Some(fixture("ed25519-private.pem"));
+        settings.jwt_public_key_file = Some(fixture("ed25519-public.pem"));
+        if retired_listed {
+            settings.jwt_previous_public_key_files = vec![fixture("ed25519-retired-public.pem")];
+        }
+    })
+    .await
 }
 
 /// A token signed by the retired Ed25519 key, as a server that still
@@ -348,10 +331,7 @@ fn retired_key_token(user_id: i64) -> String {
 
 #[tokio::test]
 async fn ed25519_keys_sign_tokens_that_the_server_accepts() {
-    let app = spawn_with_settings(Scale::Tiny.plan(), |settings| {
-        ed25519_settings(settings, false);
-    })
-    .await;
+    let app = spawn_ed25519(false).await;
 
     let session = app.login("admin@example.com", "storefront-demo").await;
     let token = session["accessToken"].as_str().expect("token");
@@ -364,23 +344,17 @@ async fn ed25519_keys_sign_tokens_that_the_server_accepts() {
 
 #[tokio::test]
 async fn a_token_from_a_retired_key_still_listed_is_accepted() {
-    let app = spawn_with_settings(Scale::Tiny.plan(), |settings| {
-        ed25519_settings(settings, true);
-    })
-    .await;
+    let app = spawn_ed25519(true).await;
     let user = app.create_user(Role::Customer).await;
 
     let viewer = viewer_of(&app, &retired_key_token(user)).await;
 
-    assert_eq!(viewer["id"], global_id(user));
+    assert_eq!(viewer["id"], user_global_id(user));
 }
 
 #[tokio::test]
 async fn a_token_from_a_removed_key_is_rejected() {
-    let app = spawn_with_settings(Scale::Tiny.plan(), |settings| {
-        ed25519_settings(settings, false);
-    })
-    .await;
+    let app = spawn_ed25519(false).await;
     let user = app.create_user(Role::Customer).await;
 
     assert_rejected(&app, &retired_key_token(user)).await;
@@ -390,12 +364,12 @@ async fn a_token_from_a_removed_key_is_rejected() {
 async fn a_token_from_a_previous_hs256_secret_is_accepted_until_the_secret_is_dropped() {
     let old_secret = TEST_JWT_SECRET;
     let new_secret = "a-brand-new-secret-of-at-least-32-bytes";
-    let rotated = spawn_with_settings(Scale::Tiny.plan(), |settings| {
+    let rotated = spawn_app_with(|settings| {
         settings.jwt_secret = Some(new_secret.to_owned());
         settings.jwt_previous_secrets = vec![old_secret.to_owned()];
     })
     .await;
-    let dropped = spawn_with_settings(Scale::Tiny.plan(), |settings| {
+    let dropped = spawn_app_with(|settings| {
         settings.jwt_secret = Some(new_secret.to_owned());
     })
     .await;

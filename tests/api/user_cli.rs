@@ -6,11 +6,7 @@ use std::{
     process::{Command, Output, Stdio},
 };
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-use storefront::entities::users;
-
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app, user_global_id};
 
 /// Runs `storefront user create <args>` on the app's database, feeding
 /// `stdin` (none: an empty, non-terminal standard input).
@@ -33,8 +29,14 @@ fn user_create(app: &TestApp, args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().expect("wait for storefront")
 }
 
-async fn user_count(app: &TestApp) -> u64 {
-    users::Entity::find().count(&app.db).await.expect("count")
+/// `user create --email EMAIL --name NAME --password-stdin`, with
+/// `password` on standard input.
+fn user_create_with_password(app: &TestApp, email: &str, name: &str, password: &str) -> Output {
+    user_create(
+        app,
+        &["--email", email, "--name", name, "--password-stdin"],
+        Some(password),
+    )
 }
 
 #[tokio::test]
@@ -60,16 +62,8 @@ async fn user_create_with_password_stdin_makes_an_admin_who_can_sign_in() {
         String::from_utf8_lossy(&output.stderr)
     );
     let printed = String::from_utf8(output.stdout).expect("utf-8");
-    let user = users::Entity::find()
-        .filter(users::Column::Email.eq("ops@example.com"))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("the new user");
-    assert_eq!(
-        printed.trim(),
-        URL_SAFE_NO_PAD.encode(format!("User:{}", user.id))
-    );
+    let user = app.user_by_email("ops@example.com").await;
+    assert_eq!(printed.trim(), user_global_id(user.id));
     let session = app.login("ops@example.com", "a long enough password").await;
     assert_eq!(session["user"]["role"], "ADMIN");
     assert_eq!(session["user"]["id"], printed.trim());
@@ -79,16 +73,11 @@ async fn user_create_with_password_stdin_makes_an_admin_who_can_sign_in() {
 async fn user_create_without_admin_makes_a_customer() {
     let app = spawn_app().await;
 
-    let output = user_create(
+    let output = user_create_with_password(
         &app,
-        &[
-            "--email",
-            "shopper@example.com",
-            "--name",
-            "Shopper",
-            "--password-stdin",
-        ],
-        Some("another good password"),
+        "shopper@example.com",
+        "Shopper",
+        "another good password",
     );
 
     assert!(output.status.success());
@@ -101,31 +90,26 @@ async fn user_create_without_admin_makes_a_customer() {
 #[tokio::test]
 async fn user_create_with_a_taken_email_fails_clearly_and_writes_nothing() {
     let app = spawn_app().await;
-    let before = user_count(&app).await;
+    let before = app.user_count().await;
 
-    let output = user_create(
+    let output = user_create_with_password(
         &app,
-        &[
-            "--email",
-            "admin@example.com",
-            "--name",
-            "Again",
-            "--password-stdin",
-        ],
-        Some("a long enough password\n"),
+        "admin@example.com",
+        "Again",
+        "a long enough password\n",
     );
 
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("already exists"), "{stderr}");
     assert!(output.stdout.is_empty());
-    assert_eq!(user_count(&app).await, before);
+    assert_eq!(app.user_count().await, before);
 }
 
 #[tokio::test]
 async fn user_create_applies_the_register_rules() {
     let app = spawn_app().await;
-    let before = user_count(&app).await;
+    let before = app.user_count().await;
 
     let short = user_create(
         &app,
@@ -154,18 +138,18 @@ async fn user_create_applies_the_register_rules() {
     assert!(String::from_utf8_lossy(&short.stderr).contains("--password"));
     assert!(!malformed.status.success());
     assert!(String::from_utf8_lossy(&malformed.stderr).contains("--email"));
-    assert_eq!(user_count(&app).await, before);
+    assert_eq!(app.user_count().await, before);
 }
 
 #[tokio::test]
 async fn user_create_refuses_to_prompt_when_stdin_is_not_a_terminal() {
     let app = spawn_app().await;
-    let before = user_count(&app).await;
+    let before = app.user_count().await;
 
     let output = user_create(&app, &["--email", "new@example.com", "--name", "New"], None);
 
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--password-stdin"), "{stderr}");
-    assert_eq!(user_count(&app).await, before);
+    assert_eq!(app.user_count().await, before);
 }

@@ -319,6 +319,17 @@ pub struct Settings {
     )]
     pub refresh_reuse_grace_secs: u64,
 
+    /// Seconds an idempotency key of `placeOrder` is remembered; a replay
+    /// after that places a new order. Expired keys (and refresh-token
+    /// families whose every token expired) are deleted hourly.
+    #[arg(
+        long,
+        env = "STOREFRONT_IDEMPOTENCY_KEY_TTL",
+        default_value_t = 86_400,
+        global = true
+    )]
+    pub idempotency_key_ttl_secs: u64,
+
     /// Log format: `json` (one object per line) or `pretty`.
     #[arg(
         long,
@@ -363,6 +374,11 @@ impl Settings {
     /// How long a rotated refresh token may still be exchanged once more.
     pub fn refresh_reuse_grace(&self) -> Duration {
         Duration::from_secs(self.refresh_reuse_grace_secs)
+    }
+
+    /// How long idempotency keys are remembered.
+    pub fn idempotency_key_ttl(&self) -> Duration {
+        Duration::from_secs(self.idempotency_key_ttl_secs)
     }
 
     /// How long a request may take, if limited.

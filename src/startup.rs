@@ -18,6 +18,7 @@ use crate::{
     db, http, metrics,
     schema::build_schema,
     seed::{self, Scale},
+    services::housekeeping,
     state::AppState,
 };
 
@@ -101,6 +102,8 @@ pub struct Application {
     address: SocketAddr,
     shutdown_timeout: Duration,
     development: bool,
+    db: DatabaseConnection,
+    idempotency_key_ttl: Duration,
 }
 
 impl Application {
@@ -141,7 +144,7 @@ impl Application {
             keys,
             schema: build_schema(&settings),
             metrics: metrics::handle()?,
-            db,
+            db: db.clone(),
             settings: Arc::new(settings.clone()),
         };
         let listener = TcpListener::bind(settings.listen)
@@ -154,6 +157,8 @@ impl Application {
             address,
             shutdown_timeout: settings.shutdown_timeout(),
             development,
+            db,
+            idempotency_key_ttl: settings.idempotency_key_ttl(),
         })
     }
 
@@ -197,12 +202,40 @@ impl Application {
             }
             tokio::time::sleep(deadline).await;
         };
-        tokio::select! {
+        let housekeeping = tokio::spawn(keep_house(self.db, self.idempotency_key_ttl));
+        let served = tokio::select! {
             result = server.into_future() => result,
             () = drain_limit => {
                 tracing::warn!(seconds = deadline.as_secs(), "drain timed out; closing remaining connections");
                 Ok(())
             }
+        };
+        housekeeping.abort();
+        served
+    }
+}
+
+/// How often expired refresh-token families and idempotency keys are deleted.
+const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// Prunes expired rows once an hour while the server runs; a failed pass is
+/// logged and retried at the next tick.
+async fn keep_house(db: DatabaseConnection, idempotency_key_ttl: Duration) {
+    let mut ticks = tokio::time::interval(HOUSEKEEPING_INTERVAL);
+    loop {
+        ticks.tick().await;
+        let now = chrono::Utc::now();
+        let keys_created_before = chrono::Duration::from_std(idempotency_key_ttl)
+            .ok()
+            .and_then(|ttl| now.checked_sub_signed(ttl))
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
+        match housekeeping::prune(&db, now, keys_created_before).await {
+            Ok(pruned) => tracing::info!(
+                refresh_tokens = pruned.refresh_tokens,
+                idempotency_keys = pruned.idempotency_keys,
+                "pruned expired rows"
+            ),
+            Err(err) => tracing::warn!(error = %err, "pruning expired rows failed"),
         }
     }
 }

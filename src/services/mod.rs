@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod housekeeping;
 pub mod orders;
 pub mod reviews;
 pub mod sales;

@@ -8,6 +8,7 @@ mod catalog_admin;
 mod concurrency;
 mod headers;
 mod helpers;
+mod housekeeping;
 mod http;
 mod idor;
 mod lifecycle;

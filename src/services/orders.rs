@@ -10,7 +10,7 @@ mod stock;
 mod transition;
 
 pub use place::{PlacedOrder, Placement, place_order};
-pub use request::{OrderRequest, RequestedLine, line_field};
+pub use request::{MAX_LINES, OrderRequest, RequestedLine, line_field};
 pub use status::OrderStatus;
 pub use stock::StockChange;
 pub use transition::{StatusChange, cancel_order, update_order_status};

@@ -64,6 +64,24 @@ async fn nested_connections_multiply_their_cost() {
 }
 
 #[tokio::test]
+async fn order_items_cost_as_many_lines_as_an_order_may_hold() {
+    let app = spawn_app().await;
+    // A plain list is no cheaper than a connection of its largest size:
+    // 100 orders × 100 lines × 100 reviews would otherwise cost ~20,000.
+    let explosive = "{ orders(first: 100) { nodes { items { product { reviews(first: 100) { nodes { id rating } } } } } } }";
+
+    let body = assert_refused(&app, explosive, "QUERY_TOO_COMPLEX").await;
+
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("costs")),
+        "{body}"
+    );
+    app.assert_still_serving().await;
+}
+
+#[tokio::test]
 async fn two_thousand_aliases_are_too_complex() {
     let app = spawn_app().await;
     let aliases: String = (0..2_000)

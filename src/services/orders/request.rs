@@ -12,7 +12,8 @@ use crate::{
 };
 
 /// Most lines one order may have, as sent (before merging).
-const MAX_LINES: usize = 100;
+/// Most lines one order may have; also what `Order.items` costs per selected field.
+pub const MAX_LINES: usize = 100;
 /// Largest quantity of one product in one order.
 const MAX_QUANTITY: i32 = 1000;
 /// Longest idempotency key, in characters.

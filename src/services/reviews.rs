@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::{NotSet, Set},
-    ColumnTrait, DbErr, EntityTrait, QueryFilter,
+    ColumnTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
     sea_query::{Expr, ExprTrait, Func, Query, SubQueryStatement},
 };
 
@@ -46,16 +46,34 @@ fn add_error(err: DbErr) -> AppError {
     if ONE_PER_USER_AND_PRODUCT.violated_by(&err) {
         AppError::conflict_on("productId", "you have already reviewed this product")
     } else if is_foreign_key_violation(&err) {
-        // The author comes from a valid token; the product is what can be missing.
-        AppError::not_found("no product has this ID")
+        // The product is locked and exists: the token is still valid but its
+        // account has been deleted.
+        AppError::unauthenticated("this account no longer exists")
     } else {
         AppError::from(err)
     }
 }
 
+/// Locks the product row until the transaction ends (on PostgreSQL; SQLite's
+/// `BEGIN IMMEDIATE` already serialises writers), so that review writes to
+/// one product take turns and each rating recomputation sees the reviews
+/// the others committed. `NOT_FOUND` when there is no such product.
+async fn lock_product(tx: &CountedTransaction, product_id: i64) -> AppResult<()> {
+    products::Entity::find_by_id(product_id)
+        .select_only()
+        .column(products::Column::Id)
+        .lock_exclusive()
+        .into_tuple::<i64>()
+        .one(tx)
+        .await?
+        .map(|_| ())
+        .ok_or_else(|| AppError::not_found("no product has this ID"))
+}
+
 /// Adds the author's one review of a product.
 #[tracing::instrument(skip(tx, new), fields(product_id = new.product_id, user_id = new.user_id))]
 pub async fn add_review(tx: &CountedTransaction, new: NewReview) -> AppResult<reviews::Model> {
+    lock_product(tx, new.product_id).await?;
     let now = now();
     let review = reviews::ActiveModel {
         id: NotSet,
@@ -92,6 +110,7 @@ pub async fn delete_review(
         .into_iter()
         .next()
         .ok_or_else(|| AppError::not_found("no review has this ID"))?;
+    lock_product(tx, review.product_id).await?;
     refresh_rating(tx, review.product_id, now()).await?;
     Ok(review)
 }

@@ -293,3 +293,47 @@ async fn review_mutations_are_unauthenticated_for_anonymous_callers() {
         assert_eq!(statements(&body), 0, "{query}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_reviews_of_one_product_all_count_in_its_rating() {
+    let app = spawn_unreviewed().await;
+    let mut tokens = Vec::new();
+    for _ in 0..12 {
+        tokens.push(app.signed_in(Role::Customer).await.1);
+    }
+    let ratings = [1, 5, 2, 4, 3, 5, 1, 4, 2, 5, 3, 4];
+
+    let writes = tokens.iter().zip(ratings).map(|(token, rating)| {
+        let app = &app;
+        async move { add_review(app, token, 1, rating).await }
+    });
+    futures_util::future::join_all(writes).await;
+
+    let sum: i64 = ratings.iter().map(|rating| i64::from(*rating)).sum();
+    let count = i64::try_from(ratings.len()).expect("count");
+    assert_eq!(
+        rating_milli(&app, 1).await,
+        (sum * 1000 + count / 2) / count
+    );
+}
+
+#[tokio::test]
+async fn a_token_whose_account_was_deleted_cannot_review() {
+    let app = spawn_unreviewed().await;
+    let (user, token) = app.signed_in(Role::Customer).await;
+    storefront::entities::users::Entity::delete_by_id(user)
+        .exec(&app.db)
+        .await
+        .expect("delete user");
+
+    let reply = app
+        .gql_as(
+            &token,
+            ADD_REVIEW,
+            json!({ "id": gid(NodeKind::Product, 1), "input": { "rating": 4 } }),
+        )
+        .await;
+
+    assert_eq!(crate::helpers::error_code(&reply.body), "UNAUTHENTICATED");
+    assert_eq!(rating_milli(&app, 1).await, 0);
+}

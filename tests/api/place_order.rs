@@ -2,6 +2,7 @@
 //! database, exact money, one rule per validation test (each checking that
 //! nothing was written), idempotency, and the order lifecycle.
 
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use storefront::{auth::Role, schema::ids::NodeKind};
 
@@ -282,6 +283,20 @@ async fn placing_an_order_anonymously_is_unauthenticated() {
     assert_eq!(error_code(&body), "UNAUTHENTICATED", "{body}");
     assert_eq!(stock_of(&app, 1).await, 10);
     assert_eq!(all_items(&app).await, lines_before);
+}
+
+#[tokio::test]
+async fn a_token_whose_account_was_deleted_cannot_place_an_order() {
+    let (app, customer, token) = shop().await;
+    storefront::entities::users::Entity::delete_by_id(customer)
+        .exec(&app.db)
+        .await
+        .expect("delete user");
+
+    let body = place_reply(&app, &token, vec![line(1, 1)], None).await;
+
+    assert_eq!(error_code(&body), "UNAUTHENTICATED", "{body}");
+    assert_nothing_written(&app, customer, &[(1, 10)]).await;
 }
 
 #[tokio::test]

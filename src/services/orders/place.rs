@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     entities::{order_items, orders, products},
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, is_foreign_key_violation},
     services::now,
 };
 
@@ -192,7 +192,16 @@ async fn insert_order(
         let inserted = orders::Entity::insert(row)
             .on_conflict_do_nothing_on([orders::Column::Number])
             .exec_with_returning(db)
-            .await?;
+            .await
+            .map_err(|err| {
+                // `user_id` is the only foreign key of `orders`: the token
+                // is still valid but its account has been deleted.
+                if is_foreign_key_violation(&err) {
+                    AppError::unauthenticated("this account no longer exists")
+                } else {
+                    AppError::from(err)
+                }
+            })?;
         if let TryInsertResult::Inserted(order) = inserted {
             return Ok(order);
         }

@@ -3,7 +3,7 @@
 //! the database as it was.
 
 use futures_util::future::join_all;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
 use storefront::{
     auth::Role,
@@ -435,6 +435,31 @@ async fn adjusting_stock_above_one_million_is_a_conflict() {
         Some("delta"),
     )
     .await;
+}
+
+#[tokio::test]
+async fn stock_restored_above_one_million_can_still_be_removed() {
+    let (app, token) = spawn_with_admin().await;
+    let input = new_product_with("STOCK-4", "Returned", "stock", json!(1_000_000));
+    let id = create_product(&app, &token, input).await;
+    // Cancelled orders give their units back without an upper bound.
+    products::Entity::update_many()
+        .col_expr(products::Column::Stock, Expr::value(1_000_005))
+        .filter(products::Column::Id.eq(id))
+        .exec(&app.db)
+        .await
+        .expect("restock");
+
+    let data = app
+        .data_as(
+            &token,
+            ADJUST_STOCK,
+            json!({ "id": gid(NodeKind::Product, id), "delta": -10 }),
+        )
+        .await;
+
+    assert_eq!(data["adjustStock"]["stock"], 999_995);
+    assert_eq!(app.product_row(id).await.stock, 999_995);
 }
 
 #[tokio::test]

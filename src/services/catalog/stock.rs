@@ -47,12 +47,18 @@ pub async fn adjust_stock(
 ) -> AppResult<StockAdjusted> {
     let now = now();
     let new_stock = || Expr::col(products::Column::Stock).add(change.delta);
+    // Only the direction of the change is bounded: cancelled orders may
+    // have restored stock above STOCK_MAX, and removing some must still work.
+    let within_bounds = if change.delta < 0 {
+        new_stock().gte(0)
+    } else {
+        new_stock().lte(STOCK_MAX)
+    };
     let updated = products::Entity::update_many()
         .col_expr(products::Column::Stock, new_stock())
         .col_expr(products::Column::UpdatedAt, Expr::val(now))
         .filter(products::Column::Id.eq(change.product_id))
-        .filter(new_stock().gte(0))
-        .filter(new_stock().lte(STOCK_MAX))
+        .filter(within_bounds)
         .exec_with_returning(tx)
         .await?;
     let Some(product) = updated.into_iter().next() else {

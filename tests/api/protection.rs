@@ -82,6 +82,15 @@ async fn order_items_cost_as_many_lines_as_an_order_may_hold() {
 }
 
 #[tokio::test]
+async fn top_products_cost_as_many_products_as_their_limit() {
+    let app = spawn_app().await;
+    let explosive = "{ salesSummary { topProducts(limit: 100) { product { reviews(first: 100) { nodes { id author { reviews(first: 10) { nodes { id } } } } } } } } }";
+
+    assert_refused(&app, explosive, "QUERY_TOO_COMPLEX").await;
+    app.assert_still_serving().await;
+}
+
+#[tokio::test]
 async fn two_thousand_aliases_are_too_complex() {
     let app = spawn_app().await;
     let aliases: String = (0..2_000)

@@ -51,6 +51,9 @@ impl SalesSummary {
     }
 
     /// The best sellers by revenue (ties: more units, then older product).
+    #[graphql(
+        complexity = "usize::try_from(limit.clamp(1, MAX_TOP_PRODUCTS)).unwrap_or(1) * child_complexity + 1"
+    )]
     async fn top_products(
         &self,
         ctx: &Context<'_>,

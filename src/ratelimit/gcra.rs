@@ -156,7 +156,10 @@ mod tests {
     #[test]
     fn the_budget_refills_over_the_window() {
         let (limiter, clock) = limiter(10, 60);
-        let key = LimitKey::Account("a@example.com".to_owned());
+        let key = LimitKey::Account {
+            action: "login",
+            email: "a@example.com".to_owned(),
+        };
         assert!(matches!(limiter.spend_now(&key, 10), Verdict::Allowed(_)));
         assert!(matches!(
             limiter.spend_now(&key, 1),

@@ -13,9 +13,14 @@ pub enum LimitKey {
     /// An anonymous client; IPv6 addresses are cut to their /64 network,
     /// which one host can fill with addresses at will.
     Client(IpAddr),
-    /// An account named by email (trimmed, lower case) in a `login` or
-    /// `register` attempt.
-    Account(String),
+    /// An account named by email (trimmed, lower case) in an attempt of
+    /// one credential field (`login` or `register`).
+    Account {
+        /// The field attempted.
+        action: &'static str,
+        /// The email it names.
+        email: String,
+    },
 }
 
 impl LimitKey {
@@ -40,7 +45,7 @@ impl fmt::Display for LimitKey {
         match self {
             Self::User(id) => write!(f, "user:{id}"),
             Self::Client(ip) => write!(f, "ip:{ip}"),
-            Self::Account(email) => write!(f, "account:{email}"),
+            Self::Account { action, email } => write!(f, "account:{action}:{email}"),
         }
     }
 }

@@ -300,6 +300,25 @@ async fn attempts_naming_one_account_are_limited_across_requests() {
 }
 
 #[tokio::test]
+async fn registering_someones_email_does_not_lock_them_out_of_signing_in() {
+    let app = spawn_app().await;
+    let register =
+        "mutation Register($input: RegisterInput!) { register(input: $input) { accessToken } }";
+    let victim = "user2@example.com";
+    for _ in 0..5 {
+        let input = json!({ "input": { "email": victim, "password": "0123456789", "name": "X" } });
+        let reply = post(&app, register, input, GRAPHQL_RESPONSE).await;
+        assert_ne!(code(&reply.body), "RATE_LIMITED", "{}", reply.body);
+    }
+    let sixth = json!({ "input": { "email": victim, "password": "0123456789", "name": "X" } });
+    assert_rate_limited(&post(&app, register, sixth, GRAPHQL_RESPONSE).await);
+
+    let login = app.login(victim, "storefront-demo").await;
+
+    assert!(login["accessToken"].is_string(), "{login}");
+}
+
+#[tokio::test]
 async fn each_operation_of_a_batch_counts_its_attempts() {
     let app = spawn_app_with(|settings| {
         settings.login_limit_per_ip = 3;

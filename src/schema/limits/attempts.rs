@@ -25,8 +25,10 @@ const CREDENTIAL_FIELDS: [&str; 2] = ["login", "register"];
 pub struct Attempts {
     /// Every `login`/`register` field of every mutation in the document.
     pub total: u32,
-    /// Attempts per email (trimmed, lower case), where it could be read.
-    pub per_account: BTreeMap<String, u32>,
+    /// Attempts per field (`login` or `register`) and email (trimmed, lower
+    /// case), where the email could be read. Kept apart per field, so that
+    /// registering someone's address cannot lock them out of signing in.
+    pub per_account: BTreeMap<(&'static str, String), u32>,
 }
 
 /// The attempts of every mutation in `document`. Only one operation of a
@@ -72,9 +74,12 @@ impl<'a> Walk<'a> {
             match &selection.node {
                 Selection::Field(field) => {
                     let field = &field.node;
-                    if !CREDENTIAL_FIELDS.contains(&field.name.node.as_str()) {
+                    let Some(action) = CREDENTIAL_FIELDS
+                        .into_iter()
+                        .find(|name| *name == field.name.node.as_str())
+                    else {
                         continue;
-                    }
+                    };
                     self.attempts.total = self.attempts.total.saturating_add(1);
                     let email = field.get_argument("input").and_then(|input| {
                         let input = input
@@ -85,7 +90,11 @@ impl<'a> Walk<'a> {
                         email_of(&input)
                     });
                     if let Some(email) = email {
-                        let count = self.attempts.per_account.entry(email).or_default();
+                        let count = self
+                            .attempts
+                            .per_account
+                            .entry((action, email))
+                            .or_default();
                         *count = count.saturating_add(1);
                     }
                 }
@@ -156,8 +165,8 @@ mod tests {
         assert_eq!(
             found.per_account,
             BTreeMap::from([
-                ("new@example.com".to_owned(), 1),
-                ("victim@example.com".to_owned(), 2)
+                (("login", "victim@example.com".to_owned()), 2),
+                (("register", "new@example.com".to_owned()), 1)
             ])
         );
     }
@@ -177,7 +186,7 @@ mod tests {
             found
                 .per_account
                 .keys()
-                .map(String::as_str)
+                .map(|(_, email)| email.as_str())
                 .collect::<Vec<_>>(),
             ["a@example.com", "b@example.com", "d@example.com"]
         );

@@ -129,9 +129,13 @@ impl Protection {
                 .await?;
         }
         if let Some(limiter) = &limits.login_per_account {
-            for (email, count) in found.per_account {
-                self.spend(limiter.as_ref(), &LimitKey::Account(email), count)
-                    .await?;
+            for ((action, email), count) in found.per_account {
+                self.spend(
+                    limiter.as_ref(),
+                    &LimitKey::Account { action, email },
+                    count,
+                )
+                .await?;
             }
         }
         Ok(())

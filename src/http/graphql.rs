@@ -370,7 +370,7 @@ pub async fn get(
     };
     // Finding the operation type parses the document, so an oversized one
     // goes straight to the schema, whose token limit refuses it unparsed.
-    if within_token_limit(&request.query, state.settings.max_tokens)
+    if within_token_limit(&request.query, state.settings.limits.max_tokens)
         && selected_operation_type(&mut request) == Some(OperationType::Mutation)
     {
         return Rejection {

@@ -27,7 +27,7 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     let request_id = axum::http::HeaderName::from_static(REQUEST_ID_HEADER);
-    let body_limit = state.settings.max_body_bytes;
+    let body_limit = state.settings.http.max_body_bytes;
     let settings = state.settings.clone();
     let app = Router::new()
         .route("/", get(graphiql::page))
@@ -37,7 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::render))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(
-            settings.request_timeout(),
+            settings.http.request_timeout(),
             deadline::enforce,
         ))
         .layer(

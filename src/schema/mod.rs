@@ -2,6 +2,7 @@
 
 pub mod connection;
 pub mod context;
+mod field_errors;
 pub mod filters;
 pub mod ids;
 mod limits;

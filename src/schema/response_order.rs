@@ -9,24 +9,13 @@ use std::collections::HashSet;
 
 use async_graphql::{
     Name, Value,
-    parser::types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet},
+    parser::types::{ExecutableDocument, OperationDefinition, Selection, SelectionSet},
 };
 use indexmap::IndexMap;
 
-/// Reorders `data`, the result of `operation_name` in `document`.
-pub fn restore(data: &mut Value, document: &ExecutableDocument, operation_name: Option<&str>) {
-    let operation = match (&document.operations, operation_name) {
-        (DocumentOperations::Single(operation), _) => operation,
-        (DocumentOperations::Multiple(operations), Some(name)) => match operations.get(name) {
-            Some(operation) => operation,
-            None => return,
-        },
-        (DocumentOperations::Multiple(operations), None) => match operations.values().next() {
-            Some(operation) => operation,
-            None => return,
-        },
-    };
-    reorder(data, &[&operation.node.selection_set.node], document);
+/// Reorders `data`, the result of `operation` in `document`.
+pub fn restore(data: &mut Value, document: &ExecutableDocument, operation: &OperationDefinition) {
+    reorder(data, &[&operation.selection_set.node], document);
 }
 
 /// Response keys in selection order, each with the sub-selections merged
@@ -90,7 +79,10 @@ fn reorder(value: &mut Value, sets: &[&SelectionSet], document: &ExecutableDocum
 
 #[cfg(test)]
 mod tests {
-    use async_graphql::{Value, parser::parse_query};
+    use async_graphql::{
+        Value,
+        parser::{parse_query, types::DocumentOperations},
+    };
     use serde_json::json;
 
     use super::restore;
@@ -108,7 +100,10 @@ mod tests {
         });
         let mut data = Value::from_json(scrambled).expect("json value");
 
-        restore(&mut data, &document, Some("Q"));
+        let DocumentOperations::Multiple(operations) = &document.operations else {
+            panic!("a named operation");
+        };
+        restore(&mut data, &document, &operations["Q"].node);
 
         let expected = json!({
             "b": { "totalCount": 1, "nodes": [{ "name": "Mug", "price": { "currency": "USD", "amount": "1.00" }, "id": "1" }] },

@@ -1,5 +1,6 @@
 //! The GraphQL schema: one root per operation type, merged from domains.
 
+mod argument_errors;
 pub mod connection;
 pub mod context;
 mod field_errors;

@@ -1,5 +1,7 @@
 //! Watches every operation from parse to response: nulls what field errors
-//! null, restores the selection order of response fields, gives each error its contract code, attaches the request id to internal errors (logging their
+//! null, restores the selection order of response fields, gives each error its
+//! contract code (an argument that fails coercion at execution is
+//! `BAD_USER_INPUT`), attaches the request id to internal errors (logging their
 //! cause once), and reports the operation's cost as `extensions.stats` (in
 //! development) and to `/metrics` (always).
 
@@ -19,6 +21,7 @@ use async_graphql::{
 };
 
 use super::{
+    argument_errors,
     context::{RequestContext, StoreSettings},
     field_errors, response_order,
 };
@@ -138,10 +141,19 @@ impl Extension for ObservedOperation {
             let code = match code_of(error) {
                 Some(code) => code,
                 None => {
-                    let code = match facts.phase {
-                        Phase::Parsing => ErrorCode::GraphqlParseFailed,
-                        Phase::Validating => ErrorCode::GraphqlValidationFailed,
-                        Phase::Executing => ErrorCode::InternalServerError,
+                    let argument = facts
+                        .document
+                        .as_ref()
+                        .filter(|_| facts.phase == Phase::Executing)
+                        .and_then(|document| argument_errors::argument_at(document, error));
+                    let code = match (facts.phase, argument) {
+                        (Phase::Parsing, _) => ErrorCode::GraphqlParseFailed,
+                        (Phase::Validating, _) => ErrorCode::GraphqlValidationFailed,
+                        (Phase::Executing, Some(argument)) => {
+                            set_extension(error, "field", argument);
+                            ErrorCode::BadUserInput
+                        }
+                        (Phase::Executing, None) => ErrorCode::InternalServerError,
                     };
                     set_extension(error, "code", code.as_str());
                     code.as_str().to_owned()

@@ -10,6 +10,7 @@ use super::{
     connection::{Keyset, PageArgs},
     ids::{self, NodeKind},
     orderings::OrderOrder,
+    scalars::Timestamp,
 };
 use crate::{
     auth::Viewer,
@@ -28,9 +29,9 @@ pub struct OrderFilter {
     /// orders: naming anyone else gives an empty list.
     pub customer_id: Option<ID>,
     /// Only orders placed at or after this time.
-    pub created_after: Option<DateTime<Utc>>,
+    pub created_after: Option<Timestamp>,
     /// Only orders placed before this time.
-    pub created_before: Option<DateTime<Utc>>,
+    pub created_before: Option<Timestamp>,
 }
 
 /// A checked `OrderFilter`, restricted to what the caller may see.
@@ -63,8 +64,8 @@ impl OrderFilter {
         Ok(OrderFilterSpec {
             status: self.status,
             customer_id,
-            created_after: self.created_after,
-            created_before: self.created_before,
+            created_after: self.created_after.map(Into::into),
+            created_before: self.created_before.map(Into::into),
             visible_to: (!viewer.is_admin()).then_some(user_id),
         })
     }

@@ -12,6 +12,7 @@ mod helpers;
 mod housekeeping;
 mod http;
 mod idor;
+mod input_coercion;
 mod lifecycle;
 mod n_plus_one;
 mod order_fixtures;

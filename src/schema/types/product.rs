@@ -1,7 +1,6 @@
 //! `Product`.
 
 use async_graphql::{Context, ID, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 
 use super::{Category, Review, ReviewConnection, ReviewTotal};
 use crate::{
@@ -13,7 +12,7 @@ use crate::{
         ids::{self, NodeKind},
         loaders::{CategoryId, ProductReviews, RatingOf, child_page},
         orderings::ReviewsNewestFirst,
-        scalars::Money,
+        scalars::{Money, Timestamp},
     },
 };
 
@@ -112,12 +111,12 @@ impl Product {
     }
 
     /// When the product was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 
     /// When the product last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> Timestamp {
+        self.0.updated_at.into()
     }
 }

@@ -15,6 +15,7 @@ use crate::{
         ids::{self, NodeKind},
         loaders::{UserOrders, UserReviews, child_page},
         orderings::{OrderOrder, ReviewsNewestFirst},
+        scalars::Timestamp,
     },
 };
 
@@ -121,8 +122,8 @@ impl User {
     }
 
     /// When the user signed up.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 }
 

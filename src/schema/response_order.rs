@@ -112,4 +112,32 @@ mod tests {
         let text = serde_json::to_string(&data.into_json().expect("json")).expect("text");
         assert_eq!(text, expected.to_string());
     }
+
+    /// Why this module exists: async-graphql 7.2.1's `resolve_container`
+    /// polls sibling fields in a `FuturesUnordered` and inserts each as it
+    /// completes, so a field that waits lands after one that does not.
+    #[tokio::test]
+    async fn async_graphql_alone_emits_siblings_in_completion_order() {
+        use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
+
+        struct Query;
+
+        #[Object]
+        impl Query {
+            async fn waits(&self) -> i32 {
+                tokio::task::yield_now().await;
+                1
+            }
+
+            async fn ready(&self) -> i32 {
+                2
+            }
+        }
+
+        let schema = Schema::new(Query, EmptyMutation, EmptySubscription);
+        let response = schema.execute("{ waits ready }").await;
+        let text = serde_json::to_string(&response.data.into_json().expect("json")).expect("text");
+
+        assert_eq!(text, r#"{"ready":2,"waits":1}"#);
+    }
 }

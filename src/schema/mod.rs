@@ -1,7 +1,9 @@
 //! The GraphQL schema: one root per operation type, merged from domains.
 
+mod argument_errors;
 pub mod connection;
 pub mod context;
+mod field_errors;
 pub mod filters;
 pub mod ids;
 mod limits;

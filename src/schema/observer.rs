@@ -1,5 +1,7 @@
-//! Watches every operation from parse to response: restores the selection
-//! order of response fields, gives each error its contract code, attaches the request id to internal errors (logging their
+//! Watches every operation from parse to response: nulls what field errors
+//! null, restores the selection order of response fields, gives each error its
+//! contract code (an argument that fails coercion at execution is
+//! `BAD_USER_INPUT`), attaches the request id to internal errors (logging their
 //! cause once), and reports the operation's cost as `extensions.stats` (in
 //! development) and to `/metrics` (always).
 
@@ -15,12 +17,13 @@ use async_graphql::{
         Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
         NextValidation,
     },
-    parser::types::{DocumentOperations, ExecutableDocument, OperationType},
+    parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition, OperationType},
 };
 
 use super::{
+    argument_errors,
     context::{RequestContext, StoreSettings},
-    response_order,
+    field_errors, response_order,
 };
 use crate::{
     db::OperationStats,
@@ -82,6 +85,22 @@ fn operation_types(document: &ExecutableDocument) -> HashMap<Option<String>, Ope
     }
 }
 
+/// The operation of `document` that ran.
+fn operation<'a>(
+    document: &'a ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'a OperationDefinition> {
+    match (&document.operations, name) {
+        (DocumentOperations::Single(operation), _) => Some(&operation.node),
+        (DocumentOperations::Multiple(operations), Some(name)) => {
+            operations.get(name).map(|operation| &operation.node)
+        }
+        (DocumentOperations::Multiple(operations), None) => {
+            operations.values().next().map(|operation| &operation.node)
+        }
+    }
+}
+
 fn code_of(error: &ServerError) -> Option<String> {
     match error.extensions.as_ref()?.get("code")? {
         Value::String(code) => Some(code.clone()),
@@ -103,22 +122,38 @@ impl Extension for ObservedOperation {
         let mut response = next.run(ctx).await;
         let facts = std::mem::take(&mut *self.facts());
         let request_id = facts.request_id.as_deref().unwrap_or("unknown");
-        if let Some(document) = &facts.document {
-            response_order::restore(
-                &mut response.data,
-                document,
-                facts.operation_name.as_deref(),
-            );
+        if let Some(document) = &facts.document
+            && let Some(operation) = operation(document, facts.operation_name.as_deref())
+        {
+            if response.errors.iter().any(|error| !error.path.is_empty()) {
+                field_errors::complete(
+                    &mut response.data,
+                    &response.errors,
+                    &ctx.schema_env.registry,
+                    document,
+                    operation,
+                );
+            }
+            response_order::restore(&mut response.data, document, operation);
         }
 
         for error in &mut response.errors {
             let code = match code_of(error) {
                 Some(code) => code,
                 None => {
-                    let code = match facts.phase {
-                        Phase::Parsing => ErrorCode::GraphqlParseFailed,
-                        Phase::Validating => ErrorCode::GraphqlValidationFailed,
-                        Phase::Executing => ErrorCode::InternalServerError,
+                    let argument = facts
+                        .document
+                        .as_ref()
+                        .filter(|_| facts.phase == Phase::Executing)
+                        .and_then(|document| argument_errors::argument_at(document, error));
+                    let code = match (facts.phase, argument) {
+                        (Phase::Parsing, _) => ErrorCode::GraphqlParseFailed,
+                        (Phase::Validating, _) => ErrorCode::GraphqlValidationFailed,
+                        (Phase::Executing, Some(argument)) => {
+                            set_extension(error, "field", argument);
+                            ErrorCode::BadUserInput
+                        }
+                        (Phase::Executing, None) => ErrorCode::InternalServerError,
                     };
                     set_extension(error, "code", code.as_str());
                     code.as_str().to_owned()

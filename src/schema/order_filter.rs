@@ -3,12 +3,12 @@
 //! only ever hold their own orders whatever the filter names.
 
 use async_graphql::{ID, InputObject};
-use chrono::{DateTime, Utc};
 
 use super::{
     connection::PageArgs,
     ids::{self, NodeKind},
     orderings::{OrderOrder, ordering_or_default},
+    scalars::Timestamp,
 };
 use crate::{
     auth::Viewer,
@@ -29,9 +29,9 @@ pub struct OrderFilter {
     /// orders: naming anyone else gives an empty list.
     pub customer_id: Option<ID>,
     /// Only orders placed at or after this time.
-    pub created_after: Option<DateTime<Utc>>,
+    pub created_after: Option<Timestamp>,
     /// Only orders placed before this time.
-    pub created_before: Option<DateTime<Utc>>,
+    pub created_before: Option<Timestamp>,
 }
 
 impl OrderFilter {
@@ -54,8 +54,8 @@ impl OrderFilter {
         Ok(OrderFilterSpec {
             status: self.status,
             customer_id,
-            created_after: self.created_after,
-            created_before: self.created_before,
+            created_after: self.created_after.map(Into::into),
+            created_before: self.created_before.map(Into::into),
             visible_to: (!viewer.is_admin()).then_some(user_id),
         })
     }

@@ -9,24 +9,13 @@ use std::collections::HashSet;
 
 use async_graphql::{
     Name, Value,
-    parser::types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet},
+    parser::types::{ExecutableDocument, OperationDefinition, Selection, SelectionSet},
 };
 use indexmap::IndexMap;
 
-/// Reorders `data`, the result of `operation_name` in `document`.
-pub fn restore(data: &mut Value, document: &ExecutableDocument, operation_name: Option<&str>) {
-    let operation = match (&document.operations, operation_name) {
-        (DocumentOperations::Single(operation), _) => operation,
-        (DocumentOperations::Multiple(operations), Some(name)) => match operations.get(name) {
-            Some(operation) => operation,
-            None => return,
-        },
-        (DocumentOperations::Multiple(operations), None) => match operations.values().next() {
-            Some(operation) => operation,
-            None => return,
-        },
-    };
-    reorder(data, &[&operation.node.selection_set.node], document);
+/// Reorders `data`, the result of `operation` in `document`.
+pub fn restore(data: &mut Value, document: &ExecutableDocument, operation: &OperationDefinition) {
+    reorder(data, &[&operation.selection_set.node], document);
 }
 
 /// Response keys in selection order, each with the sub-selections merged
@@ -90,7 +79,10 @@ fn reorder(value: &mut Value, sets: &[&SelectionSet], document: &ExecutableDocum
 
 #[cfg(test)]
 mod tests {
-    use async_graphql::{Value, parser::parse_query};
+    use async_graphql::{
+        Value,
+        parser::{parse_query, types::DocumentOperations},
+    };
     use serde_json::json;
 
     use super::restore;
@@ -108,7 +100,10 @@ mod tests {
         });
         let mut data = Value::from_json(scrambled).expect("json value");
 
-        restore(&mut data, &document, Some("Q"));
+        let DocumentOperations::Multiple(operations) = &document.operations else {
+            panic!("a named operation");
+        };
+        restore(&mut data, &document, &operations["Q"].node);
 
         let expected = json!({
             "b": { "totalCount": 1, "nodes": [{ "name": "Mug", "price": { "currency": "USD", "amount": "1.00" }, "id": "1" }] },
@@ -116,5 +111,33 @@ mod tests {
         });
         let text = serde_json::to_string(&data.into_json().expect("json")).expect("text");
         assert_eq!(text, expected.to_string());
+    }
+
+    /// Why this module exists: async-graphql 7.2.1's `resolve_container`
+    /// polls sibling fields in a `FuturesUnordered` and inserts each as it
+    /// completes, so a field that waits lands after one that does not.
+    #[tokio::test]
+    async fn async_graphql_alone_emits_siblings_in_completion_order() {
+        use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
+
+        struct Query;
+
+        #[Object]
+        impl Query {
+            async fn waits(&self) -> i32 {
+                tokio::task::yield_now().await;
+                1
+            }
+
+            async fn ready(&self) -> i32 {
+                2
+            }
+        }
+
+        let schema = Schema::new(Query, EmptyMutation, EmptySubscription);
+        let response = schema.execute("{ waits ready }").await;
+        let text = serde_json::to_string(&response.data.into_json().expect("json")).expect("text");
+
+        assert_eq!(text, r#"{"ready":2,"waits":1}"#);
     }
 }

@@ -1,6 +1,10 @@
-//! Exact money: a `Decimal` string scalar over integer minor units.
+//! Our scalars: exact money (a `Decimal` string over integer minor units)
+//! and points in time (`DateTime`, RFC 3339 in UTC). Both reject malformed
+//! text during validation (`is_valid`), so that a bad amount or date is a
+//! validation failure, never an error at execution.
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, SimpleObject, Value};
+use chrono::Utc;
 
 /// Places after the decimal point in the store's currency.
 const SCALE: u32 = 2;
@@ -81,6 +85,57 @@ impl ScalarType for Decimal {
     }
 }
 
+/// A point in time. Replaces async-graphql's chrono `DateTime` scalar,
+/// which accepts any value during validation and fails only at execution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Timestamp(pub chrono::DateTime<Utc>);
+
+impl Timestamp {
+    /// Parses RFC 3339 text such as `"2026-11-23T10:00:00Z"`; any offset is
+    /// accepted and converted to UTC.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .map(|time| Self(time.with_timezone(&Utc)))
+            .map_err(|err| format!("\"{text}\" is not an RFC 3339 date and time: {err}"))
+    }
+}
+
+impl From<chrono::DateTime<Utc>> for Timestamp {
+    fn from(time: chrono::DateTime<Utc>) -> Self {
+        Self(time)
+    }
+}
+
+impl From<Timestamp> for chrono::DateTime<Utc> {
+    fn from(time: Timestamp) -> Self {
+        time.0
+    }
+}
+
+/// A point in time: an RFC 3339 string in UTC, e.g.
+/// `"2026-11-23T10:00:00+00:00"`. Inputs may use any offset.
+#[Scalar(
+    name = "DateTime",
+    specified_by_url = "https://datatracker.ietf.org/doc/html/rfc3339"
+)]
+impl ScalarType for Timestamp {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match value {
+            Value::String(text) => Timestamp::parse(&text).map_err(InputValueError::custom),
+            other => Err(InputValueError::expected_type(other)),
+        }
+    }
+
+    /// Lets validation reject a bad date in literals and variables.
+    fn is_valid(value: &Value) -> bool {
+        matches!(value, Value::String(text) if Timestamp::parse(text).is_ok())
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_rfc3339())
+    }
+}
+
 /// An exact amount in a currency.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct Money {
@@ -102,7 +157,23 @@ impl Money {
 
 #[cfg(test)]
 mod tests {
-    use super::Decimal;
+    use super::{Decimal, Timestamp};
+
+    #[test]
+    fn timestamps_read_rfc3339_in_any_offset_and_print_utc() {
+        let parsed = Timestamp::parse("2026-11-23T12:30:00+02:00").map(|time| time.0.to_rfc3339());
+        assert_eq!(parsed.as_deref(), Ok("2026-11-23T10:30:00+00:00"));
+        for text in [
+            "",
+            "x",
+            "2026-11-23",
+            "2026-02-30T00:00:00Z",
+            "2026-11-23 10:00:00",
+            "99999-01-01T00:00:00Z",
+        ] {
+            assert!(Timestamp::parse(text).is_err(), "{text} should be rejected");
+        }
+    }
 
     #[test]
     fn decimal_round_trips_exact_amounts() {

@@ -116,13 +116,44 @@ async fn a_thousand_repeated_directives_are_too_complex() {
 }
 
 #[tokio::test]
-async fn a_fragment_cycle_is_refused_by_the_parser_recursion_guard() {
+async fn a_fragment_cycle_is_a_validation_failure() {
     let app = spawn_app().await;
     let query = "{ products { ...A } } fragment A on ProductConnection { totalCount ...B } fragment B on ProductConnection { ...A }";
 
-    // async-graphql's recursion guard follows fragment spreads while parsing,
-    // so the cycle never reaches validation.
-    assert_refused(&app, query, "GRAPHQL_PARSE_FAILED").await;
+    let body = assert_refused(&app, query, "GRAPHQL_VALIDATION_FAILED").await;
+
+    assert!(
+        error_message(&body).contains("Cannot spread fragment"),
+        "{body}"
+    );
+    app.assert_still_serving().await;
+}
+
+#[tokio::test]
+async fn a_fragment_spreading_itself_is_a_validation_failure() {
+    let app = spawn_app().await;
+    let query = "{ ...Loop } fragment Loop on Query { __typename ...Loop }";
+
+    assert_refused(&app, query, "GRAPHQL_VALIDATION_FAILED").await;
+    app.assert_still_serving().await;
+}
+
+#[tokio::test]
+async fn a_chain_of_fragments_deeper_than_the_recursion_limit_is_too_complex() {
+    let app = spawn_app().await;
+    let fragments: String = (0..80)
+        .map(|i| {
+            format!(
+                "fragment F{i} on Category {{ parent {{ ...F{} }} }} ",
+                i + 1
+            )
+        })
+        .collect();
+    let query = format!(
+        "{{ categories(first: 1) {{ nodes {{ ...F0 }} }} }} {fragments} fragment F80 on Category {{ name }}"
+    );
+
+    assert_refused(&app, &query, "QUERY_TOO_COMPLEX").await;
     app.assert_still_serving().await;
 }
 

@@ -11,6 +11,7 @@
 
 mod attempts;
 mod document;
+mod recursion;
 mod tokens;
 
 use std::{
@@ -219,7 +220,10 @@ impl Extension for Protection {
                 )));
             }
         }
-        let document = next.run(ctx, query, variables).await?;
+        let document = next
+            .run(ctx, query, variables)
+            .await
+            .map_err(|error| recursion::reclassify(query, error))?;
         if let Some(limits) = limits {
             document::check_document(&document, limits)?;
         }

@@ -2,7 +2,6 @@
 //! `services::accounts`, each write in one transaction.
 
 use async_graphql::{Context, InputObject, Object};
-use chrono::{DateTime, Utc};
 
 use crate::{
     auth::Role,
@@ -11,6 +10,7 @@ use crate::{
         RequestContext,
         context::{data, loaders, required},
         loaders::UserId,
+        scalars::Timestamp,
         types::User,
     },
     services::accounts::{self, RefreshOutcome, Session},
@@ -52,13 +52,13 @@ impl AuthPayload {
     }
 
     /// When the access token expires.
-    async fn expires_at(&self) -> DateTime<Utc> {
-        self.0.access.expires_at
+    async fn expires_at(&self) -> Timestamp {
+        self.0.access.expires_at.into()
     }
 
     /// When the refresh token expires unless it is used first.
-    async fn refresh_token_expires_at(&self) -> DateTime<Utc> {
-        self.0.refresh_expires_at
+    async fn refresh_token_expires_at(&self) -> Timestamp {
+        self.0.refresh_expires_at.into()
     }
 
     /// The signed-in user (their email included).

@@ -1,7 +1,6 @@
 //! Order reads: one order, order lists, and the sales summary.
 
 use async_graphql::{Context, ID, Object};
-use chrono::{DateTime, Utc};
 
 use crate::{
     auth::{AdminOnly, SignedIn},
@@ -13,6 +12,7 @@ use crate::{
         loaders::OrderId,
         order_filter::{OrderFilter, order_listing},
         orderings::OrderOrder,
+        scalars::Timestamp,
         types::{Order, OrderConnection, OrderTotal, SalesSummary},
     },
     services::read::{
@@ -73,10 +73,10 @@ impl OrderQuery {
     async fn sales_summary(
         &self,
         ctx: &Context<'_>,
-        since: Option<DateTime<Utc>>,
-        until: Option<DateTime<Utc>>,
+        since: Option<Timestamp>,
+        until: Option<Timestamp>,
     ) -> AppResult<SalesSummary> {
-        let range = SalesRange::new(since, until)?;
+        let range = SalesRange::new(since.map(Into::into), until.map(Into::into))?;
         let totals = sales::totals(db(ctx)?, range).await?;
         Ok(SalesSummary::new(range, totals))
     }

@@ -1,7 +1,6 @@
 //! `Category`.
 
 use async_graphql::{Context, ID, Object};
-use chrono::{DateTime, Utc};
 
 use super::{Product, ProductConnection, ProductTotal};
 use crate::{
@@ -14,6 +13,7 @@ use crate::{
         ids::{self, NodeKind},
         loaders::{CategoryId, ChildrenOf, child_page},
         orderings::ProductOrder,
+        scalars::Timestamp,
     },
     services::read::children::CategoryProducts,
 };
@@ -75,7 +75,7 @@ impl Category {
     }
 
     /// When the category was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 }

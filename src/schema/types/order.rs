@@ -6,7 +6,6 @@
 //! their own; order items are reached only through their order or `node`.
 
 use async_graphql::{Context, ID, Object, connection::Connection};
-use chrono::{DateTime, Utc};
 
 use super::{Product, User};
 use crate::{
@@ -17,7 +16,7 @@ use crate::{
         context::{currency, db, loaders, required},
         ids::{self, NodeKind},
         loaders::{ChildCount, ItemsOf, ProductId, UserId},
-        scalars::Money,
+        scalars::{Money, Timestamp},
     },
     services::{
         orders::OrderStatus,
@@ -73,13 +72,13 @@ impl Order {
     }
 
     /// When it was placed.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 
     /// When its status last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> Timestamp {
+        self.0.updated_at.into()
     }
 }
 

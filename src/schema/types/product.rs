@@ -1,7 +1,6 @@
 //! `Product`.
 
 use async_graphql::{Context, ID, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 
 use super::{Category, Review, ReviewConnection, ReviewTotal};
 use crate::{
@@ -12,7 +11,7 @@ use crate::{
         context::{currency, loaders, required},
         ids::{self, NodeKind},
         loaders::{CategoryId, RatingOf, child_page},
-        scalars::Money,
+        scalars::{Money, Timestamp},
     },
     services::read::{children::ProductReviews, keyset::Keyset, orderings::ReviewsNewestFirst},
 };
@@ -112,12 +111,12 @@ impl Product {
     }
 
     /// When the product was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 
     /// When the product last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> Timestamp {
+        self.0.updated_at.into()
     }
 }

@@ -1,7 +1,6 @@
 //! `Review`.
 
 use async_graphql::{Context, ID, Object};
-use chrono::{DateTime, Utc};
 
 use super::{Product, User};
 use crate::{
@@ -11,6 +10,7 @@ use crate::{
         context::{loaders, required},
         ids::{self, NodeKind},
         loaders::{ProductId, UserId},
+        scalars::Timestamp,
     },
 };
 
@@ -47,7 +47,7 @@ impl Review {
     }
 
     /// When it was written.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 }

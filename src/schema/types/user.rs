@@ -1,7 +1,6 @@
 //! `User`: its public face.
 
 use async_graphql::{Context, ID, Object, connection::Connection};
-use chrono::{DateTime, Utc};
 
 use super::{Order, OrderConnection, OrderTotal, Review, ReviewConnection, ReviewTotal};
 use crate::{
@@ -13,6 +12,7 @@ use crate::{
         ids::{self, NodeKind},
         loaders::child_page,
         orderings::{OrderOrder, ordering_or_default},
+        scalars::Timestamp,
     },
     services::read::{
         self,
@@ -104,8 +104,8 @@ impl User {
     }
 
     /// When the user signed up.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 }
 

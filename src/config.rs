@@ -1,8 +1,15 @@
 //! Runtime settings, read from the environment and overridable by flags.
 
-use std::{fmt, net::SocketAddr, path::PathBuf, time::Duration};
+use std::{
+    fmt,
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+    str::FromStr,
+    time::Duration,
+};
 
 use clap::{Args, ValueEnum};
+use ipnet::IpNet;
 
 /// Which audience the server is tuned for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -218,6 +225,54 @@ pub struct Settings {
     )]
     pub hsts_max_age_secs: u64,
 
+    /// Networks of the reverse proxies in front of the server, as
+    /// comma-separated CIDRs or addresses (`10.0.0.0/8, 192.0.2.7`): only
+    /// their `X-Forwarded-For` / `Forwarded` is believed for the client
+    /// address. Empty means none.
+    #[arg(
+        long,
+        env = "STOREFRONT_TRUSTED_PROXIES",
+        default_value = "",
+        value_parser = TrustedProxies::from_str,
+        global = true
+    )]
+    pub trusted_proxies: TrustedProxies,
+
+    /// Seconds a connection may take to send a complete request head, from
+    /// when it opens or its previous response ends (so it also bounds idle
+    /// HTTP/1 keep-alive connections).
+    #[arg(
+        long = "header-read-timeout",
+        env = "STOREFRONT_HEADER_READ_TIMEOUT",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub header_read_timeout_secs: u64,
+
+    /// Seconds a connection may stay open with no request in flight before
+    /// the server closes it (HTTP/1 and HTTP/2).
+    #[arg(
+        long = "keep-alive-timeout",
+        env = "STOREFRONT_KEEP_ALIVE_TIMEOUT",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub keep_alive_timeout_secs: u64,
+
+    /// Most client connections open at once; past it, new connections wait
+    /// to be accepted while open ones are served. Keep it below the open
+    /// file limit (`ulimit -n`).
+    #[arg(
+        long,
+        env = "STOREFRONT_MAX_CONNECTIONS",
+        default_value_t = 10_000,
+        value_parser = clap::value_parser!(u32).range(1..),
+        global = true
+    )]
+    pub max_connections: u32,
+
     /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
     #[arg(
         long,
@@ -396,6 +451,16 @@ impl Settings {
         Duration::from_secs(self.login_limit_window_secs)
     }
 
+    /// How long a connection may take to send a request head.
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_read_timeout_secs)
+    }
+
+    /// How long a connection may sit idle between requests.
+    pub fn keep_alive_timeout(&self) -> Duration {
+        Duration::from_secs(self.keep_alive_timeout_secs)
+    }
+
     /// How long the server drains in-flight requests on shutdown.
     pub fn shutdown_timeout(&self) -> Duration {
         Duration::from_secs(self.shutdown_timeout_secs)
@@ -413,6 +478,7 @@ impl fmt::Debug for Settings {
             .field("currency", &self.currency)
             .field("rate_limit_budget", &self.rate_limit_budget)
             .field("cors_origins", &self.cors_origins)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "***"))
             .field("jwt_private_key_file", &self.jwt_private_key_file)
             .finish_non_exhaustive()
@@ -449,6 +515,38 @@ fn parse_origin(text: &str) -> Result<String, String> {
     Ok(origin.to_ascii_lowercase())
 }
 
+/// The networks whose forwarding headers are believed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<IpNet>);
+
+impl TrustedProxies {
+    /// Whether `ip` belongs to a trusted proxy.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.0.iter().any(|network| network.contains(&ip))
+    }
+}
+
+/// A comma-separated list of CIDRs or single addresses; blank means none.
+impl FromStr for TrustedProxies {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        text.split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .map(|entry| {
+                entry
+                    .parse::<IpNet>()
+                    .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
+                    .map(|network| network.trunc())
+                    .map_err(|_| format!("`{entry}` is not a CIDR (10.0.0.0/8) or an IP address"))
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+}
+
 /// Hides the password of a `scheme://user:password@host` URL.
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -466,6 +564,29 @@ pub fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trusted_proxies_are_cidrs_or_addresses_and_blank_means_none() {
+        assert_eq!("".parse(), Ok(TrustedProxies::default()));
+        let trusted: TrustedProxies = "10.0.0.0/8, 192.0.2.7 ,2001:db8::/32, 172.16.5.4/12"
+            .parse()
+            .expect("valid list");
+        for inside in [
+            "10.200.0.1",
+            "192.0.2.7",
+            "2001:db8::1",
+            "172.31.0.1",
+            "::ffff:10.0.0.1",
+        ] {
+            assert!(trusted.contains(inside.parse().expect("ip")), "{inside}");
+        }
+        for outside in ["11.0.0.1", "192.0.2.8", "2001:db9::1", "172.32.0.1"] {
+            assert!(!trusted.contains(outside.parse().expect("ip")), "{outside}");
+        }
+        for refused in ["10.0.0.0/33", "example.com", "10.0.0", "*"] {
+            assert!(refused.parse::<TrustedProxies>().is_err(), "{refused}");
+        }
+    }
 
     #[test]
     fn cors_origins_are_exact_lower_case_origins_and_blank_means_none() {

@@ -3,6 +3,8 @@
 //! headers.
 
 mod batch;
+mod body;
+mod client_address;
 mod deadline;
 mod graphiql;
 mod graphql;
@@ -12,7 +14,7 @@ mod negotiate;
 mod observe;
 mod security;
 
-use axum::{Router, extract::DefaultBodyLimit, middleware, routing::get};
+use axum::{Router, middleware, routing::get};
 use tower::ServiceBuilder;
 use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
@@ -27,7 +29,6 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     let request_id = axum::http::HeaderName::from_static(REQUEST_ID_HEADER);
-    let body_limit = state.settings.max_body_bytes;
     let settings = state.settings.clone();
     let app = Router::new()
         .route("/", get(graphiql::page))
@@ -35,7 +36,6 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(metrics::render))
-        .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(
             settings.request_timeout(),
             deadline::enforce,

@@ -6,6 +6,7 @@ mod bearer;
 mod catalog;
 mod catalog_admin;
 mod concurrency;
+
 mod headers;
 mod helpers;
 mod housekeeping;
@@ -18,6 +19,7 @@ mod orders;
 mod paging;
 mod place_order;
 mod protection;
+mod proxies;
 mod rate_limits;
 mod refresh;
 mod reviews;

@@ -13,6 +13,7 @@ mod metrics;
 mod negotiate;
 mod observe;
 mod security;
+mod server;
 
 use axum::{Router, middleware, routing::get};
 use tower::ServiceBuilder;
@@ -22,6 +23,8 @@ use tower_http::{
 };
 
 use crate::state::AppState;
+
+pub use server::{ConnectionLimits, serve};
 
 /// Header that carries each request's id, in and out.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";

@@ -6,7 +6,7 @@ mod bearer;
 mod catalog;
 mod catalog_admin;
 mod concurrency;
-
+mod connections;
 mod headers;
 mod helpers;
 mod housekeeping;

@@ -23,7 +23,7 @@ fn fixture(name: &str) -> Vec<u8> {
 /// A ring that signs with `algorithm`, as the server builds it.
 fn ring(algorithm: &str) -> KeyRing {
     let mut sources = KeySources {
-        secret: Some("bench-secret-of-at-least-thirty-two-bytes".to_owned()),
+        secret: Some("bench-secret-of-at-least-thirty-two-bytes".into()),
         ..KeySources::default()
     };
     let pair = match algorithm {

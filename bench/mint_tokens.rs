@@ -13,9 +13,9 @@ use clap::Parser;
 use storefront::{auth::Role, cli::Cli, startup};
 
 fn main() -> anyhow::Result<()> {
-    let settings = Cli::try_parse_from(["mint_tokens"])?.settings;
+    let settings = Cli::try_parse_from(["mint_tokens"])?.serve;
     anyhow::ensure!(
-        settings.jwt_secret.is_some() || settings.jwt_private_key_file.is_some(),
+        settings.auth.jwt_secret.is_some() || settings.auth.private_key_file.is_some(),
         "set JWT_SECRET (or the key files) to the server's"
     );
     let keys = startup::key_ring(&settings)?;

@@ -2,38 +2,49 @@
 
 pub mod user;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::{config::Settings, seed::Scale};
+use crate::{
+    config::{DatabaseSettings, LogFormat, Settings},
+    seed::Scale,
+};
 
-/// `storefront [serve|migrate|seed|schema|user]`; `serve` when no command is given.
+/// `storefront [serve|migrate|seed|schema|user]`; `serve` when no command is
+/// given, in which case the serve flags stand on their own.
 #[derive(Parser)]
 #[command(
     name = "storefront",
     version,
-    about = "Storefront GraphQL commerce backend"
+    about = "Storefront GraphQL commerce backend",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
-    /// Settings shared by every command.
-    #[command(flatten)]
-    pub settings: Settings,
+    /// Log format: `json` (one object per line) or `pretty`.
+    #[arg(
+        long,
+        env = "STOREFRONT_LOG_FORMAT",
+        value_enum,
+        default_value = "json",
+        global = true
+    )]
+    pub log_format: LogFormat,
 
     /// What to do; serving is the default.
     #[command(subcommand)]
     pub command: Option<Command>,
+
+    /// The serve settings, when no command is given.
+    #[command(flatten)]
+    pub serve: Settings,
 }
 
 /// The subcommands.
 #[derive(Subcommand)]
 pub enum Command {
     /// Serve the GraphQL API (the default).
-    Serve,
+    Serve(Box<Settings>),
     /// Apply, revert or inspect database migrations.
-    Migrate {
-        /// `up` (default), `down` (one step), `status` or `fresh` (drop everything, re-apply).
-        #[arg(value_enum, default_value = "up")]
-        action: MigrateAction,
-    },
+    Migrate(MigrateArgs),
     /// Load deterministic demo data into an empty database.
     Seed(SeedArgs),
     /// Print the GraphQL schema (SDL); must equal the committed `schema.graphql`.
@@ -41,6 +52,14 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(user::UserCommand),
+}
+
+impl Cli {
+    /// The command to run: `serve` with the top-level flags when none is named.
+    pub fn into_command(self) -> Command {
+        self.command
+            .unwrap_or_else(|| Command::Serve(Box::new(self.serve)))
+    }
 }
 
 /// What `storefront migrate` does.
@@ -56,8 +75,19 @@ pub enum MigrateAction {
     Fresh,
 }
 
+/// Flags of `storefront migrate`.
+#[derive(Args)]
+pub struct MigrateArgs {
+    /// `up` (default), `down` (one step), `status` or `fresh` (drop everything, re-apply).
+    #[arg(value_enum, default_value = "up")]
+    pub action: MigrateAction,
+    /// The database to migrate.
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+}
+
 /// Flags of `storefront seed`.
-#[derive(clap::Args)]
+#[derive(Args)]
 pub struct SeedArgs {
     /// Preset sizes; explicit counts below override single figures.
     #[arg(long, value_enum, default_value = "tiny")]
@@ -74,4 +104,7 @@ pub struct SeedArgs {
     /// Random seed: the same seed gives the same data.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// The database to fill.
+    #[command(flatten)]
+    pub database: DatabaseSettings,
 }

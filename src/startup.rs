@@ -13,10 +13,10 @@ use crate::{
         KeyRing, passwords,
         tokens::{KeySources, TokenPolicy},
     },
-    cli::{self, Cli, Command, MigrateAction, SeedArgs},
-    config::{Settings, redact_url},
+    cli::{self, Cli, Command, MigrateAction, MigrateArgs, SeedArgs},
+    config::{DatabaseSettings, Settings},
     db, http, metrics,
-    schema::build_schema,
+    schema::{self, build_schema},
     seed::{self, Scale},
     services::housekeeping,
     state::AppState,
@@ -24,38 +24,37 @@ use crate::{
 
 /// Runs the command line's command.
 pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
-    let settings = cli.settings;
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => {
-            Application::build(settings)
+    match cli.into_command() {
+        Command::Serve(settings) => {
+            Application::build(*settings)
                 .await?
                 .run_until_stopped()
                 .await?;
             Ok(())
         }
-        Command::Migrate { action } => migrate(&settings, action).await,
-        Command::Seed(args) => seed_command(&settings, args).await,
+        Command::Migrate(args) => migrate(args).await,
+        Command::Seed(args) => seed_command(args).await,
         Command::Schema => {
-            print!("{}", build_schema(&settings).sdl());
+            print!("{}", schema::sdl());
             Ok(())
         }
-        Command::User(command) => cli::user::run(&settings, command).await,
+        Command::User(command) => cli::user::run(command).await,
     }
 }
 
 /// The pool the settings describe, with the URL's password hidden in errors.
-pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+pub async fn connect(database: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
     db::connect(
-        &settings.database_url,
-        settings.db_max_connections,
-        settings.db_acquire_timeout(),
+        database.url.expose(),
+        database.max_connections,
+        database.acquire_timeout,
     )
     .await
-    .with_context(|| format!("connecting to {}", redact_url(&settings.database_url)))
+    .with_context(|| format!("connecting to {}", database.url))
 }
 
-async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {
-    let db = connect(settings).await?;
+async fn migrate(MigrateArgs { action, database }: MigrateArgs) -> anyhow::Result<()> {
+    let db = connect(&database).await?;
     match action {
         MigrateAction::Up => Migrator::up(&db, None).await?,
         MigrateAction::Down => Migrator::down(&db, Some(1)).await?,
@@ -73,8 +72,8 @@ async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<(
     Ok(())
 }
 
-async fn seed_command(settings: &Settings, args: SeedArgs) -> anyhow::Result<()> {
-    let db = connect(settings).await?;
+async fn seed_command(args: SeedArgs) -> anyhow::Result<()> {
+    let db = connect(&args.database).await?;
     Migrator::up(&db, None).await?;
     let plan = args
         .scale
@@ -110,7 +109,7 @@ impl Application {
     /// Connects, migrates (unless told not to), loads demo data into an
     /// empty development database, and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let db = connect(&settings).await?;
+        let db = connect(&settings.database).await?;
         if settings.no_migrate {
             let pending = Migrator::get_pending_migrations(&db).await?.len();
             if pending > 0 {
@@ -127,11 +126,12 @@ impl Application {
             let report = seed::run(&db, Scale::Tiny.plan(), 1, false).await?;
             tracing::info!(products = report.products, "loaded the tiny demo data set");
         }
-        let budget = usize::try_from(settings.rate_limit_budget).unwrap_or(usize::MAX);
-        if budget > 0 && budget < settings.max_complexity {
+        let limits = &settings.limits;
+        let budget = usize::try_from(limits.rate_limit_budget).unwrap_or(usize::MAX);
+        if budget > 0 && budget < limits.max_complexity {
             tracing::warn!(
                 budget,
-                max_complexity = settings.max_complexity,
+                max_complexity = limits.max_complexity,
                 "STOREFRONT_RATE_LIMIT_BUDGET is below STOREFRONT_MAX_COMPLEXITY: operations costing more than the budget are always refused"
             );
         }
@@ -147,23 +147,24 @@ impl Application {
             db: db.clone(),
             settings: Arc::new(settings.clone()),
         };
-        let listener = TcpListener::bind(settings.listen)
+        let listener = TcpListener::bind(settings.http.listen)
             .await
-            .with_context(|| format!("binding {}", settings.listen))?;
+            .with_context(|| format!("binding {}", settings.http.listen))?;
         let address = listener.local_addr()?;
         Ok(Self {
             listener,
             router: http::router(state),
             address,
             connection_limits: http::ConnectionLimits {
-                header_read_timeout: settings.header_read_timeout(),
-                keep_alive_timeout: settings.keep_alive_timeout(),
-                max_connections: usize::try_from(settings.max_connections).unwrap_or(usize::MAX),
-                drain_timeout: settings.shutdown_timeout(),
+                header_read_timeout: settings.http.header_read_timeout,
+                keep_alive_timeout: settings.http.keep_alive_timeout,
+                max_connections: usize::try_from(settings.http.max_client_connections)
+                    .unwrap_or(usize::MAX),
+                drain_timeout: settings.http.shutdown_timeout,
             },
             development,
             db,
-            idempotency_key_ttl: settings.idempotency_key_ttl(),
+            idempotency_key_ttl: settings.idempotency_key_ttl,
         })
     }
 
@@ -223,31 +224,24 @@ async fn keep_house(db: DatabaseConnection, idempotency_key_ttl: Duration) {
 /// The access-token keys: configured ones, or in development a random
 /// secret (tokens then die with the process).
 pub fn key_ring(settings: &Settings) -> anyhow::Result<KeyRing> {
+    let auth = &settings.auth;
     let policy = TokenPolicy {
-        issuer: settings.jwt_issuer.clone(),
-        audience: settings.jwt_audience.clone(),
-        access_ttl: settings.access_token_ttl(),
-        refresh_ttl: settings.refresh_token_ttl(),
-        refresh_reuse_grace: settings.refresh_reuse_grace(),
+        issuer: auth.issuer.clone(),
+        audience: auth.audience.clone(),
+        access_ttl: auth.access_token_ttl,
+        refresh_ttl: auth.refresh_token_ttl,
+        refresh_reuse_grace: auth.refresh_reuse_grace,
     };
     let read = |path: &std::path::PathBuf| {
         std::fs::read(path).with_context(|| format!("reading {}", path.display()))
     };
     let sources = KeySources {
-        secret: settings.jwt_secret.clone(),
-        previous_secrets: settings.jwt_previous_secrets.clone(),
-        private_key_pem: settings
-            .jwt_private_key_file
-            .as_ref()
-            .map(read)
-            .transpose()?,
-        public_key_pem: settings
-            .jwt_public_key_file
-            .as_ref()
-            .map(read)
-            .transpose()?,
-        previous_public_key_pems: settings
-            .jwt_previous_public_key_files
+        secret: auth.jwt_secret.clone(),
+        previous_secrets: auth.jwt_previous_secrets.clone(),
+        private_key_pem: auth.private_key_file.as_ref().map(read).transpose()?,
+        public_key_pem: auth.public_key_file.as_ref().map(read).transpose()?,
+        previous_public_key_pems: auth
+            .previous_public_key_files
             .iter()
             .map(read)
             .collect::<anyhow::Result<_>>()?,

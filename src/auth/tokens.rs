@@ -11,6 +11,7 @@ use std::{collections::HashMap, time::Duration};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -64,9 +65,9 @@ struct VerifyingKey {
 #[derive(Clone, Debug, Default)]
 pub struct KeySources {
     /// HS256 secret (`JWT_SECRET`), at least 32 bytes.
-    pub secret: Option<String>,
+    pub secret: Option<SecretString>,
     /// Retired HS256 secrets still accepted for verification.
-    pub previous_secrets: Vec<String>,
+    pub previous_secrets: Vec<SecretString>,
     /// PEM private key (Ed25519 or RSA) that signs new tokens.
     pub private_key_pem: Option<Vec<u8>>,
     /// The PEM public key matching `private_key_pem`.
@@ -133,6 +134,7 @@ impl KeyRing {
             .chain(sources.previous_secrets.iter())
             .enumerate()
         {
+            let secret = secret.expose_secret();
             if secret.len() < MIN_SECRET_BYTES {
                 return Err(config_error(format!(
                     "JWT secrets must be at least {MIN_SECRET_BYTES} bytes"
@@ -204,7 +206,7 @@ impl KeyRing {
     pub fn ephemeral(policy: TokenPolicy) -> anyhow::Result<Self> {
         let secret: [u8; 32] = rand::random();
         let sources = KeySources {
-            secret: Some(URL_SAFE_NO_PAD.encode(secret)),
+            secret: Some(SecretString::from(URL_SAFE_NO_PAD.encode(secret))),
             ..KeySources::default()
         };
         Self::new(&sources, policy)

@@ -9,7 +9,7 @@ use migration::{Migrator, MigratorTrait};
 
 use crate::{
     auth::Role,
-    config::Settings,
+    config::DatabaseSettings,
     db::{CountedConnection, OperationStats},
     error::AppError,
     schema::ids::{self, NodeKind},
@@ -40,16 +40,19 @@ pub struct CreateUserArgs {
     /// dropped) instead of prompting for it twice.
     #[arg(long)]
     pub password_stdin: bool,
+    /// The database to create it in.
+    #[command(flatten)]
+    pub database: DatabaseSettings,
 }
 
 /// Runs a `storefront user` command.
-pub async fn run(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
+pub async fn run(command: UserCommand) -> anyhow::Result<()> {
     match command {
-        UserCommand::Create(args) => create(settings, args).await,
+        UserCommand::Create(args) => create(args).await,
     }
 }
 
-async fn create(settings: &Settings, args: CreateUserArgs) -> anyhow::Result<()> {
+async fn create(args: CreateUserArgs) -> anyhow::Result<()> {
     let password = read_password(args.password_stdin)?;
     let account = accounts::prepare_account(&args.email, &args.name, password)
         .await
@@ -59,7 +62,7 @@ async fn create(settings: &Settings, args: CreateUserArgs) -> anyhow::Result<()>
     } else {
         Role::Customer
     };
-    let db = connect(settings).await?;
+    let db = connect(&args.database).await?;
     Migrator::up(&db, None).await?;
     let db = CountedConnection::new(db, std::sync::Arc::new(OperationStats::default()));
     let txn = db.begin_write().await?;

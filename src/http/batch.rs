@@ -38,7 +38,7 @@ pub(super) async fn execute(
     entries: Vec<Json>,
     media: ResponseMedia,
 ) -> Result<Response, AppError> {
-    let most = state.settings.max_batch_operations;
+    let most = state.settings.limits.max_batch_operations;
     let refusal = if most == 0 {
         Some("batched requests are not enabled".to_owned())
     } else if entries.is_empty() {

@@ -246,8 +246,8 @@ async fn post_request(
     if !negotiate::is_json_body(headers) {
         return Err(AppError::Refused(Refusal::UnsupportedMediaType));
     }
-    let body: Bytes = body::read(body, headers, state.settings.max_body_bytes).await?;
-    let client = client_address::resolve(peer, headers, &state.settings.trusted_proxies);
+    let body: Bytes = body::read(body, headers, state.settings.http.max_body_bytes).await?;
+    let client = client_address::resolve(peer, headers, &state.settings.http.trusted_proxies);
     match serde_json::from_slice::<Json>(&body) {
         Ok(Json::Object(params)) => {
             let request = graphql_request(params)?;
@@ -326,11 +326,11 @@ async fn get_request(
     let mut request = graphql_request(json)?;
     // Finding the operation type parses the document, so an oversized one
     // goes straight to the schema, whose token limit refuses it unparsed.
-    if within_token_limit(&request.query, state.settings.max_tokens)
+    if within_token_limit(&request.query, state.settings.limits.max_tokens)
         && selected_operation_type(&mut request) == Some(OperationType::Mutation)
     {
         return Err(AppError::Refused(Refusal::MutationOverGet));
     }
-    let client = client_address::resolve(peer, headers, &state.settings.trusted_proxies);
+    let client = client_address::resolve(peer, headers, &state.settings.http.trusted_proxies);
     Ok(execute(state, client, headers, request, media).await)
 }

@@ -40,7 +40,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::ready))
         .route("/metrics", get(metrics::render))
         .layer(middleware::from_fn_with_state(
-            settings.request_timeout(),
+            settings.http.request_timeout(),
             deadline::enforce,
         ))
         .layer(

@@ -86,13 +86,14 @@ fn cors(origins: &[String]) -> CorsLayer {
 /// Wraps `router` in CORS (when origins are configured) and the security
 /// headers (outermost, so that preflight answers carry them too).
 pub fn apply(router: Router, settings: &Settings) -> Router {
-    let router = if settings.cors_origins.0.is_empty() {
+    let http = &settings.http;
+    let router = if http.cors_origins.0.is_empty() {
         router
     } else {
-        router.layer(cors(&settings.cors_origins.0))
+        router.layer(cors(&http.cors_origins.0))
     };
-    let router = if settings.hsts_max_age_secs > 0 {
-        let hsts = format!("max-age={}; includeSubDomains", settings.hsts_max_age_secs);
+    let router = if http.hsts_max_age.as_secs() > 0 {
+        let hsts = format!("max-age={}; includeSubDomains", http.hsts_max_age.as_secs());
         match HeaderValue::from_str(&hsts) {
             Ok(value) => router.layer(SetResponseHeaderLayer::overriding(
                 header::STRICT_TRANSPORT_SECURITY,

@@ -11,7 +11,7 @@ use std::{num::NonZeroU32, sync::Arc, time::Duration};
 pub use gcra::GcraLimiter;
 pub use key::LimitKey;
 
-use crate::config::Settings;
+use crate::config::LimitSettings;
 
 /// What a caller has left after a successful spend.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,13 +85,13 @@ fn in_process(limit: u32, window: Duration) -> Option<Arc<dyn Limiter>> {
 
 impl RateLimits {
     /// The limits of `settings`, kept in this process.
-    pub fn in_process(settings: &Settings) -> Self {
+    pub fn in_process(limits: &LimitSettings) -> Self {
         Self {
-            cost: in_process(settings.rate_limit_budget, settings.rate_limit_window()),
-            login_per_ip: in_process(settings.login_limit_per_ip, settings.login_limit_window()),
+            cost: in_process(limits.rate_limit_budget, limits.rate_limit_window),
+            login_per_ip: in_process(limits.login_limit_per_ip, limits.login_limit_window),
             login_per_account: in_process(
-                settings.login_limit_per_account,
-                settings.login_limit_window(),
+                limits.login_limit_per_account,
+                limits.login_limit_window,
             ),
         }
     }

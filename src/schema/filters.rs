@@ -1,21 +1,17 @@
-//! Product filters: the GraphQL input, and its validated, hashable form that
-//! turns into one SQL condition shared by lists, nested lists and counts.
+//! Product filters: the GraphQL input, checked into the read path's
+//! filter spec shared by lists, nested lists and counts.
 
 use async_graphql::{ID, InputObject};
-use sea_orm::{
-    ColumnTrait, Condition,
-    sea_query::{Expr, ExprTrait, Func, LikeExpr},
-};
 
 use super::{
-    connection::{Keyset, PageArgs},
+    connection::PageArgs,
     ids::{self, NodeKind},
-    orderings::ProductOrder,
+    orderings::{ProductOrder, ordering_or_default},
     scalars::Decimal,
 };
 use crate::{
-    entities::products,
     error::{AppError, AppResult},
+    services::read::{keyset::Keyset, orderings::ProductOrdering, products::ProductFilterSpec},
 };
 
 /// Longest accepted search text.
@@ -34,16 +30,6 @@ pub struct ProductFilter {
     pub max_price: Option<Decimal>,
     /// `true`: stock above zero; `false`: sold out.
     pub in_stock: Option<bool>,
-}
-
-/// A checked `ProductFilter`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct ProductFilterSpec {
-    category_id: Option<i64>,
-    search: Option<String>,
-    min_price_cents: Option<i64>,
-    max_price_cents: Option<i64>,
-    in_stock: Option<bool>,
 }
 
 impl ProductFilter {
@@ -92,62 +78,14 @@ impl ProductFilter {
     }
 }
 
-/// `%` and `_` in user text match themselves, not any character.
-fn like_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
-impl ProductFilterSpec {
-    /// The SQL condition; empty (always true) when nothing is filtered.
-    pub fn condition(&self) -> Condition {
-        let mut condition = Condition::all();
-        if let Some(id) = self.category_id {
-            condition = condition.add(products::Column::CategoryId.eq(id));
-        }
-        if let Some(text) = &self.search {
-            let pattern = like_pattern(text);
-            let matches = |column: products::Column| {
-                Expr::expr(Func::lower(Expr::col((products::Entity, column))))
-                    .like(LikeExpr::new(pattern.clone()).escape('\\'))
-            };
-            condition = condition.add(
-                Condition::any()
-                    .add(matches(products::Column::Name))
-                    .add(matches(products::Column::Sku)),
-            );
-        }
-        if let Some(min) = self.min_price_cents {
-            condition = condition.add(products::Column::PriceCents.gte(min));
-        }
-        if let Some(max) = self.max_price_cents {
-            condition = condition.add(products::Column::PriceCents.lte(max));
-        }
-        match self.in_stock {
-            Some(true) => condition = condition.add(products::Column::Stock.gt(0)),
-            Some(false) => condition = condition.add(products::Column::Stock.eq(0)),
-            None => {}
-        }
-        condition
-    }
-}
-
 /// The checked filter and paging of a product list, top-level or nested:
 /// both take the same arguments and must mean the same thing.
 pub fn product_listing(
     filter: Option<ProductFilter>,
     order_by: Option<ProductOrder>,
     page: PageArgs,
-) -> AppResult<(ProductFilterSpec, Keyset<ProductOrder>)> {
+) -> AppResult<(ProductFilterSpec, Keyset<ProductOrdering>)> {
     let filter = filter.unwrap_or_default().validate()?;
-    let keyset = Keyset::new(order_by.unwrap_or_default(), page)?;
+    let keyset = Keyset::new(ordering_or_default(order_by), page)?;
     Ok((filter, keyset))
 }

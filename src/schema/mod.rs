@@ -16,7 +16,7 @@ pub mod scalars;
 pub mod types;
 pub mod validate;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 
 pub use context::{QueryLimits, RequestContext, StoreSettings};
 pub use limits::{
@@ -29,31 +29,41 @@ use crate::{config::Settings, ratelimit::RateLimits};
 /// The service's schema type.
 pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubscription>;
 
-/// Builds the schema with its limits; production hides introspection and
-/// "did you mean".
-pub fn build_schema(settings: &Settings) -> AppSchema {
-    let builder = Schema::build(
+fn schema_builder() -> SchemaBuilder<query::QueryRoot, mutation::MutationRoot, EmptySubscription> {
+    Schema::build(
         query::QueryRoot::default(),
         mutation::MutationRoot::default(),
         EmptySubscription,
     )
-    .data(StoreSettings {
-        currency: settings.currency.clone(),
-        report_stats: settings.is_development(),
-    })
-    .data(QueryLimits {
-        max_depth: settings.max_depth,
-        max_complexity: settings.max_complexity,
-        max_aliases: settings.max_aliases,
-        max_directives: settings.max_directives,
-        max_tokens: settings.max_tokens,
-    })
-    .data(RateLimits::in_process(settings))
-    // Parser recursion stays above the depth limit, so that over-deep
-    // documents get the depth error rather than a parse failure.
-    .limit_recursive_depth(settings.max_depth.saturating_mul(4).max(32))
-    .extension(QueryProtection)
-    .extension(OperationObserver);
+}
+
+/// The SDL of the schema, which no setting changes.
+pub fn sdl() -> String {
+    schema_builder().finish().sdl()
+}
+
+/// Builds the schema with its limits; production hides introspection and
+/// "did you mean".
+pub fn build_schema(settings: &Settings) -> AppSchema {
+    let limits = &settings.limits;
+    let builder = schema_builder()
+        .data(StoreSettings {
+            currency: settings.currency.clone(),
+            report_stats: settings.is_development(),
+        })
+        .data(QueryLimits {
+            max_depth: limits.max_depth,
+            max_complexity: limits.max_complexity,
+            max_aliases: limits.max_aliases,
+            max_directives: limits.max_directives,
+            max_tokens: limits.max_tokens,
+        })
+        .data(RateLimits::in_process(limits))
+        // Parser recursion stays above the depth limit, so that over-deep
+        // documents get the depth error rather than a parse failure.
+        .limit_recursive_depth(limits.max_depth.saturating_mul(4).max(32))
+        .extension(QueryProtection)
+        .extension(OperationObserver);
     if settings.is_development() {
         builder.finish()
     } else {

@@ -1,21 +1,22 @@
-//! Order filters: the GraphQL input, and its validated, hashable form that
-//! also carries who is asking, so that a customer's list can only ever hold
-//! their own orders whatever the filter names.
+//! Order filters: the GraphQL input, checked into the read path's filter
+//! spec, which also carries who is asking, so that a customer's list can
+//! only ever hold their own orders whatever the filter names.
 
 use async_graphql::{ID, InputObject};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, Condition};
 
 use super::{
-    connection::{Keyset, PageArgs},
+    connection::PageArgs,
     ids::{self, NodeKind},
-    orderings::OrderOrder,
+    orderings::{OrderOrder, ordering_or_default},
 };
 use crate::{
     auth::Viewer,
-    entities::orders,
     error::{AppError, AppResult},
-    services::orders::OrderStatus,
+    services::{
+        orders::OrderStatus,
+        read::{keyset::Keyset, orderings::OrderOrdering, orders::OrderFilterSpec},
+    },
 };
 
 /// Narrows an order list; every given field must match. The creation
@@ -31,16 +32,6 @@ pub struct OrderFilter {
     pub created_after: Option<DateTime<Utc>>,
     /// Only orders placed before this time.
     pub created_before: Option<DateTime<Utc>>,
-}
-
-/// A checked `OrderFilter`, restricted to what the caller may see.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct OrderFilterSpec {
-    status: Option<OrderStatus>,
-    customer_id: Option<i64>,
-    created_after: Option<DateTime<Utc>>,
-    created_before: Option<DateTime<Utc>>,
-    visible_to: Option<i64>,
 }
 
 impl OrderFilter {
@@ -70,37 +61,14 @@ impl OrderFilter {
     }
 }
 
-impl OrderFilterSpec {
-    /// The SQL condition, visibility included.
-    pub fn condition(&self) -> Condition {
-        let mut condition = Condition::all();
-        if let Some(owner) = self.visible_to {
-            condition = condition.add(orders::Column::UserId.eq(owner));
-        }
-        if let Some(customer) = self.customer_id {
-            condition = condition.add(orders::Column::UserId.eq(customer));
-        }
-        if let Some(status) = self.status {
-            condition = condition.add(orders::Column::Status.eq(status.as_str()));
-        }
-        if let Some(after) = self.created_after {
-            condition = condition.add(orders::Column::CreatedAt.gte(after));
-        }
-        if let Some(before) = self.created_before {
-            condition = condition.add(orders::Column::CreatedAt.lt(before));
-        }
-        condition
-    }
-}
-
 /// The checked filter and paging of `Query.orders` for `viewer`.
 pub fn order_listing(
     viewer: &Viewer,
     filter: Option<OrderFilter>,
     order_by: Option<OrderOrder>,
     page: PageArgs,
-) -> AppResult<(OrderFilterSpec, Keyset<OrderOrder>)> {
+) -> AppResult<(OrderFilterSpec, Keyset<OrderOrdering>)> {
     let filter = filter.unwrap_or_default().validate(viewer)?;
-    let keyset = Keyset::new(order_by.unwrap_or_default(), page)?;
+    let keyset = Keyset::new(ordering_or_default(order_by), page)?;
     Ok((filter, keyset))
 }

@@ -7,8 +7,8 @@ pub mod accounts;
 pub mod catalog;
 pub mod housekeeping;
 pub mod orders;
+pub mod read;
 pub mod reviews;
-pub mod sales;
 
 use chrono::{DateTime, SubsecRound, Utc};
 

@@ -195,7 +195,8 @@ fn allow_open_files(needed: u64) {
 #[tokio::test]
 async fn half_sent_request_heads_do_not_lock_clients_out_and_are_closed_at_the_timeout() {
     allow_open_files(4096);
-    let app = spawn_app_with(|settings| settings.header_read_timeout_secs = 2).await;
+    let app =
+        spawn_app_with(|settings| settings.http.header_read_timeout = Duration::from_secs(2)).await;
 
     let mut slow = Vec::with_capacity(1000);
     for _ in 0..1000 {
@@ -221,7 +222,7 @@ async fn half_sent_request_heads_do_not_lock_clients_out_and_are_closed_at_the_t
 
 #[tokio::test]
 async fn past_the_connection_cap_new_clients_wait_while_connected_ones_are_served() {
-    let app = spawn_app_with(|settings| settings.max_connections = 2).await;
+    let app = spawn_app_with(|settings| settings.http.max_client_connections = 2).await;
     let mut first = TcpStream::connect(app.address).await.expect("connect");
     assert_eq!(healthz(&mut first).await.expect("healthz").status, 200);
     let mut second = TcpStream::connect(app.address).await.expect("connect");

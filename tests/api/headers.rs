@@ -1,6 +1,8 @@
 //! Security headers on every response, CORS for listed origins only, and
 //! no way for a cross-site form to reach the executor.
 
+use std::time::Duration;
+
 use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::json;
 use storefront::config::Origins;
@@ -117,7 +119,7 @@ async fn the_graphiql_page_policy_allows_what_the_page_loads() {
 #[tokio::test]
 async fn strict_transport_security_is_sent_when_configured() {
     let app = spawn_app_with(|settings| {
-        settings.hsts_max_age_secs = 31_536_000;
+        settings.http.hsts_max_age = Duration::from_secs(31_536_000);
     })
     .await;
 
@@ -158,7 +160,8 @@ async fn cross_origin_json(app: &TestApp, origin: &str) -> Reply {
 #[tokio::test]
 async fn listed_origins_get_cors_and_others_do_not() {
     let app = spawn_app_with(|settings| {
-        settings.cors_origins = Origins(vec![SHOP.to_owned(), "http://localhost:3000".to_owned()]);
+        settings.http.cors_origins =
+            Origins(vec![SHOP.to_owned(), "http://localhost:3000".to_owned()]);
     })
     .await;
 

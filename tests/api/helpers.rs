@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use storefront::{
     auth::{KeyRing, Role},
     cli::Cli,
-    config::{Environment, LogFormat, Settings},
+    config::{Environment, Settings},
     db,
     entities::{categories, products, reviews, stock_adjustments, users},
     schema::ids::{self, NodeKind},
@@ -66,15 +66,14 @@ pub struct Reply {
 pub fn settings(database_url: String, environment: Environment) -> Settings {
     let mut settings = Cli::try_parse_from(["storefront"])
         .expect("default settings")
-        .settings;
-    settings.database_url = database_url;
-    settings.listen = "127.0.0.1:0".parse().expect("static address");
+        .serve;
+    settings.database.url = database_url.into();
+    settings.http.listen = "127.0.0.1:0".parse().expect("static address");
     settings.environment = environment;
-    settings.db_max_connections = 8;
-    settings.shutdown_timeout_secs = 1;
-    settings.log_format = LogFormat::Pretty;
+    settings.database.max_connections = 8;
+    settings.http.shutdown_timeout = Duration::from_secs(1);
     settings.no_migrate = false;
-    settings.jwt_secret = Some(TEST_JWT_SECRET.to_owned());
+    settings.auth.jwt_secret = Some(TEST_JWT_SECRET.into());
     settings
 }
 

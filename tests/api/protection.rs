@@ -154,7 +154,7 @@ async fn batches_and_oversized_bodies_are_refused_at_the_door() {
 
 #[tokio::test]
 async fn a_document_over_the_token_limit_is_refused_before_parsing() {
-    let app = spawn_app_with(|settings| settings.max_tokens = 100).await;
+    let app = spawn_app_with(|settings| settings.limits.max_tokens = 100).await;
     // `{`, 98 names and `}`: exactly 100 tokens; commas and comments are free.
     let at_limit = format!(
         "# {}\n{{ {} }}",
@@ -180,7 +180,7 @@ async fn a_document_over_the_token_limit_is_refused_before_parsing() {
 #[tokio::test]
 async fn enabled_batches_run_each_operation_with_its_own_limits_and_counter() {
     let app = spawn_app_with(|settings| {
-        settings.max_batch_operations = 3;
+        settings.limits.max_batch_operations = 3;
     })
     .await;
     let aliases: String = (0..60).map(|i| format!("a{i}: __typename ")).collect();
@@ -220,7 +220,7 @@ async fn enabled_batches_run_each_operation_with_its_own_limits_and_counter() {
 #[tokio::test]
 async fn oversized_or_malformed_batches_are_refused_before_any_operation_runs() {
     let app = spawn_app_with(|settings| {
-        settings.max_batch_operations = 3;
+        settings.limits.max_batch_operations = 3;
     })
     .await;
     let operation = json!({ "query": "{ products(first: 1) { totalCount } }" });
@@ -248,7 +248,7 @@ async fn oversized_or_malformed_batches_are_refused_before_any_operation_runs() 
 #[tokio::test]
 async fn a_request_still_running_at_its_deadline_is_cancelled_with_503() {
     let app = spawn_app_with(|settings| {
-        settings.request_timeout_secs = 2;
+        settings.http.request_timeout = Duration::from_secs(2);
     })
     .await;
     let address = app.address;

@@ -3,6 +3,8 @@
 //! and then the rightmost untrusted hop is the client that the per-IP
 //! sign-in limit and the anonymous cost budget apply to.
 
+use std::time::Duration;
+
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -53,7 +55,7 @@ fn assert_rate_limited(reply: &Reply) {
 
 #[tokio::test]
 async fn an_untrusted_peer_cannot_spoof_its_address_with_forwarding_headers() {
-    let app = spawn_app_with(|settings| settings.login_limit_per_ip = 2).await;
+    let app = spawn_app_with(|settings| settings.limits.login_limit_per_ip = 2).await;
 
     assert_wrong_password(&attempt_login(&app, 0, &[("x-forwarded-for", "203.0.113.1")]).await);
     assert_wrong_password(&attempt_login(&app, 1, &[("forwarded", "for=203.0.113.2")]).await);
@@ -73,8 +75,8 @@ async fn an_untrusted_peer_cannot_spoof_its_address_with_forwarding_headers() {
 #[tokio::test]
 async fn a_trusted_proxy_names_the_client_and_each_client_has_its_own_sign_in_limit() {
     let app = spawn_app_with(|settings| {
-        settings.login_limit_per_ip = 2;
-        settings.trusted_proxies = "10.0.0.0/8, 127.0.0.1".parse().expect("CIDR list");
+        settings.limits.login_limit_per_ip = 2;
+        settings.http.trusted_proxies = "10.0.0.0/8, 127.0.0.1".parse().expect("CIDR list");
     })
     .await;
 
@@ -108,9 +110,9 @@ async fn a_trusted_proxy_names_the_client_and_each_client_has_its_own_sign_in_li
 #[tokio::test]
 async fn anonymous_clients_behind_a_trusted_proxy_spend_separate_budgets() {
     let app = spawn_app_with(|settings| {
-        settings.rate_limit_budget = 100;
-        settings.rate_limit_window_secs = 10_000_000;
-        settings.trusted_proxies = "127.0.0.0/8".parse().expect("CIDR list");
+        settings.limits.rate_limit_budget = 100;
+        settings.limits.rate_limit_window = Duration::from_secs(10_000_000);
+        settings.http.trusted_proxies = "127.0.0.0/8".parse().expect("CIDR list");
     })
     .await;
     let page = json!({ "query": "{ products(first: 5) { nodes { id } } }" });

@@ -7,6 +7,8 @@
 //! that the throttle runs before validation (and so before any password is
 //! hashed). Assertions on passing attempts only say "not rate limited".
 
+use std::time::Duration;
+
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use storefront::{auth::Role, config::Settings};
@@ -22,8 +24,8 @@ const EXPENSIVE: &str = "{ products(first: 100) { nodes { id name sku } } }";
 
 /// Gives `settings` a budget that does not visibly refill while a test runs.
 fn budget(settings: &mut Settings, budget: u32) {
-    settings.rate_limit_budget = budget;
-    settings.rate_limit_window_secs = 10_000_000;
+    settings.limits.rate_limit_budget = budget;
+    settings.limits.rate_limit_window = Duration::from_secs(10_000_000);
 }
 
 async fn spawn_with_budget(amount: u32) -> TestApp {
@@ -171,7 +173,7 @@ async fn an_operation_costing_more_than_the_whole_budget_is_refused_without_spen
 async fn each_batched_operation_spends_its_own_cost() {
     let app = spawn_app_with(|settings| {
         budget(settings, 100);
-        settings.max_batch_operations = 10;
+        settings.limits.max_batch_operations = 10;
     })
     .await;
     let probe = post(&app, PAGE, json!({}), "application/json").await;
@@ -260,7 +262,7 @@ async fn aliased_attempts_over_the_per_ip_limit_are_rate_limited_before_validati
 #[tokio::test]
 async fn attempts_within_the_per_ip_limit_pass_the_throttle_and_later_ones_do_not() {
     let app = spawn_app_with(|settings| {
-        settings.login_limit_per_ip = 3;
+        settings.limits.login_limit_per_ip = 3;
     })
     .await;
 
@@ -321,8 +323,8 @@ async fn registering_someones_email_does_not_lock_them_out_of_signing_in() {
 #[tokio::test]
 async fn each_operation_of_a_batch_counts_its_attempts() {
     let app = spawn_app_with(|settings| {
-        settings.login_limit_per_ip = 3;
-        settings.max_batch_operations = 5;
+        settings.limits.login_limit_per_ip = 3;
+        settings.limits.max_batch_operations = 5;
     })
     .await;
     let batch: Vec<Value> = distinct_emails(4)

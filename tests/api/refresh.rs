@@ -2,7 +2,7 @@
 //! grace window, concurrent refreshes, logout, and the user's current
 //! role and existence on every refresh.
 
-use std::collections::HashSet;
+use std::{collections::HashSet, time::Duration};
 
 use futures_util::future::join_all;
 use sea_orm::{ColumnTrait, EntityTrait, ModelTrait, QueryFilter, sea_query::Expr};
@@ -81,7 +81,7 @@ fn is_live(row: &refresh_tokens::Model) -> bool {
 }
 
 fn grace(seconds: u64) -> impl FnOnce(&mut storefront::config::Settings) {
-    move |settings| settings.refresh_reuse_grace_secs = seconds
+    move |settings| settings.auth.refresh_reuse_grace = Duration::from_secs(seconds)
 }
 
 #[tokio::test]
@@ -268,7 +268,7 @@ async fn refreshing_an_unknown_token_is_unauthenticated() {
 #[tokio::test]
 async fn an_expired_refresh_token_is_refused() {
     let app = spawn_app_with(|settings| {
-        settings.refresh_token_ttl_secs = 0;
+        settings.auth.refresh_token_ttl = Duration::ZERO;
     })
     .await;
     let token = login_refresh_token(&app).await;

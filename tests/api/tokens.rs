@@ -136,8 +136,8 @@ async fn an_hs256_token_signed_with_a_wrong_secret_is_rejected() {
 #[tokio::test]
 async fn an_hs256_token_keyed_with_the_rsa_public_key_is_rejected() {
     let app = spawn_app_with(|settings| {
-        settings.jwt_private_key_file = Some(fixture("rsa-private.pem"));
-        settings.jwt_public_key_file = Some(fixture("rsa-public.pem"));
+        settings.auth.private_key_file = Some(fixture("rsa-private.pem"));
+        settings.auth.public_key_file = Some(fixture("rsa-public.pem"));
     })
     .await;
     let rsa_kid = app.keys.signing_kid().to_owned();
@@ -307,10 +307,10 @@ async fn two_authorization_headers_fail_the_request() {
 /// accepts the retired key's tokens when `retired_listed`.
 async fn spawn_ed25519(retired_listed: bool) -> TestApp {
     spawn_app_with(|settings| {
-        settings.jwt_private_key_file = Some(fixture("ed25519-private.pem"));
-        settings.jwt_public_key_file = Some(fixture("ed25519-public.pem"));
+        settings.auth.private_key_file = Some(fixture("ed25519-private.pem"));
+        settings.auth.public_key_file = Some(fixture("ed25519-public.pem"));
         if retired_listed {
-            settings.jwt_previous_public_key_files = vec![fixture("ed25519-retired-public.pem")];
+            settings.auth.previous_public_key_files = vec![fixture("ed25519-retired-public.pem")];
         }
     })
     .await
@@ -320,9 +320,9 @@ async fn spawn_ed25519(retired_listed: bool) -> TestApp {
 /// signed with it would have issued.
 fn retired_key_token(user_id: i64) -> String {
     let mut old = settings(String::new(), Environment::Development);
-    old.jwt_secret = None;
-    old.jwt_private_key_file = Some(fixture("ed25519-retired-private.pem"));
-    old.jwt_public_key_file = Some(fixture("ed25519-retired-public.pem"));
+    old.auth.jwt_secret = None;
+    old.auth.private_key_file = Some(fixture("ed25519-retired-private.pem"));
+    old.auth.public_key_file = Some(fixture("ed25519-retired-public.pem"));
     key_ring(&old)
         .issue(user_id, Role::Customer)
         .expect("issue")
@@ -365,16 +365,16 @@ async fn a_token_from_a_previous_hs256_secret_is_accepted_until_the_secret_is_dr
     let old_secret = TEST_JWT_SECRET;
     let new_secret = "a-brand-new-secret-of-at-least-32-bytes";
     let rotated = spawn_app_with(|settings| {
-        settings.jwt_secret = Some(new_secret.to_owned());
-        settings.jwt_previous_secrets = vec![old_secret.to_owned()];
+        settings.auth.jwt_secret = Some(new_secret.into());
+        settings.auth.jwt_previous_secrets = vec![old_secret.into()];
     })
     .await;
     let dropped = spawn_app_with(|settings| {
-        settings.jwt_secret = Some(new_secret.to_owned());
+        settings.auth.jwt_secret = Some(new_secret.into());
     })
     .await;
     let mut old = settings(String::new(), Environment::Development);
-    old.jwt_secret = Some(old_secret.to_owned());
+    old.auth.jwt_secret = Some(old_secret.into());
     let token = key_ring(&old).issue(1, Role::Admin).expect("issue").token;
 
     assert_eq!(viewer_of(&rotated, &token).await["role"], "ADMIN");

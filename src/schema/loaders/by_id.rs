@@ -4,13 +4,12 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::{DbLoader, rows_where_in};
+use super::DbLoader;
 use crate::{
-    entities::{categories, order_items, orders, products, reviews, users},
+    entities::{categories, order_items, orders, products, reviews},
     error::AppError,
-    schema::types::UserRecord,
+    services::read::{self, users::UserRecord},
 };
 
 /// Key: a product id.
@@ -37,9 +36,7 @@ impl Loader<ProductId> for DbLoader {
     type Error = AppError;
 
     async fn load(&self, keys: &[ProductId]) -> Result<HashMap<ProductId, Self::Value>, AppError> {
-        let ids = keys.iter().map(|key| key.0);
-        let rows =
-            rows_where_in::<products::Entity, _>(&self.db, products::Column::Id, ids).await?;
+        let rows = read::products::by_ids(&self.db, keys.iter().map(|key| key.0)).await?;
         Ok(rows
             .into_iter()
             .map(|row| (ProductId(row.id), row))
@@ -55,9 +52,7 @@ impl Loader<CategoryId> for DbLoader {
         &self,
         keys: &[CategoryId],
     ) -> Result<HashMap<CategoryId, Self::Value>, AppError> {
-        let ids = keys.iter().map(|key| key.0);
-        let rows =
-            rows_where_in::<categories::Entity, _>(&self.db, categories::Column::Id, ids).await?;
+        let rows = read::categories::by_ids(&self.db, keys.iter().map(|key| key.0)).await?;
         Ok(rows
             .into_iter()
             .map(|row| (CategoryId(row.id), row))
@@ -70,8 +65,7 @@ impl Loader<ReviewId> for DbLoader {
     type Error = AppError;
 
     async fn load(&self, keys: &[ReviewId]) -> Result<HashMap<ReviewId, Self::Value>, AppError> {
-        let ids = keys.iter().map(|key| key.0);
-        let rows = rows_where_in::<reviews::Entity, _>(&self.db, reviews::Column::Id, ids).await?;
+        let rows = read::reviews::by_ids(&self.db, keys.iter().map(|key| key.0)).await?;
         Ok(rows
             .into_iter()
             .map(|row| (ReviewId(row.id), row))
@@ -84,11 +78,7 @@ impl Loader<UserId> for DbLoader {
     type Error = AppError;
 
     async fn load(&self, keys: &[UserId]) -> Result<HashMap<UserId, Self::Value>, AppError> {
-        let rows = users::Entity::find()
-            .filter(users::Column::Id.is_in(keys.iter().map(|key| key.0)))
-            .into_partial_model::<UserRecord>()
-            .all(&self.db)
-            .await?;
+        let rows = read::users::by_ids(&self.db, keys.iter().map(|key| key.0)).await?;
         Ok(rows.into_iter().map(|row| (UserId(row.id), row)).collect())
     }
 }
@@ -98,8 +88,7 @@ impl Loader<OrderId> for DbLoader {
     type Error = AppError;
 
     async fn load(&self, keys: &[OrderId]) -> Result<HashMap<OrderId, Self::Value>, AppError> {
-        let ids = keys.iter().map(|key| key.0);
-        let rows = rows_where_in::<orders::Entity, _>(&self.db, orders::Column::Id, ids).await?;
+        let rows = read::orders::by_ids(&self.db, keys.iter().map(|key| key.0)).await?;
         Ok(rows.into_iter().map(|row| (OrderId(row.id), row)).collect())
     }
 }
@@ -112,9 +101,7 @@ impl Loader<OrderItemId> for DbLoader {
         &self,
         keys: &[OrderItemId],
     ) -> Result<HashMap<OrderItemId, Self::Value>, AppError> {
-        let ids = keys.iter().map(|key| key.0);
-        let rows =
-            rows_where_in::<order_items::Entity, _>(&self.db, order_items::Column::Id, ids).await?;
+        let rows = read::orders::items_by_ids(&self.db, keys.iter().map(|key| key.0)).await?;
         Ok(rows
             .into_iter()
             .map(|row| (OrderItemId(row.id), row))

@@ -5,10 +5,11 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 
-use super::{DbLoader, rows_where_in};
+use super::DbLoader;
 use crate::{
     entities::{categories, products},
     error::AppError,
+    services::read,
 };
 
 /// Key: a product slug.
@@ -26,9 +27,7 @@ impl Loader<ProductSlug> for DbLoader {
         &self,
         keys: &[ProductSlug],
     ) -> Result<HashMap<ProductSlug, Self::Value>, AppError> {
-        let slugs = keys.iter().map(|key| key.0.clone());
-        let rows =
-            rows_where_in::<products::Entity, _>(&self.db, products::Column::Slug, slugs).await?;
+        let rows = read::products::by_slugs(&self.db, keys.iter().map(|key| key.0.clone())).await?;
         Ok(rows
             .into_iter()
             .map(|row| (ProductSlug(row.slug.clone()), row))
@@ -44,10 +43,8 @@ impl Loader<CategorySlug> for DbLoader {
         &self,
         keys: &[CategorySlug],
     ) -> Result<HashMap<CategorySlug, Self::Value>, AppError> {
-        let slugs = keys.iter().map(|key| key.0.clone());
         let rows =
-            rows_where_in::<categories::Entity, _>(&self.db, categories::Column::Slug, slugs)
-                .await?;
+            read::categories::by_slugs(&self.db, keys.iter().map(|key| key.0.clone())).await?;
         Ok(rows
             .into_iter()
             .map(|row| (CategorySlug(row.slug.clone()), row))

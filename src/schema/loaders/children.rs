@@ -2,11 +2,9 @@
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::Loader;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-
 use super::DbLoader;
-use crate::{entities::categories, error::AppError};
+use crate::{entities::categories, error::AppError, services::read};
+use async_graphql::dataloader::Loader;
 
 /// Key: the parent category whose children are wanted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -20,12 +18,7 @@ impl Loader<ChildrenOf> for DbLoader {
         &self,
         keys: &[ChildrenOf],
     ) -> Result<HashMap<ChildrenOf, Self::Value>, AppError> {
-        let rows = categories::Entity::find()
-            .filter(categories::Column::ParentId.is_in(keys.iter().map(|key| key.0)))
-            .order_by_asc(categories::Column::Name)
-            .order_by_asc(categories::Column::Id)
-            .all(&self.db)
-            .await?;
+        let rows = read::categories::children_of(&self.db, keys.iter().map(|key| key.0)).await?;
         let mut children: HashMap<ChildrenOf, Self::Value> =
             keys.iter().map(|key| (*key, Vec::new())).collect();
         for row in rows {

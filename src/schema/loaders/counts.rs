@@ -4,10 +4,12 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use sea_orm::{ColumnTrait, FromQueryResult, QuerySelect};
 
-use super::{DbLoader, pages::ChildList};
-use crate::error::AppError;
+use super::DbLoader;
+use crate::{
+    error::AppError,
+    services::read::children::{self, ChildList},
+};
 
 /// Key: how many `L` children one parent has under a filter.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -16,12 +18,6 @@ pub struct ChildCount<L: ChildList> {
     pub parent: i64,
     /// Shared filter.
     pub filter: L::Filter,
-}
-
-#[derive(FromQueryResult)]
-struct ParentCount {
-    parent_id: i64,
-    count: i64,
 }
 
 impl<L: ChildList> Loader<ChildCount<L>> for DbLoader {
@@ -35,25 +31,14 @@ impl<L: ChildList> Loader<ChildCount<L>> for DbLoader {
         }
         let mut counts = HashMap::with_capacity(keys.len());
         for (filter, parents) in by_filter {
-            let rows = L::select(filter, parents.clone())
-                .select_only()
-                .column_as(L::parent_column(), "parent_id")
-                .column_as(L::parent_column().count(), "count")
-                .group_by(L::parent_column())
-                .into_model::<ParentCount>()
-                .all(&self.db)
-                .await?;
-            let found: HashMap<i64, i64> = rows
-                .into_iter()
-                .map(|row| (row.parent_id, row.count))
-                .collect();
-            for parent in parents {
+            let found = children::counts::<L>(&self.db, filter, &parents).await?;
+            counts.extend(found.into_iter().map(|(parent, count)| {
                 let key = ChildCount {
                     parent,
                     filter: filter.clone(),
                 };
-                counts.insert(key, found.get(&parent).copied().unwrap_or(0));
-            }
+                (key, count)
+            }));
         }
         Ok(counts)
     }

@@ -2,7 +2,8 @@
 //! of these, so an operation costs one statement per level, never per row.
 //!
 //! One `DbLoader` implements `Loader<K>` for each key type (one file per
-//! relation); async-graphql batches each key type separately.
+//! relation); async-graphql batches each key type separately, and each batch
+//! is one call into the read path (`services::read`).
 
 mod by_id;
 mod by_slug;
@@ -19,20 +20,20 @@ pub use children::ChildrenOf;
 pub use counts::ChildCount;
 pub use in_task::BatchQueue;
 pub use order_items::ItemsOf;
-pub use pages::{CategoryProducts, ChildList, ChildPage, ProductReviews, UserOrders, UserReviews};
-pub use rating::{RatingOf, RatingTotals};
+pub use pages::ChildPage;
+pub use rating::RatingOf;
 
 use std::time::Duration;
 
 use async_graphql::{Context, dataloader::DataLoader};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::{
     db::CountedConnection,
     error::AppResult,
-    schema::{
-        connection::{Keyset, Page},
-        context::{loaders, required},
+    schema::context::{loaders, required},
+    services::read::{
+        children::{ChildList, ChildModel},
+        keyset::{Keyset, Page},
     },
 };
 
@@ -53,26 +54,13 @@ pub fn for_request(db: CountedConnection) -> (Loaders, BatchQueue) {
     (loaders, batches)
 }
 
-/// Rows of `E` whose `column` is one of `values`: one statement for a batch.
-async fn rows_where_in<E, V>(
-    db: &CountedConnection,
-    column: E::Column,
-    values: impl IntoIterator<Item = V>,
-) -> AppResult<Vec<E::Model>>
-where
-    E: EntityTrait,
-    V: Into<sea_orm::Value>,
-{
-    Ok(E::find().filter(column.is_in(values)).all(db).await?)
-}
-
 /// One page of `L` children of `parent`, batched with its siblings.
 pub async fn child_page<L: ChildList>(
     ctx: &Context<'_>,
     parent: i64,
     filter: L::Filter,
     keyset: Keyset<L::Order>,
-) -> AppResult<Page<pages::ChildModel<L>>> {
+) -> AppResult<Page<ChildModel<L>>> {
     let key = ChildPage::<L> {
         parent,
         filter,

@@ -2,11 +2,9 @@
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::Loader;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-
 use super::DbLoader;
-use crate::{entities::order_items, error::AppError};
+use crate::{entities::order_items, error::AppError, services::read};
+use async_graphql::dataloader::Loader;
 
 /// Key: the order whose lines are wanted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -17,11 +15,7 @@ impl Loader<ItemsOf> for DbLoader {
     type Error = AppError;
 
     async fn load(&self, keys: &[ItemsOf]) -> Result<HashMap<ItemsOf, Self::Value>, AppError> {
-        let rows = order_items::Entity::find()
-            .filter(order_items::Column::OrderId.is_in(keys.iter().map(|key| key.0)))
-            .order_by_asc(order_items::Column::Id)
-            .all(&self.db)
-            .await?;
+        let rows = read::orders::items_of(&self.db, keys.iter().map(|key| key.0)).await?;
         let mut items: HashMap<ItemsOf, Self::Value> =
             keys.iter().map(|key| (*key, Vec::new())).collect();
         for row in rows {

@@ -1,19 +1,17 @@
 //! Account reads: who is calling, and (for admins) every user.
 
 use async_graphql::{Context, Object};
-use sea_orm::EntityTrait;
 
 use crate::{
     auth::AdminOnly,
-    entities::users,
     error::AppResult,
     schema::{
-        connection::{Keyset, PageArgs},
+        connection::{IntoConnection, PageArgs},
         context::{db, loaders, viewer},
         loaders::UserId,
-        orderings::UsersNewestFirst,
         types::{User, UserConnection, UserTotal},
     },
+    services::read::{self, keyset::Keyset, orderings::UsersNewestFirst},
 };
 
 /// Account entry points.
@@ -45,9 +43,7 @@ impl AccountsQuery {
         before: Option<String>,
     ) -> AppResult<UserConnection> {
         let keyset = Keyset::new(UsersNewestFirst, PageArgs::new(first, after, last, before))?;
-        let page = keyset
-            .fetch_partial(db(ctx)?, users::Entity::find())
-            .await?;
+        let page = read::users::page(db(ctx)?, &keyset).await?;
         Ok(page.into_connection(UserTotal, User))
     }
 }

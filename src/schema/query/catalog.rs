@@ -1,22 +1,21 @@
 //! Catalog reads: products and categories.
 
 use async_graphql::{Context, ID, Object};
-use sea_orm::{EntityTrait, QueryFilter};
 
 use crate::{
-    entities::{categories, products},
     error::{AppError, AppResult},
     schema::{
-        connection::{Keyset, PageArgs},
+        connection::{IntoConnection, PageArgs},
         context::{db, loaders},
         filters::{ProductFilter, product_listing},
         ids::{self, NodeKind},
         loaders::{CategoryId, CategorySlug, ProductId, ProductSlug},
-        orderings::{CategoryByName, ProductOrder},
+        orderings::ProductOrder,
         types::{
             Category, CategoryConnection, CategoryTotal, Product, ProductConnection, ProductTotal,
         },
     },
+    services::read::{self, keyset::Keyset, orderings::CategoryByName},
 };
 
 /// Catalog entry points.
@@ -74,8 +73,7 @@ impl CatalogQuery {
     ) -> AppResult<ProductConnection> {
         let (filter, keyset) =
             product_listing(filter, order_by, PageArgs::new(first, after, last, before))?;
-        let select = products::Entity::find().filter(filter.condition());
-        let page = keyset.fetch(db(ctx)?, select).await?;
+        let page = read::products::page(db(ctx)?, &filter, &keyset).await?;
         Ok(page.into_connection(ProductTotal::All(filter), Product))
     }
 
@@ -107,7 +105,7 @@ impl CatalogQuery {
         before: Option<String>,
     ) -> AppResult<CategoryConnection> {
         let keyset = Keyset::new(CategoryByName, PageArgs::new(first, after, last, before))?;
-        let page = keyset.fetch(db(ctx)?, categories::Entity::find()).await?;
+        let page = read::categories::page(db(ctx)?, &keyset).await?;
         Ok(page.into_connection(CategoryTotal, Category))
     }
 }

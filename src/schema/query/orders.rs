@@ -2,14 +2,12 @@
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
-use sea_orm::{EntityTrait, QueryFilter};
 
 use crate::{
     auth::{AdminOnly, SignedIn},
-    entities::orders,
     error::{AppError, AppResult},
     schema::{
-        connection::PageArgs,
+        connection::{IntoConnection, PageArgs},
         context::{db, loaders, viewer},
         ids::{self, NodeKind},
         loaders::OrderId,
@@ -17,7 +15,10 @@ use crate::{
         orderings::OrderOrder,
         types::{Order, OrderConnection, OrderTotal, SalesSummary},
     },
-    services::sales::{self, SalesRange},
+    services::read::{
+        self,
+        sales::{self, SalesRange},
+    },
 };
 
 /// Order entry points.
@@ -63,8 +64,7 @@ impl OrderQuery {
             order_by,
             PageArgs::new(first, after, last, before),
         )?;
-        let select = orders::Entity::find().filter(filter.condition());
-        let page = keyset.fetch(db(ctx)?, select).await?;
+        let page = read::orders::page(db(ctx)?, &filter, &keyset).await?;
         Ok(page.into_connection(OrderTotal::All(filter), Order))
     }
 

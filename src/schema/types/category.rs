@@ -8,13 +8,14 @@ use crate::{
     entities::categories,
     error::AppResult,
     schema::{
-        connection::PageArgs,
+        connection::{IntoConnection, PageArgs},
         context::{loaders, required},
         filters::{ProductFilter, product_listing},
         ids::{self, NodeKind},
-        loaders::{CategoryId, CategoryProducts, ChildrenOf, child_page},
+        loaders::{CategoryId, ChildrenOf, child_page},
         orderings::ProductOrder,
     },
+    services::read::children::CategoryProducts,
 };
 
 /// A node of the catalog tree.

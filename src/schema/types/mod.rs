@@ -20,4 +20,4 @@ pub use totals::{
     CategoryConnection, CategoryTotal, ProductConnection, ProductTotal, ReviewConnection,
     ReviewTotal,
 };
-pub use user::{User, UserConnection, UserRecord, UserTotal};
+pub use user::{User, UserConnection, UserTotal};

@@ -7,7 +7,6 @@
 
 use async_graphql::{Context, ID, Object, connection::Connection};
 use chrono::{DateTime, Utc};
-use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::{Product, User};
 use crate::{
@@ -17,11 +16,13 @@ use crate::{
         connection::Cursor,
         context::{currency, db, loaders, required},
         ids::{self, NodeKind},
-        loaders::{ChildCount, ItemsOf, ProductId, UserId, UserOrders},
-        order_filter::OrderFilterSpec,
+        loaders::{ChildCount, ItemsOf, ProductId, UserId},
         scalars::Money,
     },
-    services::orders::OrderStatus,
+    services::{
+        orders::OrderStatus,
+        read::{self, children::UserOrders, orders::OrderFilterSpec},
+    },
 };
 
 /// A customer's order.
@@ -131,13 +132,7 @@ impl OrderTotal {
     /// Number of orders in the whole list, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> AppResult<i64> {
         match self {
-            Self::All(filter) => {
-                let count = orders::Entity::find()
-                    .filter(filter.condition())
-                    .count(db(ctx)?)
-                    .await?;
-                Ok(i64::try_from(count).unwrap_or(i64::MAX))
-            }
+            Self::All(filter) => read::orders::count(db(ctx)?, filter).await,
             Self::OfUser(user) => {
                 let key = ChildCount::<UserOrders> {
                     parent: *user,

@@ -8,13 +8,13 @@ use crate::{
     entities::products,
     error::AppResult,
     schema::{
-        connection::{Keyset, PageArgs},
+        connection::{IntoConnection, PageArgs},
         context::{currency, loaders, required},
         ids::{self, NodeKind},
-        loaders::{CategoryId, ProductReviews, RatingOf, child_page},
-        orderings::ReviewsNewestFirst,
+        loaders::{CategoryId, RatingOf, child_page},
         scalars::Money,
     },
+    services::read::{children::ProductReviews, keyset::Keyset, orderings::ReviewsNewestFirst},
 };
 
 /// A product of the catalog.

@@ -11,7 +11,7 @@ use crate::{
         scalars::Money,
         validate,
     },
-    services::sales::{self, ProductSales, SalesRange, SalesTotals},
+    services::read::sales::{self, ProductSales, SalesRange, SalesTotals},
 };
 
 /// Most products `topProducts` returns.

@@ -1,17 +1,19 @@
 //! `totalCount` beside each connection, computed only when selected.
 
 use async_graphql::{Context, Object, connection::Connection};
-use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::{Category, Product, Review};
 use crate::{
-    entities::{categories, products},
     error::AppResult,
     schema::{
         connection::Cursor,
         context::{db, loaders},
-        filters::ProductFilterSpec,
-        loaders::{CategoryProducts, ChildCount, ProductReviews, UserReviews},
+        loaders::ChildCount,
+    },
+    services::read::{
+        self,
+        children::{CategoryProducts, ProductReviews, UserReviews},
+        products::ProductFilterSpec,
     },
 };
 
@@ -35,13 +37,7 @@ impl ProductTotal {
     /// Number of products in the whole list, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> AppResult<i64> {
         match self {
-            Self::All(filter) => {
-                let count = products::Entity::find()
-                    .filter(filter.condition())
-                    .count(db(ctx)?)
-                    .await?;
-                Ok(i64::try_from(count).unwrap_or(i64::MAX))
-            }
+            Self::All(filter) => read::products::count(db(ctx)?, filter).await,
             Self::InCategory(category, filter) => {
                 let key = ChildCount::<CategoryProducts> {
                     parent: *category,
@@ -60,8 +56,7 @@ pub struct CategoryTotal;
 impl CategoryTotal {
     /// Number of categories in the whole list, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> AppResult<i64> {
-        let count = categories::Entity::find().count(db(ctx)?).await?;
-        Ok(i64::try_from(count).unwrap_or(i64::MAX))
+        read::categories::count(db(ctx)?).await
     }
 }
 

@@ -2,43 +2,26 @@
 
 use async_graphql::{Context, ID, Object, connection::Connection};
 use chrono::{DateTime, Utc};
-use sea_orm::{DerivePartialModel, EntityTrait, PaginatorTrait};
 
 use super::{Order, OrderConnection, OrderTotal, Review, ReviewConnection, ReviewTotal};
 use crate::{
     auth::Role,
-    entities::users,
     error::{AppError, AppResult},
     schema::{
-        connection::{Cursor, Keyset, PageArgs},
+        connection::{Cursor, IntoConnection, PageArgs},
         context::{db, viewer},
         ids::{self, NodeKind},
-        loaders::{UserOrders, UserReviews, child_page},
-        orderings::{OrderOrder, ReviewsNewestFirst},
+        loaders::child_page,
+        orderings::{OrderOrder, ordering_or_default},
+    },
+    services::read::{
+        self,
+        children::{UserOrders, UserReviews},
+        keyset::Keyset,
+        orderings::ReviewsNewestFirst,
+        users::UserRecord,
     },
 };
-
-/// The columns of `users` that GraphQL may show; the password hash is never
-/// read for a query.
-#[derive(Clone, Debug, DerivePartialModel)]
-#[sea_orm(entity = "users::Entity", from_query_result)]
-pub struct UserRecord {
-    /// Primary key.
-    pub id: i64,
-    /// Normalized address; shown only to the user and to admins.
-    pub email: String,
-    /// Display name.
-    pub name: String,
-    /// `CUSTOMER` or `ADMIN`, as stored.
-    pub role: String,
-    /// Sign-up time.
-    pub created_at: DateTime<Utc>,
-    /// Set when this operation has just proven that the caller is this
-    /// user (register, login, refresh), although its request carried no
-    /// token for them. Never read from the database.
-    #[sea_orm(skip)]
-    pub just_authenticated: bool,
-}
 
 /// A registered user.
 pub struct User(pub UserRecord);
@@ -111,7 +94,7 @@ impl User {
             return Ok(None);
         }
         let keyset = Keyset::new(
-            order_by.unwrap_or_default(),
+            ordering_or_default(order_by),
             PageArgs::new(first, after, last, before),
         )?;
         let page = child_page::<UserOrders>(ctx, self.0.id, (), keyset).await?;
@@ -136,24 +119,6 @@ pub struct UserTotal;
 impl UserTotal {
     /// Number of users in the whole list, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> AppResult<i64> {
-        let count = users::Entity::find().count(db(ctx)?).await?;
-        Ok(i64::try_from(count).unwrap_or(i64::MAX))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use sea_orm::DbBackend;
-
-    use super::*;
-
-    #[test]
-    fn user_records_never_select_the_password_hash() {
-        let sql = users::Entity::find()
-            .into_partial_model::<UserRecord>()
-            .into_statement(DbBackend::Postgres)
-            .to_string();
-        assert!(sql.contains("\"email\""), "{sql}");
-        assert!(!sql.contains("password_hash"), "{sql}");
+        read::users::count(db(ctx)?).await
     }
 }

@@ -1,0 +1,100 @@
+//! Runtime settings, read from the environment and overridable by flags,
+//! grouped by the part of the service they tune. Each command flattens only
+//! the groups it uses, so `storefront migrate` accepts no HTTP flag.
+//!
+//! Secrets are [`secrecy::SecretString`] and the database URL redacts its
+//! password, so `Debug` output (logged at start) can never leak them.
+
+mod auth;
+mod database;
+mod http;
+mod limits;
+mod parse;
+
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+pub use auth::AuthSettings;
+pub use database::{DatabaseSettings, DatabaseUrl};
+pub use http::{HttpSettings, Origins, TrustedProxies};
+pub use limits::LimitSettings;
+
+/// Which audience the server is tuned for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    /// GraphiQL, introspection and per-response `extensions.stats`.
+    Development,
+    /// No introspection, no field suggestions, no stats, no GraphiQL.
+    Production,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One JSON object per line, for log shippers.
+    Json,
+    /// Human-readable, for a terminal.
+    Pretty,
+}
+
+/// Everything `storefront serve` needs.
+#[derive(Clone, Debug, Args)]
+pub struct Settings {
+    /// `development` or `production`.
+    #[arg(
+        long = "env",
+        env = "STOREFRONT_ENV",
+        value_enum,
+        default_value = "development"
+    )]
+    pub environment: Environment,
+
+    /// ISO 4217 code of the store's single currency.
+    #[arg(long, env = "STOREFRONT_CURRENCY", default_value = "USD")]
+    pub currency: String,
+
+    /// How long an idempotency key of `placeOrder` is remembered (`86400`,
+    /// `24h`); a replay after that places a new order. Expired keys (and
+    /// refresh-token families whose every token expired) are deleted hourly.
+    #[arg(
+        long = "idempotency-key-ttl-secs",
+        env = "STOREFRONT_IDEMPOTENCY_KEY_TTL",
+        default_value = "24h",
+        value_parser = parse::duration
+    )]
+    pub idempotency_key_ttl: Duration,
+
+    /// Do not apply pending migrations when serving (serving then refuses
+    /// to start while any are pending).
+    #[arg(
+        long,
+        env = "STOREFRONT_NO_MIGRATE",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub no_migrate: bool,
+
+    /// Where the data lives.
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+
+    /// The HTTP server.
+    #[command(flatten)]
+    pub http: HttpSettings,
+
+    /// Access and refresh tokens.
+    #[command(flatten)]
+    pub auth: AuthSettings,
+
+    /// Document limits and rate limits.
+    #[command(flatten)]
+    pub limits: LimitSettings,
+}
+
+impl Settings {
+    /// True when responses may carry development aids (stats, GraphiQL).
+    pub fn is_development(&self) -> bool {
+        self.environment == Environment::Development
+    }
+}

@@ -1,0 +1,386 @@
+//! Keyset paging, written once for every list, top-level and nested alike.
+//!
+//! A cursor carries the sort key and the id of its row, plus the name of the
+//! ordering that produced it. Paging compares against that pair instead of
+//! counting rows, so pages stay stable under inserts and cost the same at any
+//! depth. Nested connections use the same keyset inside a
+//! `ROW_NUMBER() OVER (PARTITION BY parent …)` window: one statement for a
+//! whole level of parents.
+
+use std::{collections::HashMap, hash::Hash};
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ConnectionTrait, EntityTrait, FromQueryResult, PartialModelTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select,
+    sea_query::{
+        Alias, Asterisk, Condition, Expr, ExprTrait, Order, Query, SimpleExpr, WindowStatement,
+    },
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, AppResult};
+
+/// Page size when neither `first` nor `last` is given.
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+/// Largest `first`/`last` accepted.
+pub const MAX_PAGE_SIZE: u64 = 100;
+
+const ROW_NUMBER: &str = "row_number";
+const WINDOW: &str = "windowed";
+
+/// The sort-key value of one row, as stored in a cursor.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SortValue {
+    /// An integer column (prices, ratings).
+    #[serde(rename = "i")]
+    Int(i64),
+    /// A text column (names).
+    #[serde(rename = "s")]
+    Text(String),
+    /// A timestamp column.
+    #[serde(rename = "t")]
+    Time(DateTime<Utc>),
+}
+
+impl From<SortValue> for sea_orm::Value {
+    fn from(value: SortValue) -> Self {
+        match value {
+            SortValue::Int(v) => v.into(),
+            SortValue::Text(v) => v.into(),
+            SortValue::Time(v) => v.into(),
+        }
+    }
+}
+
+/// An opaque position in one ordering of one list.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Cursor {
+    #[serde(rename = "o")]
+    ordering: String,
+    #[serde(rename = "k")]
+    key: SortValue,
+    id: i64,
+}
+
+impl Cursor {
+    /// Reads a cursor a client sent back; any text not made by [`Cursor::encode`]
+    /// is refused.
+    pub fn decode(text: &str) -> Result<Self, String> {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(text)
+            .map_err(|_| "malformed cursor".to_owned())?;
+        serde_json::from_slice(&bytes).map_err(|_| "malformed cursor".to_owned())
+    }
+
+    /// The opaque text handed to clients.
+    pub fn encode(&self) -> String {
+        // Serializing a struct of strings and integers cannot fail.
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        URL_SAFE_NO_PAD.encode(json)
+    }
+}
+
+/// One way of ordering a list: a sort column with the row id as tie-breaker.
+pub trait KeysetOrder: Clone + Eq + Hash + Send + Sync + 'static {
+    /// The row type being ordered.
+    type Model: Clone + Send + Sync + 'static;
+
+    /// Name written into cursors, so a cursor only fits the ordering that made it.
+    fn tag(&self) -> &'static str;
+    /// The sort column.
+    fn sort_column(&self) -> SimpleExpr;
+    /// The unique tie-breaking column.
+    fn id_column(&self) -> SimpleExpr;
+    /// Whether the sort runs from high to low.
+    fn descending(&self) -> bool;
+    /// The sort value of a row.
+    fn sort_value(&self, row: &Self::Model) -> SortValue;
+    /// Whether a cursor's key has the sort column's type.
+    fn accepts(&self, key: &SortValue) -> bool;
+    /// The row's id.
+    fn row_id(row: &Self::Model) -> i64;
+}
+
+/// Relay paging arguments as the client sent them.
+#[derive(Clone, Debug, Default)]
+pub struct PageArgs {
+    /// Rows after `after`.
+    pub first: Option<i32>,
+    /// Cursor to continue forward from.
+    pub after: Option<String>,
+    /// Rows before `before`.
+    pub last: Option<i32>,
+    /// Cursor to continue backward from.
+    pub before: Option<String>,
+}
+
+impl PageArgs {
+    /// The four Relay arguments, in their usual order.
+    pub fn new(
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Self {
+        Self {
+            first,
+            after,
+            last,
+            before,
+        }
+    }
+}
+
+/// Validated paging over one ordering; hashable so that a loader can batch
+/// every parent that asks for the same page shape into one statement.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Keyset<O> {
+    order: O,
+    backward: bool,
+    limit: u64,
+    cursor: Option<Cursor>,
+}
+
+/// One page of rows, each with its cursor.
+#[derive(Clone, Debug)]
+pub struct Page<M> {
+    rows: Vec<(Cursor, M)>,
+    has_previous: bool,
+    has_next: bool,
+}
+
+fn page_size(value: i32, field: &str) -> AppResult<u64> {
+    u64::try_from(value)
+        .ok()
+        .filter(|size| *size <= MAX_PAGE_SIZE)
+        .ok_or_else(|| {
+            AppError::bad_input(
+                field,
+                format!("`{field}` must be between 0 and {MAX_PAGE_SIZE}, got {value}"),
+            )
+        })
+}
+
+impl<O: KeysetOrder> Keyset<O> {
+    /// Checks the arguments: sizes within 0..=100, one direction, cursors
+    /// that decode and belong to `order`.
+    pub fn new(order: O, args: PageArgs) -> AppResult<Self> {
+        let forward_args = args.first.is_some() || args.after.is_some();
+        let backward_args = args.last.is_some() || args.before.is_some();
+        if forward_args && backward_args {
+            return Err(AppError::bad_input(
+                "last",
+                "page with either `first`/`after` or `last`/`before`, not both",
+            ));
+        }
+        let (backward, size, cursor, size_field, cursor_field) = if backward_args {
+            (true, args.last, args.before, "last", "before")
+        } else {
+            (false, args.first, args.after, "first", "after")
+        };
+        let limit = match size {
+            Some(value) => page_size(value, size_field)?,
+            None => DEFAULT_PAGE_SIZE,
+        };
+        let cursor = cursor
+            .map(|text| {
+                let cursor = Cursor::decode(&text)
+                    .map_err(|reason| AppError::bad_input(cursor_field, reason))?;
+                if cursor.ordering != order.tag() || !order.accepts(&cursor.key) {
+                    return Err(AppError::bad_input(
+                        cursor_field,
+                        "this cursor belongs to a different ordering",
+                    ));
+                }
+                Ok(cursor)
+            })
+            .transpose()?;
+        Ok(Self {
+            order,
+            backward,
+            limit,
+            cursor,
+        })
+    }
+
+    fn effective_descending(&self) -> bool {
+        self.order.descending() != self.backward
+    }
+
+    /// Rows to fetch: one more than the page, to learn whether more exist.
+    pub fn fetch_limit(&self) -> u64 {
+        self.limit + 1
+    }
+
+    /// Rows strictly beyond the cursor in the direction of travel.
+    pub fn condition(&self) -> Option<Condition> {
+        let cursor = self.cursor.as_ref()?;
+        let column = self.order.sort_column();
+        let id = self.order.id_column();
+        let key = sea_orm::Value::from(cursor.key.clone());
+        let (beyond_key, beyond_id) = if self.effective_descending() {
+            (column.clone().lt(key.clone()), id.lt(cursor.id))
+        } else {
+            (column.clone().gt(key.clone()), id.gt(cursor.id))
+        };
+        Some(
+            Condition::any()
+                .add(beyond_key)
+                .add(Condition::all().add(column.eq(key)).add(beyond_id)),
+        )
+    }
+
+    /// `ORDER BY` terms in the direction of travel.
+    pub fn order_by(&self) -> [(SimpleExpr, Order); 2] {
+        let direction = if self.effective_descending() {
+            Order::Desc
+        } else {
+            Order::Asc
+        };
+        [
+            (self.order.sort_column(), direction.clone()),
+            (self.order.id_column(), direction),
+        ]
+    }
+
+    /// Turns up to `fetch_limit` rows, fetched in the direction of travel,
+    /// into a page in display order.
+    pub fn page(&self, mut rows: Vec<O::Model>) -> Page<O::Model> {
+        let has_more = rows.len() as u64 > self.limit;
+        rows.truncate(usize::try_from(self.limit).unwrap_or(usize::MAX));
+        if self.backward {
+            rows.reverse();
+        }
+        let rows = rows
+            .into_iter()
+            .map(|row| {
+                let cursor = Cursor {
+                    ordering: self.order.tag().to_owned(),
+                    key: self.order.sort_value(&row),
+                    id: O::row_id(&row),
+                };
+                (cursor, row)
+            })
+            .collect();
+        let has_cursor = self.cursor.is_some();
+        let (has_previous, has_next) = if self.backward {
+            (has_more, has_cursor)
+        } else {
+            (has_cursor, has_more)
+        };
+        Page {
+            rows,
+            has_previous,
+            has_next,
+        }
+    }
+
+    /// `select` restricted to the rows beyond the cursor.
+    fn beyond_cursor<E: EntityTrait>(&self, select: Select<E>) -> Select<E> {
+        match self.condition() {
+            Some(condition) => select.filter(condition),
+            None => select,
+        }
+    }
+
+    /// `select` beyond the cursor, ordered, limited to `fetch_limit` rows.
+    fn page_query<E: EntityTrait>(&self, select: Select<E>) -> Select<E> {
+        let mut select = self.beyond_cursor(select);
+        for (expr, order) in self.order_by() {
+            select = select.order_by(expr, order);
+        }
+        select.limit(self.fetch_limit())
+    }
+
+    /// One page of a top-level list: a single statement.
+    pub async fn fetch<E, C>(&self, db: &C, select: Select<E>) -> AppResult<Page<O::Model>>
+    where
+        E: EntityTrait<Model = O::Model>,
+        E::Model: FromQueryResult,
+        C: ConnectionTrait,
+    {
+        let rows = self.page_query(select).all(db).await?;
+        Ok(self.page(rows))
+    }
+
+    /// One page of a top-level list read as a partial model, so that
+    /// columns the list must never load (a password hash) stay unread.
+    pub async fn fetch_partial<E, C>(&self, db: &C, select: Select<E>) -> AppResult<Page<O::Model>>
+    where
+        E: EntityTrait,
+        O::Model: PartialModelTrait,
+        C: ConnectionTrait,
+    {
+        let rows = self
+            .page_query(select)
+            .into_partial_model::<O::Model>()
+            .all(db)
+            .await?;
+        Ok(self.page(rows))
+    }
+
+    /// The same page for many parents at once: one windowed statement.
+    /// `select` must already restrict `partition` to the parents; parents
+    /// without rows are absent from the result.
+    pub async fn fetch_per_parent<E, C>(
+        &self,
+        db: &C,
+        select: Select<E>,
+        partition: E::Column,
+        parent_of: fn(&O::Model) -> i64,
+    ) -> AppResult<HashMap<i64, Page<O::Model>>>
+    where
+        E: EntityTrait<Model = O::Model>,
+        E::Model: FromQueryResult,
+        C: ConnectionTrait,
+    {
+        let mut inner = self.beyond_cursor(select).into_query();
+        let mut window = WindowStatement::partition_by((E::default(), partition));
+        for (expr, order) in self.order_by() {
+            window.order_by_expr(expr, order);
+        }
+        inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new(ROW_NUMBER));
+        let outer = Query::select()
+            .column(Asterisk)
+            .from_subquery(inner, Alias::new(WINDOW))
+            .and_where(Expr::col(Alias::new(ROW_NUMBER)).lte(self.fetch_limit()))
+            .order_by(partition, Order::Asc)
+            .order_by(Alias::new(ROW_NUMBER), Order::Asc)
+            .to_owned();
+        let statement = db.get_database_backend().build(&outer);
+        let rows = E::find().from_raw_sql(statement).all(db).await?;
+
+        let mut grouped: HashMap<i64, Vec<O::Model>> = HashMap::new();
+        for row in rows {
+            grouped.entry(parent_of(&row)).or_default().push(row);
+        }
+        Ok(grouped
+            .into_iter()
+            .map(|(parent, rows)| (parent, self.page(rows)))
+            .collect())
+    }
+
+    /// The page of a parent that has no rows.
+    pub fn empty_page(&self) -> Page<O::Model> {
+        self.page(Vec::new())
+    }
+}
+
+impl<M> Page<M> {
+    /// The rows in display order, each with its cursor.
+    pub fn into_rows(self) -> Vec<(Cursor, M)> {
+        self.rows
+    }
+
+    /// Whether rows exist before the first one of this page.
+    pub fn has_previous(&self) -> bool {
+        self.has_previous
+    }
+
+    /// Whether rows exist after the last one of this page.
+    pub fn has_next(&self) -> bool {
+        self.has_next
+    }
+}

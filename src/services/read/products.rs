@@ -1,0 +1,145 @@
+//! Reading products: by key, filtered pages and counts, and rating totals.
+
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QuerySelect,
+    sea_query::{Expr, ExprTrait, Func, LikeExpr},
+};
+
+use super::{
+    keyset::{Keyset, Page},
+    orderings::ProductOrdering,
+    rows_where_in, total,
+};
+use crate::{
+    entities::{products, reviews},
+    error::AppResult,
+};
+
+/// A checked product filter; every given field must match. Hashable, so
+/// that a loader can serve every parent that shares it with one statement.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ProductFilterSpec {
+    /// Only products of this category.
+    pub category_id: Option<i64>,
+    /// Lower-case, non-empty text the name or SKU must contain.
+    pub search: Option<String>,
+    /// Lowest price in cents, inclusive.
+    pub min_price_cents: Option<i64>,
+    /// Highest price in cents, inclusive.
+    pub max_price_cents: Option<i64>,
+    /// `true`: stock above zero; `false`: sold out.
+    pub in_stock: Option<bool>,
+}
+
+/// `%` and `_` in user text match themselves, not any character.
+fn like_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+impl ProductFilterSpec {
+    /// The SQL condition; empty (always true) when nothing is filtered.
+    pub fn condition(&self) -> Condition {
+        let mut condition = Condition::all();
+        if let Some(id) = self.category_id {
+            condition = condition.add(products::Column::CategoryId.eq(id));
+        }
+        if let Some(text) = &self.search {
+            let pattern = like_pattern(text);
+            let matches = |column: products::Column| {
+                Expr::expr(Func::lower(Expr::col((products::Entity, column))))
+                    .like(LikeExpr::new(pattern.clone()).escape('\\'))
+            };
+            condition = condition.add(
+                Condition::any()
+                    .add(matches(products::Column::Name))
+                    .add(matches(products::Column::Sku)),
+            );
+        }
+        if let Some(min) = self.min_price_cents {
+            condition = condition.add(products::Column::PriceCents.gte(min));
+        }
+        if let Some(max) = self.max_price_cents {
+            condition = condition.add(products::Column::PriceCents.lte(max));
+        }
+        match self.in_stock {
+            Some(true) => condition = condition.add(products::Column::Stock.gt(0)),
+            Some(false) => condition = condition.add(products::Column::Stock.eq(0)),
+            None => {}
+        }
+        condition
+    }
+}
+
+/// The products with these ids (those that exist).
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> AppResult<Vec<products::Model>> {
+    rows_where_in::<products::Entity, _>(db, products::Column::Id, ids).await
+}
+
+/// The products with these slugs (those that exist).
+pub async fn by_slugs(
+    db: &impl ConnectionTrait,
+    slugs: impl IntoIterator<Item = String>,
+) -> AppResult<Vec<products::Model>> {
+    rows_where_in::<products::Entity, _>(db, products::Column::Slug, slugs).await
+}
+
+/// One page of the products that pass `filter`.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    filter: &ProductFilterSpec,
+    keyset: &Keyset<ProductOrdering>,
+) -> AppResult<Page<products::Model>> {
+    let select = products::Entity::find().filter(filter.condition());
+    keyset.fetch(db, select).await
+}
+
+/// How many products pass `filter`.
+pub async fn count(db: &impl ConnectionTrait, filter: &ProductFilterSpec) -> AppResult<i64> {
+    let count = products::Entity::find()
+        .filter(filter.condition())
+        .count(db)
+        .await?;
+    Ok(total(count))
+}
+
+/// Count and sum of a product's ratings; integers, so exact on every database.
+#[derive(Clone, Copy, Debug, Default, FromQueryResult)]
+pub struct RatingTotals {
+    /// The product rated.
+    pub product_id: i64,
+    /// Number of reviews.
+    pub count: i64,
+    /// Sum of their ratings.
+    pub sum: i64,
+}
+
+/// The rating totals of the products with these ids that have reviews:
+/// one grouped aggregate.
+pub async fn rating_totals(
+    db: &impl ConnectionTrait,
+    product_ids: impl IntoIterator<Item = i64>,
+) -> AppResult<Vec<RatingTotals>> {
+    Ok(reviews::Entity::find()
+        .select_only()
+        .column(reviews::Column::ProductId)
+        .column_as(reviews::Column::Id.count(), "count")
+        .column_as(reviews::Column::Rating.sum(), "sum")
+        .filter(reviews::Column::ProductId.is_in(product_ids))
+        .group_by(reviews::Column::ProductId)
+        .into_model::<RatingTotals>()
+        .all(db)
+        .await?)
+}

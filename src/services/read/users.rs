@@ -1,0 +1,77 @@
+//! Reading users: their public columns only, never the password hash.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, PaginatorTrait, QueryFilter,
+};
+
+use super::{
+    keyset::{Keyset, Page},
+    orderings::UsersNewestFirst,
+    total,
+};
+use crate::{entities::users, error::AppResult};
+
+/// The columns of `users` that the API may show; the password hash is never
+/// read for a query.
+#[derive(Clone, Debug, DerivePartialModel)]
+#[sea_orm(entity = "users::Entity", from_query_result)]
+pub struct UserRecord {
+    /// Primary key.
+    pub id: i64,
+    /// Normalized address; shown only to the user and to admins.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// `CUSTOMER` or `ADMIN`, as stored.
+    pub role: String,
+    /// Sign-up time.
+    pub created_at: DateTime<Utc>,
+    /// Set when this operation has just proven that the caller is this
+    /// user (register, login, refresh), although its request carried no
+    /// token for them. Never read from the database.
+    #[sea_orm(skip)]
+    pub just_authenticated: bool,
+}
+
+/// The users with these ids (those that exist).
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> AppResult<Vec<UserRecord>> {
+    Ok(users::Entity::find()
+        .filter(users::Column::Id.is_in(ids))
+        .into_partial_model::<UserRecord>()
+        .all(db)
+        .await?)
+}
+
+/// One page of every user, newest first.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    keyset: &Keyset<UsersNewestFirst>,
+) -> AppResult<Page<UserRecord>> {
+    keyset.fetch_partial(db, users::Entity::find()).await
+}
+
+/// How many users exist.
+pub async fn count(db: &impl ConnectionTrait) -> AppResult<i64> {
+    Ok(total(users::Entity::find().count(db).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::DbBackend;
+
+    use super::*;
+
+    #[test]
+    fn user_records_never_select_the_password_hash() {
+        let sql = users::Entity::find()
+            .into_partial_model::<UserRecord>()
+            .into_statement(DbBackend::Postgres)
+            .to_string();
+        assert!(sql.contains("\"email\""), "{sql}");
+        assert!(!sql.contains("password_hash"), "{sql}");
+    }
+}

@@ -1,14 +1,20 @@
-//! One error type for the whole service, rendered as a GraphQL error with a
-//! stable `extensions.code` (and, at the HTTP edge, a status code).
+//! One error type for the whole service, rendered two ways: as a GraphQL
+//! error with a stable `extensions.code`, and as a whole HTTP response (its
+//! status, headers and a GraphQL error body) when the HTTP edge refuses a
+//! request before or instead of running it.
 //!
 //! `AppError` deliberately does not implement `Display`: async-graphql turns
 //! any `Display` type into an error without a code through a blanket `From`,
 //! so a bare `?` on a displayable error would silently drop the code. Here
 //! the only conversion is the one below.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
-use async_graphql::{ErrorExtensionValues, Value};
+use async_graphql::{ErrorExtensionValues, ServerError, Value};
+use axum::{
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
 /// The `extensions.code` values of the contract.
@@ -28,6 +34,8 @@ pub enum ErrorCode {
     RateLimited,
     /// The document exceeds a depth, cost, alias or directive limit.
     QueryTooComplex,
+    /// The request ran past its time limit and was cancelled.
+    Timeout,
     /// The document is not valid GraphQL syntax.
     GraphqlParseFailed,
     /// The document does not validate against the schema.
@@ -37,6 +45,46 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    const ALL: [Self; 11] = [
+        Self::Unauthenticated,
+        Self::Forbidden,
+        Self::BadUserInput,
+        Self::NotFound,
+        Self::Conflict,
+        Self::RateLimited,
+        Self::QueryTooComplex,
+        Self::Timeout,
+        Self::GraphqlParseFailed,
+        Self::GraphqlValidationFailed,
+        Self::InternalServerError,
+    ];
+
+    /// The code a GraphQL error carries in `extensions.code`, when it is
+    /// one of the contract's.
+    pub fn of(error: &ServerError) -> Option<Self> {
+        match error.extensions.as_ref()?.get("code")? {
+            Value::String(code) => Self::ALL.into_iter().find(|known| known.as_str() == code),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of a request refused with this code.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::BadUserInput
+            | Self::QueryTooComplex
+            | Self::GraphqlParseFailed
+            | Self::GraphqlValidationFailed => StatusCode::BAD_REQUEST,
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Conflict => StatusCode::CONFLICT,
+            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            Self::InternalServerError => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
     /// The wire spelling.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -47,6 +95,7 @@ impl ErrorCode {
             Self::Conflict => "CONFLICT",
             Self::RateLimited => "RATE_LIMITED",
             Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            Self::Timeout => "TIMEOUT",
             Self::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
             Self::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
             Self::InternalServerError => "INTERNAL_SERVER_ERROR",
@@ -83,8 +132,62 @@ pub enum AppError {
         /// Whole seconds until the budget allows the request again.
         retry_after_secs: u64,
     },
+    /// The HTTP request cannot be served as sent (`BAD_USER_INPUT` with a
+    /// status of its own).
+    Refused(Refusal),
+    /// The request ran past its time limit and was cancelled.
+    Timeout {
+        /// The limit it ran past.
+        limit: Duration,
+        /// Its `x-request-id`, also in the server's log line.
+        request_id: String,
+    },
     /// A failure the client cannot fix; the cause is logged, never sent.
     Internal(Arc<anyhow::Error>),
+}
+
+/// Why the HTTP edge refuses a request before reading it as GraphQL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// A mutation sent with `GET`, which must stay safe to repeat.
+    MutationOverGet,
+    /// `Accept` allows none of the JSON media types the server speaks.
+    NotAcceptable,
+    /// The body is not declared as `application/json`.
+    UnsupportedMediaType,
+    /// The body is larger than the configured limit; it is left unread, so
+    /// the connection cannot carry another request.
+    BodyTooLarge {
+        /// The limit, in bytes.
+        limit_bytes: usize,
+    },
+}
+
+impl Refusal {
+    fn status(self) -> StatusCode {
+        match self {
+            Self::MutationOverGet => StatusCode::METHOD_NOT_ALLOWED,
+            Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        }
+    }
+
+    fn message(self) -> String {
+        match self {
+            Self::MutationOverGet => "mutations must be sent with POST".to_owned(),
+            Self::NotAcceptable => {
+                "only application/graphql-response+json and application/json responses are available"
+                    .to_owned()
+            }
+            Self::UnsupportedMediaType => {
+                "send the request as `Content-Type: application/json`".to_owned()
+            }
+            Self::BodyTooLarge { limit_bytes } => {
+                format!("the request body is larger than the limit of {limit_bytes} bytes")
+            }
+        }
+    }
 }
 
 /// Kept inside `async_graphql::Error::source` so the response layer can log
@@ -98,6 +201,15 @@ impl AppError {
         Self::BadUserInput {
             message: message.into(),
             field: Some(field.into()),
+        }
+    }
+
+    /// A request the server cannot read (malformed JSON, wrong parameter
+    /// types); no single argument is at fault.
+    pub fn malformed(message: impl Into<String>) -> Self {
+        Self::BadUserInput {
+            message: message.into(),
+            field: None,
         }
     }
 
@@ -146,8 +258,45 @@ impl AppError {
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::Conflict { .. } => ErrorCode::Conflict,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::Refused(_) => ErrorCode::BadUserInput,
+            Self::Timeout { .. } => ErrorCode::Timeout,
             Self::Internal(_) => ErrorCode::InternalServerError,
         }
+    }
+
+    /// The HTTP status of a request refused with this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Refused(refusal) => refusal.status(),
+            _ => self.code().status(),
+        }
+    }
+
+    /// The headers a refusal with this error needs: how to authenticate,
+    /// when to retry, which method to use, or that the connection closes.
+    fn headers(&self) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        match self {
+            // The edge refuses a whole request only for credentials it was
+            // sent and could not use.
+            Self::Unauthenticated(_) => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                );
+            }
+            Self::RateLimited { retry_after_secs } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            }
+            Self::Refused(Refusal::MutationOverGet) => {
+                headers.insert(header::ALLOW, HeaderValue::from_static("POST"));
+            }
+            Self::Refused(Refusal::BodyTooLarge { .. }) => {
+                headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            _ => {}
+        }
+        headers
     }
 
     /// The message sent to the client.
@@ -160,6 +309,11 @@ impl AppError {
             Self::RateLimited { retry_after_secs } => {
                 format!("rate limit exceeded; retry in {retry_after_secs} s")
             }
+            Self::Refused(refusal) => refusal.message(),
+            Self::Timeout { limit, .. } => format!(
+                "the request did not finish within {} s and was cancelled",
+                limit.as_secs_f64()
+            ),
             Self::Internal(_) => INTERNAL_MESSAGE.to_owned(),
         }
     }
@@ -189,7 +343,14 @@ impl From<AppError> for async_graphql::Error {
                 extensions.set("retryAfter", Value::from(*retry_after_secs));
                 None
             }
-            AppError::Unauthenticated(_) | AppError::Forbidden(_) | AppError::NotFound(_) => None,
+            AppError::Timeout { request_id, .. } => {
+                extensions.set("requestId", request_id.as_str());
+                None
+            }
+            AppError::Unauthenticated(_)
+            | AppError::Forbidden(_)
+            | AppError::NotFound(_)
+            | AppError::Refused(_) => None,
             AppError::Internal(cause) => Some(Arc::new(InternalCause(cause.clone()))),
         };
         async_graphql::Error {
@@ -197,6 +358,33 @@ impl From<AppError> for async_graphql::Error {
             source,
             extensions: Some(extensions),
         }
+    }
+}
+
+/// The whole HTTP answer to a refused request: the error's status and
+/// headers, and a GraphQL response body holding only the error, as
+/// `application/json` (the edge relabels it with the negotiated type).
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let headers = self.headers();
+        if let Self::Internal(cause) = &self {
+            tracing::error!(
+                cause = format!("{cause:#}"),
+                "internal error refused a request"
+            );
+        }
+        let error = async_graphql::Error::from(self);
+        let mut rendered = ServerError::new(error.message, None);
+        rendered.extensions = error.extensions;
+        let body = serde_json::json!({ "errors": [rendered] });
+        (
+            status,
+            headers,
+            [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+            body.to_string(),
+        )
+            .into_response()
     }
 }
 

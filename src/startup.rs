@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use axum::Router;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
-use tokio::{net::TcpListener, sync::watch};
+use tokio::net::TcpListener;
 
 use crate::{
     auth::{
@@ -99,7 +99,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     address: SocketAddr,
-    shutdown_timeout: Duration,
+    connection_limits: http::ConnectionLimits,
     development: bool,
     db: DatabaseConnection,
     idempotency_key_ttl: Duration,
@@ -155,7 +155,13 @@ impl Application {
             listener,
             router: http::router(state),
             address,
-            shutdown_timeout: settings.http.shutdown_timeout,
+            connection_limits: http::ConnectionLimits {
+                header_read_timeout: settings.http.header_read_timeout,
+                keep_alive_timeout: settings.http.keep_alive_timeout,
+                max_connections: usize::try_from(settings.http.max_client_connections)
+                    .unwrap_or(usize::MAX),
+                drain_timeout: settings.http.shutdown_timeout,
+            },
             development,
             db,
             idempotency_key_ttl: settings.idempotency_key_ttl,
@@ -173,7 +179,7 @@ impl Application {
     }
 
     /// Serves until `stop` completes; in-flight requests then get the
-    /// configured drain time before the server gives up on them.
+    /// configured drain time before the server closes their connections.
     pub async fn run_until(
         self,
         stop: impl Future<Output = ()> + Send + 'static,
@@ -183,35 +189,10 @@ impl Application {
         } else {
             tracing::info!(address = %self.address, "serving");
         }
-        let (stopping, mut stopped) = watch::channel(false);
-        let graceful = async move {
-            stop.await;
-            tracing::info!("shutting down; draining in-flight requests");
-            let _ = stopping.send(true);
-        };
-        let server = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(graceful);
-        let deadline = self.shutdown_timeout;
-        let drain_limit = async move {
-            if stopped.wait_for(|stopped| *stopped).await.is_err() {
-                std::future::pending::<()>().await;
-            }
-            tokio::time::sleep(deadline).await;
-        };
         let housekeeping = tokio::spawn(keep_house(self.db, self.idempotency_key_ttl));
-        let served = tokio::select! {
-            result = server.into_future() => result,
-            () = drain_limit => {
-                tracing::warn!(seconds = deadline.as_secs(), "drain timed out; closing remaining connections");
-                Ok(())
-            }
-        };
+        http::serve(self.listener, self.router, self.connection_limits, stop).await;
         housekeeping.abort();
-        served
+        Ok(())
     }
 }
 

@@ -1,8 +1,13 @@
 //! The HTTP server: where it listens, what it accepts, how it shuts down.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{
+    net::{IpAddr, SocketAddr},
+    str::FromStr,
+    time::Duration,
+};
 
 use clap::Args;
+use ipnet::IpNet;
 
 use super::parse;
 
@@ -10,6 +15,38 @@ use super::parse;
 /// the API cross-origin.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Origins(pub Vec<String>);
+
+/// The networks whose forwarding headers are believed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<IpNet>);
+
+impl TrustedProxies {
+    /// Whether `ip` belongs to a trusted proxy.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.0.iter().any(|network| network.contains(&ip))
+    }
+}
+
+/// A comma-separated list of CIDRs or single addresses; blank means none.
+impl FromStr for TrustedProxies {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        text.split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .map(|entry| {
+                entry
+                    .parse::<IpNet>()
+                    .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
+                    .map(|network| network.trunc())
+                    .map_err(|_| format!("`{entry}` is not a CIDR (10.0.0.0/8) or an IP address"))
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+}
 
 /// The HTTP server's settings.
 #[derive(Clone, Debug, Args)]
@@ -52,6 +89,50 @@ pub struct HttpSettings {
     )]
     pub hsts_max_age: Duration,
 
+    /// Networks of the reverse proxies in front of the server, as
+    /// comma-separated CIDRs or addresses (`10.0.0.0/8, 192.0.2.7`): only
+    /// their `X-Forwarded-For` / `Forwarded` is believed for the client
+    /// address. Empty means none.
+    #[arg(
+        long,
+        env = "STOREFRONT_TRUSTED_PROXIES",
+        default_value = "",
+        value_parser = TrustedProxies::from_str
+    )]
+    pub trusted_proxies: TrustedProxies,
+
+    /// How long a connection may take to send a complete request head
+    /// (`30`, `10s`), from when it opens or its previous response ends (so
+    /// it also bounds idle HTTP/1 keep-alive connections).
+    #[arg(
+        long = "header-read-timeout",
+        env = "STOREFRONT_HEADER_READ_TIMEOUT",
+        default_value = "30s",
+        value_parser = positive_duration
+    )]
+    pub header_read_timeout: Duration,
+
+    /// How long a connection may stay open with no request in flight
+    /// before the server closes it (HTTP/1 and HTTP/2).
+    #[arg(
+        long = "keep-alive-timeout",
+        env = "STOREFRONT_KEEP_ALIVE_TIMEOUT",
+        default_value = "30s",
+        value_parser = positive_duration
+    )]
+    pub keep_alive_timeout: Duration,
+
+    /// Most client connections open at once; past it, new connections wait
+    /// to be accepted while open ones are served. Keep it below the open
+    /// file limit (`ulimit -n`).
+    #[arg(
+        long = "max-connections",
+        env = "STOREFRONT_MAX_CONNECTIONS",
+        default_value_t = 10_000,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub max_client_connections: u32,
+
     /// How long in-flight requests get to finish after SIGTERM or Ctrl-C.
     #[arg(
         long = "shutdown-timeout-secs",
@@ -66,6 +147,15 @@ impl HttpSettings {
     /// How long a request may take, if limited.
     pub fn request_timeout(&self) -> Option<Duration> {
         (!self.request_timeout.is_zero()).then_some(self.request_timeout)
+    }
+}
+
+/// A duration above zero: a zero connection timeout would close every
+/// connection at once.
+fn positive_duration(text: &str) -> Result<Duration, String> {
+    match parse::duration(text)? {
+        Duration::ZERO => Err("must be above 0".to_owned()),
+        duration => Ok(duration),
     }
 }
 
@@ -97,6 +187,36 @@ fn parse_origin(text: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trusted_proxies_are_cidrs_or_addresses_and_blank_means_none() {
+        assert_eq!("".parse(), Ok(TrustedProxies::default()));
+        let trusted: TrustedProxies = "10.0.0.0/8, 192.0.2.7 ,2001:db8::/32, 172.16.5.4/12"
+            .parse()
+            .expect("valid list");
+        for inside in [
+            "10.200.0.1",
+            "192.0.2.7",
+            "2001:db8::1",
+            "172.31.0.1",
+            "::ffff:10.0.0.1",
+        ] {
+            assert!(trusted.contains(inside.parse().expect("ip")), "{inside}");
+        }
+        for outside in ["11.0.0.1", "192.0.2.8", "2001:db9::1", "172.32.0.1"] {
+            assert!(!trusted.contains(outside.parse().expect("ip")), "{outside}");
+        }
+        for refused in ["10.0.0.0/33", "example.com", "10.0.0", "*"] {
+            assert!(refused.parse::<TrustedProxies>().is_err(), "{refused}");
+        }
+    }
+
+    #[test]
+    fn connection_timeouts_must_be_above_zero() {
+        assert_eq!(positive_duration("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(positive_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert!(positive_duration("0").is_err());
+    }
 
     #[test]
     fn cors_origins_are_exact_lower_case_origins_and_blank_means_none() {

@@ -17,7 +17,7 @@ use clap::{Args, ValueEnum};
 
 pub use auth::AuthSettings;
 pub use database::{DatabaseSettings, DatabaseUrl};
-pub use http::{HttpSettings, Origins};
+pub use http::{HttpSettings, Origins, TrustedProxies};
 pub use limits::LimitSettings;
 
 /// Which audience the server is tuned for.

@@ -2,7 +2,7 @@
 //! checked whole before anything runs, then each entry runs as its own
 //! operation.
 
-use std::net::SocketAddr;
+use std::net::IpAddr;
 
 use axum::{
     http::{HeaderMap, StatusCode},
@@ -11,10 +11,21 @@ use axum::{
 use serde_json::Value as Json;
 
 use super::{
-    graphql::{Rejection, graphql_request, json_response, run, viewer},
+    graphql::{graphql_request, json_response, run, viewer},
     negotiate::ResponseMedia,
 };
-use crate::state::AppState;
+use crate::{error::AppError, state::AppState};
+
+/// The same refusal, naming the batch entry at fault.
+fn in_batch(error: AppError, index: usize) -> AppError {
+    match error {
+        AppError::BadUserInput { message, field } => AppError::BadUserInput {
+            message: format!("operation {index} of the batch: {message}"),
+            field,
+        },
+        other => other,
+    }
+}
 
 /// Runs a batch: every entry is checked before any runs, then each runs as
 /// its own operation (limits, statement counter, budget spend) in order.
@@ -22,11 +33,11 @@ use crate::state::AppState;
 /// last operation's, so `Retry-After` shows when any was rate limited.
 pub(super) async fn execute(
     state: &AppState,
-    peer: SocketAddr,
+    client: IpAddr,
     headers: &HeaderMap,
     entries: Vec<Json>,
     media: ResponseMedia,
-) -> Response {
+) -> Result<Response, AppError> {
     let most = state.settings.limits.max_batch_operations;
     let refusal = if most == 0 {
         Some("batched requests are not enabled".to_owned())
@@ -41,7 +52,7 @@ pub(super) async fn execute(
         None
     };
     if let Some(message) = refusal {
-        return Rejection::bad_request(message).into_response(media);
+        return Err(AppError::malformed(message));
     }
     let requests = entries
         .into_iter()
@@ -49,27 +60,20 @@ pub(super) async fn execute(
         .map(|(index, entry)| {
             match entry {
                 Json::Object(params) => graphql_request(params),
-                _ => Err(Rejection::bad_request("each entry must be a JSON object")),
+                _ => Err(AppError::malformed("each entry must be a JSON object")),
             }
-            .map_err(|rejection| rejection.in_batch(index))
+            .map_err(|error| in_batch(error, index))
         })
-        .collect::<Result<Vec<_>, _>>();
-    let requests = match requests {
-        Ok(requests) => requests,
-        Err(rejection) => return rejection.into_response(media),
-    };
-    let viewer = match viewer(state, headers) {
-        Ok(viewer) => viewer,
-        Err(rejection) => return rejection.into_response(media),
-    };
+        .collect::<Result<Vec<_>, _>>()?;
+    let viewer = viewer(state, headers)?;
     let mut bodies = Vec::with_capacity(requests.len());
     let mut answer_headers = HeaderMap::new();
     for request in requests {
-        let answer = run(state, peer, headers, viewer, request, media).await;
+        let answer = run(state, client, headers, viewer, request, media).await;
         bodies.push(answer.body);
         answer_headers.extend(answer.headers);
     }
     let mut http = json_response(StatusCode::OK, media, &Json::Array(bodies));
     http.headers_mut().extend(answer_headers);
-    http
+    Ok(http)
 }

@@ -3,82 +3,38 @@
 //! async-graphql-axum answers 200 to everything, parses any body as JSON and
 //! runs mutations over GET; this edge negotiates media types, refuses
 //! non-JSON bodies (415), mutations over GET (405) and malformed requests
-//! (400), gives request errors a 400 under
-//! `application/graphql-response+json`, answers 429 (both media types) to
-//! an operation refused as rate limited, and runs batches (JSON arrays)
-//! when they are enabled.
+//! (400), gives request errors (refused before execution) their code's
+//! status under `application/graphql-response+json`, answers 429 (both
+//! media types) to an operation refused as rate limited, and runs batches
+//! (JSON arrays) when they are enabled. Every refusal is an [`AppError`]
+//! rendered in the negotiated media type.
 
-use std::{collections::HashMap, net::SocketAddr, sync::Arc};
+use std::{
+    collections::HashMap,
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+};
 
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use axum::{
-    body::Bytes,
+    body::{Body, Bytes},
     extract::{ConnectInfo, RawQuery, State},
-    http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Map, Value as Json};
 
 use super::{
-    REQUEST_ID_HEADER, batch, graphiql,
+    REQUEST_ID_HEADER, batch, body, client_address, graphiql,
     negotiate::{self, ResponseMedia},
 };
 use crate::{
     auth::Viewer,
     db::{CountedConnection, OperationStats},
-    error::ErrorCode,
+    error::{AppError, ErrorCode, Refusal},
     schema::{RequestContext, loaders, within_token_limit},
     state::AppState,
 };
-
-/// A failure answered before any GraphQL runs.
-pub(super) struct Rejection {
-    status: StatusCode,
-    code: ErrorCode,
-    message: String,
-    header: Option<(HeaderName, &'static str)>,
-}
-
-impl Rejection {
-    pub(super) fn bad_request(message: impl Into<String>) -> Self {
-        Self {
-            status: StatusCode::BAD_REQUEST,
-            code: ErrorCode::BadUserInput,
-            message: message.into(),
-            header: None,
-        }
-    }
-
-    /// A missing-scheme, malformed, expired or forged access token fails the
-    /// whole request: it is never treated as anonymous.
-    fn bad_token(message: String) -> Self {
-        Self {
-            status: StatusCode::UNAUTHORIZED,
-            code: ErrorCode::Unauthenticated,
-            message,
-            header: Some((header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")),
-        }
-    }
-
-    /// The same rejection, naming the batch entry at fault.
-    pub(super) fn in_batch(mut self, index: usize) -> Self {
-        self.message = format!("operation {index} of the batch: {}", self.message);
-        self
-    }
-
-    pub(super) fn into_response(self, media: ResponseMedia) -> Response {
-        let body = json!({
-            "errors": [{ "message": self.message, "extensions": { "code": self.code.as_str() } }]
-        });
-        let mut response = json_response(self.status, media, &body);
-        if let Some((name, value)) = self.header {
-            response
-                .headers_mut()
-                .insert(name, HeaderValue::from_static(value));
-        }
-        response
-    }
-}
 
 /// A JSON body with the negotiated content type.
 pub(super) fn json_response(status: StatusCode, media: ResponseMedia, body: &Json) -> Response {
@@ -102,13 +58,13 @@ pub(super) fn request_id(headers: &HeaderMap) -> String {
 /// Checks the JSON types of the request parameters, then builds the request.
 pub(super) fn graphql_request(
     mut params: Map<String, Json>,
-) -> Result<async_graphql::Request, Rejection> {
+) -> Result<async_graphql::Request, AppError> {
     match params.get("query") {
         Some(Json::String(_)) => {}
         None | Some(Json::Null) => {
-            return Err(Rejection::bad_request("the `query` parameter is missing"));
+            return Err(AppError::malformed("the `query` parameter is missing"));
         }
-        Some(_) => return Err(Rejection::bad_request("`query` must be a string")),
+        Some(_) => return Err(AppError::malformed("`query` must be a string")),
     }
     for (name, expected) in [
         ("operationName", "a string"),
@@ -122,37 +78,36 @@ pub(super) fn graphql_request(
             Some(_) => false,
         };
         if !valid {
-            return Err(Rejection::bad_request(format!(
+            return Err(AppError::malformed(format!(
                 "`{name}` must be {expected} or null"
             )));
         }
     }
     params.retain(|_, value| !value.is_null());
     serde_json::from_value(Json::Object(params))
-        .map_err(|err| Rejection::bad_request(format!("invalid GraphQL request: {err}")))
+        .map_err(|err| AppError::malformed(format!("invalid GraphQL request: {err}")))
 }
 
 /// Who the request's `Authorization` header says is calling. Two such
-/// headers are refused: a proxy and the server could each pick another.
-pub(super) fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Rejection> {
+/// headers are refused: a proxy and the server could each pick another. A
+/// missing-scheme, malformed, expired or forged access token fails the
+/// whole request (401): it is never treated as anonymous.
+pub(super) fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Viewer, AppError> {
     let mut values = headers.get_all(header::AUTHORIZATION).iter();
     let first = values.next();
     if values.next().is_some() {
-        return Err(Rejection::bad_token(
-            "send one Authorization header, not several".to_owned(),
+        return Err(AppError::unauthenticated(
+            "send one Authorization header, not several",
         ));
     }
     let authorization = first
         .map(|value| {
             value.to_str().map_err(|_| {
-                Rejection::bad_token("the Authorization header is not valid text".to_owned())
+                AppError::unauthenticated("the Authorization header is not valid text")
             })
         })
         .transpose()?;
-    state
-        .keys
-        .viewer_from_header(authorization)
-        .map_err(|err| Rejection::bad_token(err.client_message()))
+    state.keys.viewer_from_header(authorization)
 }
 
 /// One operation's answer, before it becomes (part of) an HTTP response.
@@ -164,24 +119,41 @@ pub(super) struct Answer {
     pub(super) headers: HeaderMap,
 }
 
-fn has_code(response: &async_graphql::Response, codes: &[ErrorCode]) -> bool {
-    response.errors.iter().any(|error| {
-        let code = error
-            .extensions
-            .as_ref()
-            .and_then(|extensions| extensions.get("code"));
-        matches!(
-            code,
-            Some(async_graphql::Value::String(code))
-                if codes.iter().any(|expected| code == expected.as_str())
-        )
-    })
+/// The contract code of a request error: the response has no data and
+/// its errors belong to no field, because the operation was refused before
+/// it executed (parse, validation, limits, coercion). Only refusals of the
+/// client's request count; a server-side failure stays a 200 with the error
+/// in the body.
+fn request_error(response: &async_graphql::Response) -> Option<ErrorCode> {
+    if response.data != async_graphql::Value::Null
+        || response.errors.iter().any(|error| !error.path.is_empty())
+    {
+        return None;
+    }
+    response
+        .errors
+        .iter()
+        .find_map(ErrorCode::of)
+        .filter(|code| code.status().is_client_error())
+}
+
+/// The status of an executed (or refused) operation: a request error takes
+/// its code's status under `application/graphql-response+json`; under
+/// legacy `application/json` it is 200 like any well-formed request, except
+/// a rate limit, which concerns the caller's traffic rather than the
+/// document and keeps its 429 so that clients back off.
+fn status_of(refused: Option<ErrorCode>, media: ResponseMedia) -> StatusCode {
+    match (refused, media) {
+        (Some(code), ResponseMedia::GraphqlResponseJson) => code.status(),
+        (Some(ErrorCode::RateLimited), ResponseMedia::Json) => ErrorCode::RateLimited.status(),
+        _ => StatusCode::OK,
+    }
 }
 
 /// Runs one operation with fresh per-request loaders and statement counter.
 pub(super) async fn run(
     state: &AppState,
-    peer: SocketAddr,
+    client: IpAddr,
     headers: &HeaderMap,
     viewer: Viewer,
     request: async_graphql::Request,
@@ -193,23 +165,14 @@ pub(super) async fn run(
         db,
         request_id: request_id(headers),
         viewer,
-        client_ip: Some(peer.ip()),
+        client_ip: Some(client),
         keys: state.keys.clone(),
     });
     let response = batches.drive(state.schema.execute(request)).await;
 
-    let rate_limited = has_code(&response, &[ErrorCode::RateLimited]);
-    let request_error = has_code(
-        &response,
-        &[
-            ErrorCode::GraphqlParseFailed,
-            ErrorCode::GraphqlValidationFailed,
-            ErrorCode::QueryTooComplex,
-        ],
-    );
-    let refused = rate_limited || request_error;
+    let refused = request_error(&response);
     let mut body = Map::new();
-    if !(refused && media == ResponseMedia::GraphqlResponseJson) {
+    if !(refused.is_some() && media == ResponseMedia::GraphqlResponseJson) {
         body.insert(
             "data".to_owned(),
             serde_json::to_value(&response.data).unwrap_or(Json::Null),
@@ -227,15 +190,8 @@ pub(super) async fn run(
             serde_json::to_value(&response.extensions).unwrap_or_default(),
         );
     }
-    let status = if rate_limited {
-        StatusCode::TOO_MANY_REQUESTS
-    } else if request_error && media == ResponseMedia::GraphqlResponseJson {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
     Answer {
-        status,
+        status: status_of(refused, media),
         body: Json::Object(body),
         headers: response.http_headers,
     }
@@ -244,31 +200,23 @@ pub(super) async fn run(
 /// Runs one operation and answers it.
 async fn execute(
     state: &AppState,
-    peer: SocketAddr,
+    client: IpAddr,
     headers: &HeaderMap,
     request: async_graphql::Request,
     media: ResponseMedia,
 ) -> Response {
     let viewer = match viewer(state, headers) {
         Ok(viewer) => viewer,
-        Err(rejection) => return rejection.into_response(media),
+        Err(error) => return media.label(error.into_response()),
     };
-    let answer = run(state, peer, headers, viewer, request, media).await;
+    let answer = run(state, client, headers, viewer, request, media).await;
     let mut http = json_response(answer.status, media, &answer.body);
     http.headers_mut().extend(answer.headers);
     http
 }
 
 fn not_acceptable() -> Response {
-    Rejection {
-        status: StatusCode::NOT_ACCEPTABLE,
-        code: ErrorCode::BadUserInput,
-        message:
-            "only application/graphql-response+json and application/json responses are available"
-                .to_owned(),
-        header: None,
-    }
-    .into_response(ResponseMedia::Json)
+    AppError::Refused(Refusal::NotAcceptable).into_response()
 }
 
 /// `POST /graphql`: a JSON body with `query`, `operationName`, `variables`,
@@ -277,36 +225,39 @@ pub async fn post(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let Some(media) = negotiate::response_media(&headers) else {
         return not_acceptable();
     };
-    if !negotiate::is_json_body(&headers) {
-        return Rejection {
-            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            code: ErrorCode::BadUserInput,
-            message: "send the request as `Content-Type: application/json`".to_owned(),
-            header: None,
-        }
-        .into_response(media);
+    match post_request(&state, peer, &headers, body, media).await {
+        Ok(response) => response,
+        Err(error) => media.label(error.into_response()),
     }
-    let params = match serde_json::from_slice::<Json>(&body) {
-        Ok(Json::Object(params)) => params,
-        Ok(Json::Array(entries)) => {
-            return batch::execute(&state, peer, &headers, entries, media).await;
+}
+
+async fn post_request(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    body: Body,
+    media: ResponseMedia,
+) -> Result<Response, AppError> {
+    if !negotiate::is_json_body(headers) {
+        return Err(AppError::Refused(Refusal::UnsupportedMediaType));
+    }
+    let body: Bytes = body::read(body, headers, state.settings.http.max_body_bytes).await?;
+    let client = client_address::resolve(peer, headers, &state.settings.http.trusted_proxies);
+    match serde_json::from_slice::<Json>(&body) {
+        Ok(Json::Object(params)) => {
+            let request = graphql_request(params)?;
+            Ok(execute(state, client, headers, request, media).await)
         }
-        Ok(_) => {
-            return Rejection::bad_request("the body must be a JSON object").into_response(media);
-        }
-        Err(err) => {
-            return Rejection::bad_request(format!("the body is not valid JSON: {err}"))
-                .into_response(media);
-        }
-    };
-    match graphql_request(params) {
-        Ok(request) => execute(&state, peer, &headers, request, media).await,
-        Err(rejection) => rejection.into_response(media),
+        Ok(Json::Array(entries)) => batch::execute(state, client, headers, entries, media).await,
+        Ok(_) => Err(AppError::malformed("the body must be a JSON object")),
+        Err(err) => Err(AppError::malformed(format!(
+            "the body is not valid JSON: {err}"
+        ))),
     }
 }
 
@@ -337,10 +288,10 @@ pub async fn get(
         match serde_urlencoded::from_str(query.as_deref().unwrap_or_default()) {
             Ok(params) => params,
             Err(err) => {
-                return Rejection::bad_request(format!("malformed query string: {err}"))
-                    .into_response(
-                        negotiate::response_media(&headers).unwrap_or(ResponseMedia::Json),
-                    );
+                let media = negotiate::response_media(&headers).unwrap_or(ResponseMedia::Json);
+                return media.label(
+                    AppError::malformed(format!("malformed query string: {err}")).into_response(),
+                );
             }
         };
     if negotiate::wants_html(&headers) && !params.contains_key("query") {
@@ -350,36 +301,36 @@ pub async fn get(
     let Some(media) = negotiate::response_media(&headers) else {
         return not_acceptable();
     };
+    match get_request(&state, peer, &headers, params, media).await {
+        Ok(response) => response,
+        Err(error) => media.label(error.into_response()),
+    }
+}
+
+async fn get_request(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    params: HashMap<String, String>,
+    media: ResponseMedia,
+) -> Result<Response, AppError> {
     let mut json = Map::new();
     for (name, value) in params {
         let value = match name.as_str() {
-            "variables" | "extensions" => match serde_json::from_str(&value) {
-                Ok(parsed) => parsed,
-                Err(_) => {
-                    return Rejection::bad_request(format!("`{name}` must be URL-encoded JSON"))
-                        .into_response(media);
-                }
-            },
+            "variables" | "extensions" => serde_json::from_str(&value)
+                .map_err(|_| AppError::malformed(format!("`{name}` must be URL-encoded JSON")))?,
             _ => Json::String(value),
         };
         json.insert(name, value);
     }
-    let mut request = match graphql_request(json) {
-        Ok(request) => request,
-        Err(rejection) => return rejection.into_response(media),
-    };
+    let mut request = graphql_request(json)?;
     // Finding the operation type parses the document, so an oversized one
     // goes straight to the schema, whose token limit refuses it unparsed.
     if within_token_limit(&request.query, state.settings.limits.max_tokens)
         && selected_operation_type(&mut request) == Some(OperationType::Mutation)
     {
-        return Rejection {
-            status: StatusCode::METHOD_NOT_ALLOWED,
-            code: ErrorCode::BadUserInput,
-            message: "mutations must be sent with POST".to_owned(),
-            header: Some((header::ALLOW, "POST")),
-        }
-        .into_response(media);
+        return Err(AppError::Refused(Refusal::MutationOverGet));
     }
-    execute(&state, peer, &headers, request, media).await
+    let client = client_address::resolve(peer, headers, &state.settings.http.trusted_proxies);
+    Ok(execute(state, client, headers, request, media).await)
 }

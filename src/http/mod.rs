@@ -3,6 +3,8 @@
 //! headers.
 
 mod batch;
+mod body;
+mod client_address;
 mod deadline;
 mod graphiql;
 mod graphql;
@@ -11,8 +13,9 @@ mod metrics;
 mod negotiate;
 mod observe;
 mod security;
+mod server;
 
-use axum::{Router, extract::DefaultBodyLimit, middleware, routing::get};
+use axum::{Router, middleware, routing::get};
 use tower::ServiceBuilder;
 use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
@@ -21,13 +24,14 @@ use tower_http::{
 
 use crate::state::AppState;
 
+pub use server::{ConnectionLimits, serve};
+
 /// Header that carries each request's id, in and out.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     let request_id = axum::http::HeaderName::from_static(REQUEST_ID_HEADER);
-    let body_limit = state.settings.http.max_body_bytes;
     let settings = state.settings.clone();
     let app = Router::new()
         .route("/", get(graphiql::page))
@@ -35,7 +39,6 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(metrics::render))
-        .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(
             settings.http.request_timeout(),
             deadline::enforce,

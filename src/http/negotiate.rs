@@ -1,6 +1,9 @@
 //! Content negotiation of the GraphQL over HTTP spec.
 
-use axum::http::{HeaderMap, header};
+use axum::{
+    http::{HeaderMap, HeaderValue, header},
+    response::Response,
+};
 
 /// The two response media types the spec defines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +21,15 @@ impl ResponseMedia {
             Self::GraphqlResponseJson => "application/graphql-response+json; charset=utf-8",
             Self::Json => "application/json; charset=utf-8",
         }
+    }
+
+    /// `response`, whose body is JSON, labelled with this media type.
+    pub fn label(self, mut response: Response) -> Response {
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(self.content_type()),
+        );
+        response
     }
 }
 

@@ -307,7 +307,7 @@ async fn a_request_still_running_at_its_deadline_is_cancelled_with_503() {
     assert!(head.starts_with("HTTP/1.1 503"), "{head}");
     let body: Value = serde_json::from_str(body).expect("a JSON body");
     let error = only_error(&body);
-    assert_eq!(error["extensions"]["code"], "INTERNAL_SERVER_ERROR");
+    assert_eq!(error["extensions"]["code"], "TIMEOUT");
     assert!(
         !error["extensions"]["requestId"]
             .as_str()

@@ -1,0 +1,227 @@
+//! Accepts connections and serves the router on them, with the limits that
+//! `axum::serve` lacks: a header-read timeout (slow or half-sent request
+//! heads are cut off), an idle keep-alive timeout, and a cap on open
+//! connections past which accepting pauses while open ones are served.
+//! A stop stops accepting, lets connections finish their requests, and
+//! closes whatever is left after the drain time.
+
+use std::{
+    convert::Infallible,
+    future::Future,
+    io,
+    net::SocketAddr,
+    pin::{Pin, pin},
+    sync::Arc,
+    time::Duration,
+};
+
+use axum::{Router, extract::ConnectInfo, response::Response};
+use hyper::{body::Incoming, service::Service};
+use hyper_util::{
+    rt::{TokioExecutor, TokioIo, TokioTimer},
+    server::conn::auto::Builder,
+};
+use tokio::{
+    net::{TcpListener, TcpStream},
+    sync::{OwnedSemaphorePermit, Semaphore, watch},
+    task::JoinSet,
+};
+use tower::ServiceExt as _;
+
+/// How connections are bounded.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnectionLimits {
+    /// Time to send a complete request head, from when the connection
+    /// opens or its previous response ends.
+    pub header_read_timeout: Duration,
+    /// Time a connection may stay open with no request in flight.
+    pub keep_alive_timeout: Duration,
+    /// Connections open at once; more wait to be accepted.
+    pub max_connections: usize,
+    /// Time open connections get to finish after a stop.
+    pub drain_timeout: Duration,
+}
+
+/// Serves `router` on `listener` until `stop` completes, then drains.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: ConnectionLimits,
+    stop: impl Future<Output = ()>,
+) {
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    builder.http2().timer(TokioTimer::new());
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let (draining, drain_signal) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    let mut stop = pin!(stop);
+
+    loop {
+        let next = async {
+            let permit = Arc::clone(&permits).acquire_owned().await;
+            (permit, listener.accept().await)
+        };
+        tokio::select! {
+            () = &mut stop => break,
+            Some(_) = connections.join_next() => {}
+            (permit, accepted) = next => {
+                let Ok(permit) = permit else { break };
+                match accepted {
+                    Ok((stream, peer)) => {
+                        let connection = Connection {
+                            router: router.clone(),
+                            peer,
+                            limits,
+                            draining: drain_signal.clone(),
+                            _permit: permit,
+                        };
+                        connections.spawn(connection.serve(builder.clone(), stream));
+                    }
+                    Err(err) => pause_after(&err).await,
+                }
+            }
+        }
+    }
+
+    tracing::info!("shutting down; draining in-flight requests");
+    drop(listener);
+    let _ = draining.send(true);
+    let drained = tokio::time::timeout(limits.drain_timeout, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(
+            seconds = limits.drain_timeout.as_secs(),
+            "drain timed out; closing remaining connections"
+        );
+        connections.shutdown().await;
+    }
+}
+
+/// A failed accept that concerns one connection is skipped; any other
+/// (out of file descriptors, say) pauses accepting for a second rather
+/// than spinning.
+async fn pause_after(err: &io::Error) {
+    if matches!(
+        err.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(error = %err, "accepting a connection failed; pausing for 1 s");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}
+
+/// One accepted connection and what it needs until it closes.
+struct Connection {
+    router: Router,
+    peer: SocketAddr,
+    limits: ConnectionLimits,
+    draining: watch::Receiver<bool>,
+    /// Held while the connection is open, so that it counts against the cap.
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Connection {
+    async fn serve(mut self, builder: Builder<TokioExecutor>, stream: TcpStream) {
+        // Small responses go out at once instead of waiting on Nagle.
+        let _ = stream.set_nodelay(true);
+        let (in_flight, mut requests) = watch::channel(0_usize);
+        let service = PeerService {
+            router: self.router.clone(),
+            peer: self.peer,
+            in_flight: Arc::new(in_flight),
+        };
+        let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+        let mut connection = pin!(connection);
+        let mut closing = false;
+        loop {
+            tokio::select! {
+                served = connection.as_mut() => {
+                    if let Err(err) = served {
+                        tracing::debug!(peer = %self.peer, error = %err, "connection ended with an error");
+                    }
+                    return;
+                }
+                () = idle_for(&mut requests, self.limits.keep_alive_timeout), if !closing => {
+                    connection.as_mut().graceful_shutdown();
+                    closing = true;
+                }
+                _ = self.draining.wait_for(|draining| *draining), if !closing => {
+                    connection.as_mut().graceful_shutdown();
+                    closing = true;
+                }
+            }
+        }
+    }
+}
+
+/// Completes once no request has been in flight for `timeout`.
+async fn idle_for(requests: &mut watch::Receiver<usize>, timeout: Duration) {
+    loop {
+        if requests
+            .wait_for(|in_flight| *in_flight == 0)
+            .await
+            .is_err()
+        {
+            return std::future::pending().await;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(timeout) => return,
+            changed = requests.changed() => {
+                if changed.is_err() {
+                    return std::future::pending().await;
+                }
+            }
+        }
+    }
+}
+
+/// The router as one connection's service: each request carries the
+/// peer address (`ConnectInfo`) and counts as in flight until answered.
+#[derive(Clone)]
+struct PeerService {
+    router: Router,
+    peer: SocketAddr,
+    in_flight: Arc<watch::Sender<usize>>,
+}
+
+/// Counts a request in flight while it lives.
+struct InFlight(Arc<watch::Sender<usize>>);
+
+impl InFlight {
+    fn start(counter: &Arc<watch::Sender<usize>>) -> Self {
+        counter.send_modify(|in_flight| *in_flight += 1);
+        Self(Arc::clone(counter))
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.send_modify(|in_flight| *in_flight -= 1);
+    }
+}
+
+impl Service<hyper::Request<Incoming>> for PeerService {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn call(&self, mut request: hyper::Request<Incoming>) -> Self::Future {
+        request.extensions_mut().insert(ConnectInfo(self.peer));
+        let in_flight = InFlight::start(&self.in_flight);
+        let response = self.router.clone().oneshot(request);
+        Box::pin(async move {
+            let response = response.await;
+            drop(in_flight);
+            response
+        })
+    }
+}

@@ -6,6 +6,7 @@ mod bearer;
 mod catalog;
 mod catalog_admin;
 mod concurrency;
+mod graphiql;
 mod headers;
 mod helpers;
 mod housekeeping;

@@ -157,7 +157,7 @@ test('GraphiQL runs a subscription over graphql-transport-ws on /graphql', async
   const subscribed = [];
   const event = { data: { stockChanges: { stock: 7, delta: -1 } } };
   await page.routeWebSocket(
-    (url) => url.pathname === '/graphql',
+    (url) => isLoopback(url.href) && url.pathname === '/graphql',
     (socket) => {
       sockets.push(socket.url());
       socket.onMessage((raw) => {

@@ -1,25 +1,92 @@
-//! GraphiQL, for development.
+//! GraphiQL, for development, served from the binary: the page, its
+//! bootstrap script and the vendored GraphiQL and React bundles of
+//! `assets/graphiql/` are embedded at compile time, so the page works
+//! without the internet.
 
-use async_graphql::http::GraphiQLSource;
 use axum::{
-    extract::State,
-    http::StatusCode,
+    extract::{Path, State},
+    http::{HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
+use rust_embed::Embed;
 
+use super::security;
 use crate::state::AppState;
 
-/// The GraphiQL page; absent in production.
+/// The page; it links only to the scripts and styles of [`asset`].
+const PAGE: &str = include_str!("../../assets/graphiql/page.html");
+
+/// Where the page takes the nonce of its response's policy.
+const STYLE_NONCE: &str = "{style_nonce}";
+
+/// A vendored file's folder names its package version (`react@18.3.1/`):
+/// another version is another URL, so a browser may keep this one for good.
+const VERSIONED: &str = "public, max-age=31536000, immutable";
+
+/// The page and our own files keep their URLs across releases: browsers
+/// check them again before each use.
+const REVALIDATE: &str = "no-cache";
+
+/// The page's scripts and stylesheets.
+#[derive(Embed)]
+#[folder = "assets/graphiql/static/"]
+#[include = "*.js"]
+#[include = "*.css"]
+struct Assets;
+
+/// The GraphiQL page, under a policy with a fresh style nonce; absent in
+/// production.
 pub async fn page(State(state): State<AppState>) -> Response {
     if !state.settings.is_development() {
         return StatusCode::NOT_FOUND.into_response();
     }
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql")
-            .title("Storefront")
-            .finish(),
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    let Ok(policy) = HeaderValue::try_from(security::page_policy_with_style_nonce(&nonce)) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    (
+        [
+            (header::CONTENT_SECURITY_POLICY, policy),
+            (header::CACHE_CONTROL, HeaderValue::from_static(REVALIDATE)),
+        ],
+        Html(PAGE.replace(STYLE_NONCE, &nonce)),
     )
-    .into_response()
+        .into_response()
+}
+
+/// `GET /graphiql/{*path}`: a script or stylesheet of the page; absent in
+/// production, like the page.
+pub async fn asset(State(state): State<AppState>, Path(path): Path<String>) -> Response {
+    if !state.settings.is_development() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let (Some(content_type), Some(file)) = (content_type(&path), Assets::get(&path)) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let cache = if is_versioned(&path) {
+        VERSIONED
+    } else {
+        REVALIDATE
+    };
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, cache),
+        ],
+        file.data,
+    )
+        .into_response()
+}
+
+fn content_type(path: &str) -> Option<&'static str> {
+    match path.rsplit_once('.')?.1 {
+        "js" => Some("text/javascript; charset=utf-8"),
+        "css" => Some("text/css; charset=utf-8"),
+        _ => None,
+    }
+}
+
+fn is_versioned(path: &str) -> bool {
+    path.split_once('/')
+        .is_some_and(|(folder, _)| folder.contains('@'))
 }

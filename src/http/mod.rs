@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
     let settings = state.settings.clone();
     let app = Router::new()
         .route("/", get(graphiql::page))
+        .route("/graphiql/{*path}", get(graphiql::asset))
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))

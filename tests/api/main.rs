@@ -8,6 +8,7 @@ mod catalog_admin;
 mod concurrency;
 mod connections;
 mod field_errors;
+mod graphiql;
 mod headers;
 mod helpers;
 mod housekeeping;

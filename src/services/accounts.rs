@@ -13,6 +13,7 @@ use sea_orm::{
 
 use crate::{
     auth::{Role, passwords},
+    domain::clock,
     entities::users,
     error::{AppError, AppResult, DbResultExt, UniqueKey},
     schema::validate,
@@ -93,7 +94,7 @@ pub async fn create_user<C: ConnectionTrait>(
     account: NewAccount,
     role: Role,
 ) -> AppResult<users::Model> {
-    let now = chrono::Utc::now();
+    let now = clock::now();
     users::ActiveModel {
         email: Set(account.email),
         name: Set(account.name),

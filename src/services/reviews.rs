@@ -9,10 +9,10 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, Func, Query, SubQueryStatement},
 };
 
-use super::now;
 use crate::{
     auth::Viewer,
     db::CountedTransaction,
+    domain::clock::now,
     entities::{products, reviews},
     error::{AppError, AppResult, UniqueKey, is_foreign_key_violation},
 };

@@ -9,9 +9,9 @@ use sea_orm::{
 use super::slug_taken;
 use crate::{
     db::CountedTransaction,
+    domain::clock::now,
     entities::categories,
     error::{AppError, AppResult, DbResultExt, UniqueKey},
-    services::now,
 };
 
 const CATEGORY_SLUG: UniqueKey = UniqueKey {

@@ -9,9 +9,9 @@ use sea_orm::{
 use super::slug_taken;
 use crate::{
     db::CountedTransaction,
+    domain::clock::now,
     entities::products,
     error::{AppError, AppResult, UniqueKey, is_foreign_key_violation},
-    services::now,
 };
 
 const PRODUCT_SKU: UniqueKey = UniqueKey {

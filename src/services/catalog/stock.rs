@@ -10,9 +10,9 @@ use sea_orm::{
 use super::STOCK_MAX;
 use crate::{
     db::CountedTransaction,
+    domain::clock::now,
     entities::{products, stock_adjustments},
     error::{AppError, AppResult},
-    services::now,
 };
 
 /// A checked stock change by an admin.

@@ -11,9 +11,9 @@ use super::{
     OrderRequest, OrderStatus, StockChange, idempotency, number, request::line_field, stock,
 };
 use crate::{
+    domain::clock::now,
     entities::{order_items, orders, products},
     error::{AppError, AppResult, is_foreign_key_violation},
-    services::now,
 };
 
 /// Attempts at a free order number before giving up (each collision has a

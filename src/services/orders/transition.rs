@@ -9,9 +9,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query:
 use super::{OrderStatus, StockChange, stock};
 use crate::{
     auth::Viewer,
+    domain::clock::now,
     entities::{order_items, orders},
     error::{AppError, AppResult},
-    services::now,
 };
 
 /// An order after a status change, and everything the change touched.

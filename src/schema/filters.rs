@@ -14,12 +14,10 @@ use super::{
     scalars::Decimal,
 };
 use crate::{
+    domain::{PriceRange, SearchText},
     entities::products,
-    error::{AppError, AppResult},
+    error::AppResult,
 };
-
-/// Longest accepted search text.
-const MAX_SEARCH_CHARS: usize = 100;
 
 /// Narrows a product list; every given field must match.
 #[derive(InputObject, Clone, Debug, Default)]
@@ -40,53 +38,35 @@ pub struct ProductFilter {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ProductFilterSpec {
     category_id: Option<i64>,
-    search: Option<String>,
-    min_price_cents: Option<i64>,
-    max_price_cents: Option<i64>,
+    search: Option<SearchText>,
+    prices: PriceRange,
     in_stock: Option<bool>,
 }
 
 impl ProductFilter {
-    /// Validates the filter; errors name the offending field.
+    /// Validates the filter; errors name the offending field under `filter`.
     pub fn validate(self) -> AppResult<ProductFilterSpec> {
+        self.parse().map_err(|err| err.within("filter"))
+    }
+
+    fn parse(self) -> AppResult<ProductFilterSpec> {
         let category_id = self
             .category_id
-            .map(|id| ids::decode_as(&id, NodeKind::Category, "filter.categoryId"))
+            .map(|id| ids::decode_as(&id, NodeKind::Category, "categoryId"))
             .transpose()?;
         let search = self
             .search
-            .map(|text| text.trim().to_lowercase())
-            .filter(|text| !text.is_empty());
-        if search
-            .as_ref()
-            .is_some_and(|text| text.chars().count() > MAX_SEARCH_CHARS)
-        {
-            return Err(AppError::bad_input(
-                "filter.search",
-                format!("search text is longer than {MAX_SEARCH_CHARS} characters"),
-            ));
-        }
-        for (field, price) in [
-            ("filter.minPrice", self.min_price),
-            ("filter.maxPrice", self.max_price),
-        ] {
-            if price.is_some_and(|price| price.0 < 0) {
-                return Err(AppError::bad_input(field, "price must not be negative"));
-            }
-        }
-        if let (Some(min), Some(max)) = (self.min_price, self.max_price)
-            && min > max
-        {
-            return Err(AppError::bad_input(
-                "filter.maxPrice",
-                "maxPrice must not be below minPrice",
-            ));
-        }
+            .map(|text| SearchText::parse(&text))
+            .transpose()?
+            .flatten();
+        let prices = PriceRange::new(
+            self.min_price.map(|price| price.0),
+            self.max_price.map(|price| price.0),
+        )?;
         Ok(ProductFilterSpec {
             category_id,
             search,
-            min_price_cents: self.min_price.map(|price| price.0),
-            max_price_cents: self.max_price.map(|price| price.0),
+            prices,
             in_stock: self.in_stock,
         })
     }
@@ -114,7 +94,7 @@ impl ProductFilterSpec {
             condition = condition.add(products::Column::CategoryId.eq(id));
         }
         if let Some(text) = &self.search {
-            let pattern = like_pattern(text);
+            let pattern = like_pattern(text.as_str());
             let matches = |column: products::Column| {
                 Expr::expr(Func::lower(Expr::col((products::Entity, column))))
                     .like(LikeExpr::new(pattern.clone()).escape('\\'))
@@ -125,10 +105,10 @@ impl ProductFilterSpec {
                     .add(matches(products::Column::Sku)),
             );
         }
-        if let Some(min) = self.min_price_cents {
+        if let Some(min) = self.prices.min_cents() {
             condition = condition.add(products::Column::PriceCents.gte(min));
         }
-        if let Some(max) = self.max_price_cents {
+        if let Some(max) = self.prices.max_cents() {
             condition = condition.add(products::Column::PriceCents.lte(max));
         }
         match self.in_stock {

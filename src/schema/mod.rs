@@ -14,7 +14,6 @@ pub mod query;
 mod response_order;
 pub mod scalars;
 pub mod types;
-pub mod validate;
 
 use async_graphql::{EmptySubscription, Schema};
 

@@ -51,7 +51,7 @@ impl Order {
     }
 
     /// Its lines, one per product, in the order they were recorded.
-    #[graphql(complexity = "crate::services::orders::MAX_LINES * child_complexity + 1")]
+    #[graphql(complexity = "crate::domain::order::MAX_LINES * child_complexity + 1")]
     async fn items(&self, ctx: &Context<'_>) -> AppResult<Vec<OrderItem>> {
         let rows = loaders(ctx)?.load_one(ItemsOf(self.0.id)).await?;
         Ok(rows

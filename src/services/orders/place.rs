@@ -7,11 +7,9 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TryInsertResult,
 };
 
-use super::{
-    OrderRequest, OrderStatus, StockChange, idempotency, number, request::line_field, stock,
-};
+use super::{OrderStatus, StockChange, idempotency, number, stock};
 use crate::{
-    domain::clock::now,
+    domain::{OrderRequest, clock::now, order::line_field},
     entities::{order_items, orders, products},
     error::{AppError, AppResult, is_foreign_key_violation},
 };
@@ -167,7 +165,7 @@ fn order_total(lines: &[PricedLine]) -> AppResult<i64> {
                 .checked_mul(i64::from(line.quantity))
                 .and_then(|subtotal| total.checked_add(subtotal))
         })
-        .ok_or_else(|| AppError::bad_input("input.items", "the order total is out of range"))
+        .ok_or_else(|| AppError::bad_input("items", "the order total is out of range"))
 }
 
 /// Inserts the order row under a fresh number, retrying on the rare repeat.

@@ -12,7 +12,9 @@ pub mod money;
 pub mod names;
 pub mod order;
 pub mod review;
+pub mod role;
 mod rules;
+pub mod status;
 pub mod stock;
 pub mod text;
 
@@ -25,5 +27,7 @@ pub use names::{
 };
 pub use order::{IdempotencyKey, OrderRequest, Quantity, RequestedLine};
 pub use review::Rating;
+pub use role::Role;
+pub use status::OrderStatus;
 pub use stock::{Stock, StockDelta, StockReason};
 pub use text::{Description, ReviewBody};

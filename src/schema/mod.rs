@@ -2,6 +2,7 @@
 
 pub mod connection;
 pub mod context;
+pub mod enums;
 pub mod filters;
 pub mod ids;
 mod limits;

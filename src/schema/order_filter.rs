@@ -8,14 +8,15 @@ use sea_orm::{ColumnTrait, Condition};
 
 use super::{
     connection::{Keyset, PageArgs},
+    enums::GraphqlOrderStatus,
     ids::{self, NodeKind},
     orderings::OrderOrder,
 };
 use crate::{
     auth::Viewer,
+    domain::OrderStatus,
     entities::orders,
     error::{AppError, AppResult},
-    services::orders::OrderStatus,
 };
 
 /// Narrows an order list; every given field must match. The creation
@@ -23,7 +24,7 @@ use crate::{
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct OrderFilter {
     /// Only orders in this status.
-    pub status: Option<OrderStatus>,
+    pub status: Option<GraphqlOrderStatus>,
     /// Only orders of this customer. Customers only ever see their own
     /// orders: naming anyone else gives an empty list.
     pub customer_id: Option<ID>,
@@ -61,7 +62,7 @@ impl OrderFilter {
             ));
         }
         Ok(OrderFilterSpec {
-            status: self.status,
+            status: self.status.map(OrderStatus::from),
             customer_id,
             created_after: self.created_after,
             created_before: self.created_before,
@@ -81,7 +82,7 @@ impl OrderFilterSpec {
             condition = condition.add(orders::Column::UserId.eq(customer));
         }
         if let Some(status) = self.status {
-            condition = condition.add(orders::Column::Status.eq(status.as_str()));
+            condition = condition.add(orders::Column::Status.eq(status));
         }
         if let Some(after) = self.created_after {
             condition = condition.add(orders::Column::CreatedAt.gte(after));

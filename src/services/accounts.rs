@@ -55,7 +55,7 @@ pub async fn prepare_account(
 
 /// Inserts the account with `role`; a taken email is `CONFLICT` on
 /// `email`.
-#[tracing::instrument(skip_all, fields(role = role.as_str()))]
+#[tracing::instrument(skip_all, fields(role = ?role))]
 pub async fn create_user<C: ConnectionTrait>(
     db: &C,
     account: NewAccount,
@@ -66,7 +66,7 @@ pub async fn create_user<C: ConnectionTrait>(
         email: Set(account.email.into_string()),
         name: Set(account.name.into_string()),
         password_hash: Set(account.password_hash),
-        role: Set(role.as_str().to_owned()),
+        role: Set(role),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -107,12 +107,7 @@ pub async fn authenticate<C: ConnectionTrait>(
     };
     let matches = passwords::verify(password.to_owned(), stored).await?;
     match account {
-        Some((id, role)) if matches => {
-            let role = Role::parse(&role).ok_or_else(|| {
-                AppError::internal(anyhow::anyhow!("user {id} has an unknown role {role:?}"))
-            })?;
-            Ok((id, role))
-        }
+        Some(account) if matches => Ok(account),
         _ => Err(denied()),
     }
 }
@@ -121,7 +116,7 @@ pub async fn authenticate<C: ConnectionTrait>(
 async fn find_credentials<C: ConnectionTrait>(
     db: &C,
     email: &Email,
-) -> AppResult<Option<(i64, String, String)>> {
+) -> AppResult<Option<(i64, String, Role)>> {
     Ok(users::Entity::find()
         .select_only()
         .columns([
@@ -130,7 +125,7 @@ async fn find_credentials<C: ConnectionTrait>(
             users::Column::Role,
         ])
         .filter(users::Column::Email.eq(email.as_str()))
-        .into_tuple::<(i64, String, String)>()
+        .into_tuple::<(i64, String, Role)>()
         .one(db)
         .await?)
 }

@@ -6,11 +6,9 @@
 mod idempotency;
 mod number;
 mod place;
-mod status;
 mod stock;
 mod transition;
 
 pub use place::{PlacedOrder, Placement, place_order};
-pub use status::OrderStatus;
 pub use stock::StockChange;
 pub use transition::{StatusChange, cancel_order, update_order_status};

@@ -71,7 +71,7 @@ async fn register_creates_a_customer_signs_it_in_and_stores_only_hashes() {
     assert_eq!(payload["user"]["role"], "CUSTOMER");
     let user = app.user_by_email("grace.hopper@example.com").await;
     assert_eq!(payload["user"]["id"], user_global_id(user.id));
-    assert_eq!(user.role, "CUSTOMER");
+    assert_eq!(user.role, Role::Customer);
     assert!(
         user.password_hash
             .starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),

@@ -4,7 +4,7 @@
 
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
-use storefront::{auth::Role, schema::ids::NodeKind};
+use storefront::{auth::Role, domain::OrderStatus, schema::ids::NodeKind};
 
 use crate::{
     helpers::{TestApp, assert_error, error_code, error_message, gid, row_id, spawn_app},
@@ -359,7 +359,10 @@ async fn a_customer_cancels_their_pending_order_and_the_stock_comes_back() {
         .await;
 
     assert_eq!(data["cancelOrder"]["status"], "CANCELLED");
-    assert_eq!(orders_of(&app, customer).await[0].status, "CANCELLED");
+    assert_eq!(
+        orders_of(&app, customer).await[0].status,
+        OrderStatus::Cancelled
+    );
     assert_eq!(stock_of(&app, 1).await, 10);
     assert_eq!(stock_of(&app, 2).await, 10);
     assert!(app.product_row(1).await.updated_at > taken_at);
@@ -376,7 +379,7 @@ async fn a_customer_cannot_cancel_a_paid_order() {
         .await;
 
     assert_eq!(error_code(&reply.body), "CONFLICT", "{}", reply.body);
-    assert_eq!(orders_of(&app, customer).await[0].status, "PAID");
+    assert_eq!(orders_of(&app, customer).await[0].status, OrderStatus::Paid);
     assert_eq!(stock_of(&app, 1).await, 7);
 }
 
@@ -392,7 +395,10 @@ async fn an_admin_cancels_a_paid_order_and_the_stock_comes_back() {
         .await;
 
     assert_eq!(data["cancelOrder"]["status"], "CANCELLED");
-    assert_eq!(orders_of(&app, customer).await[0].status, "CANCELLED");
+    assert_eq!(
+        orders_of(&app, customer).await[0].status,
+        OrderStatus::Cancelled
+    );
     assert_eq!(stock_of(&app, 1).await, 10);
 }
 
@@ -417,7 +423,11 @@ async fn admins_move_an_order_through_its_lifecycle_and_no_further() {
     let (_, admin) = app.signed_in(Role::Admin).await;
     let order = place(&app, &token, vec![line(1, 3)]).await;
 
-    for status in ["PAID", "SHIPPED", "DELIVERED"] {
+    for (status, stored) in [
+        ("PAID", OrderStatus::Paid),
+        ("SHIPPED", OrderStatus::Shipped),
+        ("DELIVERED", OrderStatus::Delivered),
+    ] {
         let data = app
             .data_as(
                 &admin,
@@ -426,7 +436,7 @@ async fn admins_move_an_order_through_its_lifecycle_and_no_further() {
             )
             .await;
         assert_eq!(data["updateOrderStatus"]["status"], status);
-        assert_eq!(orders_of(&app, customer).await[0].status, status);
+        assert_eq!(orders_of(&app, customer).await[0].status, stored);
     }
     let late = app
         .gql_as(
@@ -437,7 +447,10 @@ async fn admins_move_an_order_through_its_lifecycle_and_no_further() {
         .await;
 
     assert_eq!(error_code(&late.body), "CONFLICT", "{}", late.body);
-    assert_eq!(orders_of(&app, customer).await[0].status, "DELIVERED");
+    assert_eq!(
+        orders_of(&app, customer).await[0].status,
+        OrderStatus::Delivered
+    );
     assert_eq!(stock_of(&app, 1).await, 7);
 }
 
@@ -456,7 +469,10 @@ async fn skipping_a_status_is_conflict_on_status() {
         .await;
 
     assert_error(&reply.body, "CONFLICT", Some("status"));
-    assert_eq!(orders_of(&app, customer).await[0].status, "PENDING");
+    assert_eq!(
+        orders_of(&app, customer).await[0].status,
+        OrderStatus::Pending
+    );
 }
 
 #[tokio::test]
@@ -480,7 +496,10 @@ async fn an_admin_cancelling_through_update_order_status_restores_the_stock() {
         .await;
 
     assert_eq!(data["updateOrderStatus"]["status"], "CANCELLED");
-    assert_eq!(orders_of(&app, customer).await[0].status, "CANCELLED");
+    assert_eq!(
+        orders_of(&app, customer).await[0].status,
+        OrderStatus::Cancelled
+    );
     assert_eq!(stock_of(&app, 1).await, 10);
     assert_eq!(stock_of(&app, 2).await, 10);
 }
@@ -496,7 +515,10 @@ async fn update_order_status_is_forbidden_to_customers_and_unauthenticated_to_an
 
     assert_eq!(error_code(&as_customer.body), "FORBIDDEN");
     assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
-    assert_eq!(orders_of(&app, customer).await[0].status, "PENDING");
+    assert_eq!(
+        orders_of(&app, customer).await[0].status,
+        OrderStatus::Pending
+    );
 }
 
 #[tokio::test]

@@ -8,10 +8,11 @@ use crate::{
     error::{AppError, AppResult},
     schema::{
         context::{db, viewer},
+        enums::GraphqlOrderStatus,
         ids::{self, NodeKind},
         types::Order,
     },
-    services::orders::{self, OrderStatus, Placement},
+    services::orders::{self, Placement},
 };
 
 /// What to order.
@@ -121,11 +122,11 @@ impl OrderMutation {
         &self,
         ctx: &Context<'_>,
         id: ID,
-        status: OrderStatus,
+        status: GraphqlOrderStatus,
     ) -> AppResult<Order> {
         let id = ids::decode_as(&id, NodeKind::Order, "id")?;
         let txn = db(ctx)?.begin_write().await?;
-        let change = orders::update_order_status(&txn, id, status).await?;
+        let change = orders::update_order_status(&txn, id, status.into()).await?;
         txn.commit().await?;
         Ok(Order(change.order))
     }

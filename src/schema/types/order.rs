@@ -16,12 +16,12 @@ use crate::{
     schema::{
         connection::Cursor,
         context::{currency, db, loaders, required},
+        enums::GraphqlOrderStatus,
         ids::{self, NodeKind},
         loaders::{ChildCount, ItemsOf, ProductId, UserId, UserOrders},
         order_filter::OrderFilterSpec,
         scalars::Money,
     },
-    services::orders::OrderStatus,
 };
 
 /// A customer's order.
@@ -40,8 +40,8 @@ impl Order {
     }
 
     /// Where the order is in its lifecycle.
-    async fn status(&self) -> AppResult<OrderStatus> {
-        OrderStatus::parse(&self.0.status)
+    async fn status(&self) -> GraphqlOrderStatus {
+        self.0.status.into()
     }
 
     /// Who placed it.

@@ -6,12 +6,13 @@ use sea_orm::{DerivePartialModel, EntityTrait, PaginatorTrait};
 
 use super::{Order, OrderConnection, OrderTotal, Review, ReviewConnection, ReviewTotal};
 use crate::{
-    auth::Role,
+    domain::Role,
     entities::users,
-    error::{AppError, AppResult},
+    error::AppResult,
     schema::{
         connection::{Cursor, Keyset, PageArgs},
         context::{db, viewer},
+        enums::GraphqlRole,
         ids::{self, NodeKind},
         loaders::{UserOrders, UserReviews, child_page},
         orderings::{OrderOrder, ReviewsNewestFirst},
@@ -29,8 +30,8 @@ pub struct UserRecord {
     pub email: String,
     /// Display name.
     pub name: String,
-    /// `CUSTOMER` or `ADMIN`, as stored.
-    pub role: String,
+    /// What the user may do.
+    pub role: Role,
     /// Sign-up time.
     pub created_at: DateTime<Utc>,
     /// Set when this operation has just proven that the caller is this
@@ -63,14 +64,8 @@ impl User {
     }
 
     /// What the user may do.
-    async fn role(&self) -> AppResult<Role> {
-        Role::parse(&self.0.role).ok_or_else(|| {
-            AppError::internal(anyhow::anyhow!(
-                "user {} has an unknown role {:?}",
-                self.0.id,
-                self.0.role
-            ))
-        })
+    async fn role(&self) -> GraphqlRole {
+        self.0.role.into()
     }
 
     /// Reviews the user wrote, newest first.

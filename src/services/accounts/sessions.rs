@@ -202,18 +202,12 @@ async fn rotate<C: ConnectionTrait>(
     let role = users::Entity::find_by_id(parent.user_id)
         .select_only()
         .column(users::Column::Role)
-        .into_tuple::<String>()
+        .into_tuple::<Role>()
         .one(db)
         .await?;
     let Some(role) = role else {
         return Ok(RefreshOutcome::Refused);
     };
-    let role = Role::parse(&role).ok_or_else(|| {
-        AppError::internal(anyhow::anyhow!(
-            "user {} has an unknown role {role:?}",
-            parent.user_id
-        ))
-    })?;
     let session = mint(
         db,
         parent.user_id,

@@ -7,9 +7,9 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TryInsertResult,
 };
 
-use super::{OrderStatus, StockChange, idempotency, number, stock};
+use super::{StockChange, idempotency, number, stock};
 use crate::{
-    domain::{OrderRequest, clock::now, order::line_field},
+    domain::{OrderRequest, OrderStatus, clock::now, order::line_field},
     entities::{order_items, orders, products},
     error::{AppError, AppResult, is_foreign_key_violation},
 };
@@ -180,7 +180,7 @@ async fn insert_order(
         let row = orders::ActiveModel {
             number: Set(number::generate(at)),
             user_id: Set(user_id),
-            status: Set(OrderStatus::Pending.as_str().to_owned()),
+            status: Set(OrderStatus::Pending),
             total_cents: Set(total_cents),
             item_count: Set(item_count),
             created_at: Set(at),

@@ -11,6 +11,7 @@ mod helpers;
 mod housekeeping;
 mod http;
 mod idor;
+mod layering;
 mod lifecycle;
 mod n_plus_one;
 mod order_fixtures;

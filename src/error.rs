@@ -17,6 +17,8 @@ use axum::{
 };
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
+use crate::domain::DomainError;
+
 /// The `extensions.code` values of the contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorCode {
@@ -249,6 +251,43 @@ impl AppError {
         Self::Internal(Arc::new(cause.into()))
     }
 
+    /// The same error with its field renamed by `rename`: services and
+    /// domain types name their own fields, and only the caller knows where
+    /// those sit among its arguments or flags.
+    pub fn map_field(self, rename: impl FnOnce(&str) -> String) -> Self {
+        match self {
+            Self::BadUserInput {
+                message,
+                field: Some(field),
+            } => Self::BadUserInput {
+                message,
+                field: Some(rename(&field)),
+            },
+            Self::Conflict {
+                message,
+                field: Some(field),
+            } => Self::Conflict {
+                message,
+                field: Some(rename(&field)),
+            },
+            other => other,
+        }
+    }
+
+    /// The same error with its field nested under the argument `prefix`
+    /// (`email` within `input` is `input.email`).
+    pub fn within(self, prefix: &str) -> Self {
+        self.map_field(|field| format!("{prefix}.{field}"))
+    }
+
+    /// The field at fault, for input errors and conflicts that name one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::BadUserInput { field, .. } | Self::Conflict { field, .. } => field.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The contract code of this error.
     pub fn code(&self) -> ErrorCode {
         match self {
@@ -321,6 +360,12 @@ impl AppError {
 
 /// What clients see instead of an internal error's cause.
 pub const INTERNAL_MESSAGE: &str = "Internal server error";
+
+impl From<DomainError> for AppError {
+    fn from(err: DomainError) -> Self {
+        Self::bad_input(err.field(), err.message())
+    }
+}
 
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {

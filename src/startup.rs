@@ -205,7 +205,7 @@ async fn keep_house(db: DatabaseConnection, idempotency_key_ttl: Duration) {
     let mut ticks = tokio::time::interval(HOUSEKEEPING_INTERVAL);
     loop {
         ticks.tick().await;
-        let now = chrono::Utc::now();
+        let now = crate::domain::clock::now();
         let keys_created_before = chrono::Duration::from_std(idempotency_key_ttl)
             .ok()
             .and_then(|ttl| now.checked_sub_signed(ttl))

@@ -10,30 +10,11 @@ use argon2::{
 
 use crate::error::{AppError, AppResult};
 
-/// Shortest accepted password.
-pub const MIN_PASSWORD_CHARS: usize = 10;
-/// Longest accepted password (bounds the hashing work a request can cause).
-pub const MAX_PASSWORD_CHARS: usize = 128;
-
 /// argon2id, m = 19 MiB, t = 2, p = 1: OWASP's password storage minimum.
 fn hasher() -> AppResult<Argon2<'static>> {
     let params = Params::new(19 * 1024, 2, 1, None)
         .map_err(|err| AppError::internal(anyhow::anyhow!("argon2 parameters: {err}")))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
-}
-
-/// Checks the length rule; `field` names the input for the error.
-pub fn validate(password: &str, field: &str) -> AppResult<()> {
-    let chars = password.chars().count();
-    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
-        return Err(AppError::bad_input(
-            field,
-            format!(
-                "the password must have {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"
-            ),
-        ));
-    }
-    Ok(())
 }
 
 /// The PHC string of `password` with a fresh salt. CPU-heavy: runs on the

@@ -16,7 +16,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{Role, Viewer};
-use crate::error::{AppError, AppResult};
+use crate::{
+    domain::clock,
+    error::{AppError, AppResult},
+};
 
 /// The `typ` header of access tokens (RFC 9068); nothing else is accepted
 /// as one.
@@ -224,7 +227,7 @@ impl KeyRing {
 
     /// Signs an access token for `user_id` with `role`.
     pub fn issue(&self, user_id: i64, role: Role) -> AppResult<IssuedToken> {
-        let now = Utc::now();
+        let now = clock::now();
         let ttl = chrono::Duration::from_std(self.policy.access_ttl).map_err(AppError::internal)?;
         let expires_at = now + ttl;
         let claims = AccessClaims {
@@ -264,7 +267,7 @@ impl KeyRing {
             .ok_or_else(invalid)?;
         let data = jsonwebtoken::decode::<AccessClaims>(token, &verifier.key, &verifier.validation)
             .map_err(|_| invalid())?;
-        let latest_iat = Utc::now().timestamp() + LEEWAY_SECS as i64;
+        let latest_iat = clock::now().timestamp() + LEEWAY_SECS as i64;
         if data.claims.iat > latest_iat {
             return Err(invalid());
         }

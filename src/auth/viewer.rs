@@ -1,38 +1,7 @@
 //! The caller of one request, decided once from its access token.
 
-use async_graphql::Enum;
-use serde::{Deserialize, Serialize};
-
+pub use crate::domain::Role;
 use crate::error::{AppError, AppResult};
-
-/// What a signed-in user may do.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Role {
-    /// Buys, reviews, sees their own orders.
-    Customer,
-    /// Runs the store: catalog, every order, users, sales.
-    Admin,
-}
-
-impl Role {
-    /// The `users.role` spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Customer => "CUSTOMER",
-            Self::Admin => "ADMIN",
-        }
-    }
-
-    /// Reads the `users.role` spelling; anything else is `None`.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "CUSTOMER" => Some(Self::Customer),
-            "ADMIN" => Some(Self::Admin),
-            _ => None,
-        }
-    }
-}
 
 /// The caller: anonymous, or a user with the role their token states.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,6 +11,7 @@ use crate::{
     auth::Role,
     config::DatabaseSettings,
     db::{CountedConnection, OperationStats},
+    domain::{DisplayName, Email, Password},
     error::AppError,
     schema::ids::{self, NodeKind},
     services::accounts,
@@ -54,9 +55,13 @@ pub async fn run(command: UserCommand) -> anyhow::Result<()> {
 
 async fn create(args: CreateUserArgs) -> anyhow::Result<()> {
     let password = read_password(args.password_stdin)?;
-    let account = accounts::prepare_account(&args.email, &args.name, password)
+    let explain = |err: AppError| describe(&args, err);
+    let email = Email::parse(&args.email).map_err(|err| explain(err.into()))?;
+    let name = DisplayName::parse(&args.name).map_err(|err| explain(err.into()))?;
+    let password = Password::parse(password).map_err(|err| explain(err.into()))?;
+    let account = accounts::prepare_account(email, name, password)
         .await
-        .map_err(describe)?;
+        .map_err(explain)?;
     let role = if args.admin {
         Role::Admin
     } else {
@@ -68,7 +73,7 @@ async fn create(args: CreateUserArgs) -> anyhow::Result<()> {
     let txn = db.begin_write().await?;
     let user = accounts::create_user(&txn, account, role)
         .await
-        .map_err(describe)?;
+        .map_err(explain)?;
     txn.commit().await?;
     println!("{}", ids::encode(NodeKind::User, user.id).0);
     Ok(())
@@ -95,19 +100,27 @@ fn read_password(from_stdin: bool) -> anyhow::Result<String> {
     Ok(first)
 }
 
-/// An input or conflict error as a command-line message: `--email: …`.
-fn describe(err: AppError) -> anyhow::Error {
-    match &err {
-        AppError::BadUserInput {
-            field: Some(field), ..
+/// An error as a command-line message; input errors and conflicts name
+/// the flag the value came from (`--email: …`).
+fn describe(args: &CreateUserArgs, err: AppError) -> anyhow::Error {
+    if let AppError::Internal(cause) = &err {
+        return anyhow::anyhow!("{cause:#}");
+    }
+    match err.field() {
+        Some(field) => anyhow::anyhow!("{}: {}", args.source_of(field), err.client_message()),
+        None => anyhow::anyhow!("{}", err.client_message()),
+    }
+}
+
+impl CreateUserArgs {
+    /// Where the value of a domain field came from on this command line.
+    fn source_of(&self, field: &str) -> String {
+        match field {
+            "email" => "--email".to_owned(),
+            "name" => "--name".to_owned(),
+            "password" if self.password_stdin => "--password-stdin".to_owned(),
+            "password" => "the password".to_owned(),
+            other => other.to_owned(),
         }
-        | AppError::Conflict {
-            field: Some(field), ..
-        } => {
-            let flag = field.strip_prefix("input.").unwrap_or(field);
-            anyhow::anyhow!("--{flag}: {}", err.client_message())
-        }
-        AppError::Internal(cause) => anyhow::anyhow!("{cause:#}"),
-        _ => anyhow::anyhow!("{}", err.client_message()),
     }
 }

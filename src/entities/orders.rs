@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::OrderStatus;
+
 /// A row of `orders`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "orders")]
@@ -11,7 +13,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub number: String,
     pub user_id: i64,
-    pub status: String,
+    pub status: OrderStatus,
     pub total_cents: i64,
     pub item_count: i32,
     pub created_at: DateTimeUtc,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::Role;
+
 /// A row of `users`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
@@ -12,7 +14,7 @@ pub struct Model {
     pub email: String,
     pub name: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -7,7 +7,10 @@ use async_graphql::{
 };
 
 pub use crate::services::read::keyset::{Cursor, PageArgs};
-use crate::services::read::keyset::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page};
+use crate::{
+    domain::listing::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
+    services::read::keyset::Page,
+};
 
 /// The cost multiplier of a connection field: the most rows it can return.
 /// Out-of-range sizes are rejected later; here they cost the maximum.

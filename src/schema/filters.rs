@@ -10,12 +10,10 @@ use super::{
     scalars::Decimal,
 };
 use crate::{
-    error::{AppError, AppResult},
+    domain::{PriceRange, SearchText},
+    error::AppResult,
     services::read::{keyset::Keyset, orderings::ProductOrdering, products::ProductFilterSpec},
 };
-
-/// Longest accepted search text.
-const MAX_SEARCH_CHARS: usize = 100;
 
 /// Narrows a product list; every given field must match.
 #[derive(InputObject, Clone, Debug, Default)]
@@ -33,46 +31,29 @@ pub struct ProductFilter {
 }
 
 impl ProductFilter {
-    /// Validates the filter; errors name the offending field.
+    /// Validates the filter; errors name the offending field under `filter`.
     pub fn validate(self) -> AppResult<ProductFilterSpec> {
+        self.parse().map_err(|err| err.within("filter"))
+    }
+
+    fn parse(self) -> AppResult<ProductFilterSpec> {
         let category_id = self
             .category_id
-            .map(|id| ids::decode_as(&id, NodeKind::Category, "filter.categoryId"))
+            .map(|id| ids::decode_as(&id, NodeKind::Category, "categoryId"))
             .transpose()?;
         let search = self
             .search
-            .map(|text| text.trim().to_lowercase())
-            .filter(|text| !text.is_empty());
-        if search
-            .as_ref()
-            .is_some_and(|text| text.chars().count() > MAX_SEARCH_CHARS)
-        {
-            return Err(AppError::bad_input(
-                "filter.search",
-                format!("search text is longer than {MAX_SEARCH_CHARS} characters"),
-            ));
-        }
-        for (field, price) in [
-            ("filter.minPrice", self.min_price),
-            ("filter.maxPrice", self.max_price),
-        ] {
-            if price.is_some_and(|price| price.0 < 0) {
-                return Err(AppError::bad_input(field, "price must not be negative"));
-            }
-        }
-        if let (Some(min), Some(max)) = (self.min_price, self.max_price)
-            && min > max
-        {
-            return Err(AppError::bad_input(
-                "filter.maxPrice",
-                "maxPrice must not be below minPrice",
-            ));
-        }
+            .map(|text| SearchText::parse(&text))
+            .transpose()?
+            .flatten();
+        let prices = PriceRange::new(
+            self.min_price.map(|price| price.0),
+            self.max_price.map(|price| price.0),
+        )?;
         Ok(ProductFilterSpec {
             category_id,
             search,
-            min_price_cents: self.min_price.map(|price| price.0),
-            max_price_cents: self.max_price.map(|price| price.0),
+            prices,
             in_stock: self.in_stock,
         })
     }

@@ -3,6 +3,7 @@
 mod argument_errors;
 pub mod connection;
 pub mod context;
+pub mod enums;
 mod field_errors;
 pub mod filters;
 pub mod ids;
@@ -16,7 +17,6 @@ pub mod query;
 mod response_order;
 pub mod scalars;
 pub mod types;
-pub mod validate;
 
 use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 

@@ -6,17 +6,16 @@ use async_graphql::{ID, InputObject};
 
 use super::{
     connection::PageArgs,
+    enums::GraphqlOrderStatus,
     ids::{self, NodeKind},
     orderings::{OrderOrder, ordering_or_default},
     scalars::Timestamp,
 };
 use crate::{
     auth::Viewer,
+    domain::OrderStatus,
     error::{AppError, AppResult},
-    services::{
-        orders::OrderStatus,
-        read::{keyset::Keyset, orderings::OrderOrdering, orders::OrderFilterSpec},
-    },
+    services::read::{keyset::Keyset, orderings::OrderOrdering, orders::OrderFilterSpec},
 };
 
 /// Narrows an order list; every given field must match. The creation
@@ -24,7 +23,7 @@ use crate::{
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct OrderFilter {
     /// Only orders in this status.
-    pub status: Option<OrderStatus>,
+    pub status: Option<GraphqlOrderStatus>,
     /// Only orders of this customer. Customers only ever see their own
     /// orders: naming anyone else gives an empty list.
     pub customer_id: Option<ID>,
@@ -52,7 +51,7 @@ impl OrderFilter {
             ));
         }
         Ok(OrderFilterSpec {
-            status: self.status,
+            status: self.status.map(OrderStatus::from),
             customer_id,
             created_after: self.created_after.map(Into::into),
             created_before: self.created_before.map(Into::into),

@@ -17,7 +17,10 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use crate::entities::{categories, order_items, orders, products, reviews, users};
+use crate::{
+    domain::{OrderStatus, Role},
+    entities::{categories, order_items, orders, products, reviews, users},
+};
 use words::{
     ADJECTIVES, FIRST_NAMES, LAST_NAMES, MATERIALS, NOUNS, REVIEW_PHRASES, SUBCATEGORIES,
     TOP_CATEGORIES, slugify,
@@ -158,9 +161,9 @@ fn generate(plan: SeedPlan, seed: u64, password_hash: &str) -> Generated {
         .map(|i| {
             let created = some_time_after(&mut rng, start, 30);
             let (email, role) = if i == 0 {
-                ("admin@example.com".to_owned(), "ADMIN")
+                ("admin@example.com".to_owned(), Role::Admin)
             } else {
-                (format!("user{}@example.com", i + 1), "CUSTOMER")
+                (format!("user{}@example.com", i + 1), Role::Customer)
             };
             users::ActiveModel {
                 id: Set(id(i)),
@@ -171,7 +174,7 @@ fn generate(plan: SeedPlan, seed: u64, password_hash: &str) -> Generated {
                     pick(&mut rng, LAST_NAMES)
                 )),
                 password_hash: Set(password_hash.to_owned()),
-                role: Set(role.to_owned()),
+                role: Set(role),
                 created_at: Set(created),
                 updated_at: Set(created),
             }
@@ -321,21 +324,21 @@ fn generate(plan: SeedPlan, seed: u64, password_hash: &str) -> Generated {
                 });
             }
             let status = *[
-                "DELIVERED",
-                "DELIVERED",
-                "SHIPPED",
-                "PAID",
-                "PENDING",
-                "CANCELLED",
+                OrderStatus::Delivered,
+                OrderStatus::Delivered,
+                OrderStatus::Shipped,
+                OrderStatus::Paid,
+                OrderStatus::Pending,
+                OrderStatus::Cancelled,
             ]
             .choose(&mut rng)
-            .unwrap_or(&"PENDING");
+            .unwrap_or(&OrderStatus::Pending);
             let created = some_time_after(&mut rng, start, 300);
             orders.push(orders::ActiveModel {
                 id: Set(order_id),
                 number: Set(format!("SF-{:08}", i + 1)),
                 user_id: Set(id(rng.random_range(0..plan.users))),
-                status: Set(status.to_owned()),
+                status: Set(status),
                 total_cents: Set(total),
                 item_count: Set(count),
                 created_at: Set(created),

@@ -9,11 +9,3 @@ pub mod housekeeping;
 pub mod orders;
 pub mod read;
 pub mod reviews;
-
-use chrono::{DateTime, SubsecRound, Utc};
-
-/// The current time at the precision both databases keep (microseconds), so
-/// that a row returned by a write equals the row read back later.
-pub fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
-}

@@ -9,20 +9,13 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, Func, Query, SubQueryStatement},
 };
 
-use super::now;
 use crate::{
     auth::Viewer,
     db::CountedTransaction,
+    domain::{Rating, ReviewBody, clock::now},
     entities::{products, reviews},
     error::{AppError, AppResult, UniqueKey, is_foreign_key_violation},
 };
-
-/// Lowest rating.
-pub const RATING_MIN: i32 = 1;
-/// Highest rating.
-pub const RATING_MAX: i32 = 5;
-/// Longest review text.
-pub const BODY_MAX: usize = 5_000;
 
 const ONE_PER_USER_AND_PRODUCT: UniqueKey = UniqueKey {
     name: "reviews_user_id_product_id_key",
@@ -36,10 +29,10 @@ pub struct NewReview {
     pub product_id: i64,
     /// The author.
     pub user_id: i64,
-    /// From [`RATING_MIN`] to [`RATING_MAX`].
-    pub rating: i16,
+    /// The stars given.
+    pub rating: Rating,
     /// The text, possibly empty.
-    pub body: String,
+    pub body: ReviewBody,
 }
 
 fn add_error(err: DbErr) -> AppError {
@@ -79,8 +72,8 @@ pub async fn add_review(tx: &CountedTransaction, new: NewReview) -> AppResult<re
         id: NotSet,
         product_id: Set(new.product_id),
         user_id: Set(new.user_id),
-        rating: Set(new.rating),
-        body: Set(new.body),
+        rating: Set(new.rating.get()),
+        body: Set(new.body.into_string()),
         created_at: Set(now),
         updated_at: Set(now),
     }

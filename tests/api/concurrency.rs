@@ -6,6 +6,7 @@
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 use storefront::auth::Role;
+use storefront::domain::OrderStatus;
 
 use crate::{
     helpers::{TestApp, error_code, spawn_app},
@@ -117,7 +118,10 @@ async fn concurrent_cancels_of_one_order_restore_its_stock_once() {
 
     let bodies: Vec<Value> = bodies.into_iter().map(|reply| reply.body).collect();
     assert_eq!(codes(&bodies), vec!["CONFLICT"; 9]);
-    assert_eq!(orders_of(&app, customer).await[0].status, "CANCELLED");
+    assert_eq!(
+        orders_of(&app, customer).await[0].status,
+        OrderStatus::Cancelled
+    );
     assert_eq!(stock_of(&app, 1).await, 10);
 }
 

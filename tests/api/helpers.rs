@@ -203,7 +203,7 @@ impl TestApp {
             email: Set(format!("{tag}@test.example")),
             name: Set(format!("Test {}", &tag[..8])),
             password_hash: Set("!".to_owned()),
-            role: Set(role.as_str().to_owned()),
+            role: Set(role),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()

@@ -6,7 +6,7 @@
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 use serde_json::{Value, json};
-use storefront::{auth::Role, entities::reviews, schema::ids::NodeKind};
+use storefront::{auth::Role, domain::OrderStatus, entities::reviews, schema::ids::NodeKind};
 
 use crate::{
     helpers::{TestApp, error_code, gid, only_error, spawn_app},
@@ -186,7 +186,7 @@ async fn cancelling_another_customers_order_is_not_found_and_changes_nothing() {
         .await;
 
     assert_eq!(error_code(&reply.body), "NOT_FOUND");
-    assert_eq!(orders_of(&w.app, w.b).await[0].status, "PENDING");
+    assert_eq!(orders_of(&w.app, w.b).await[0].status, OrderStatus::Pending);
     assert_eq!(stock_of(&w.app, 1).await, 97);
 }
 
@@ -217,7 +217,7 @@ async fn anonymous_callers_reach_no_order_through_any_path() {
     assert!(item["node"].is_null());
     assert!(user["node"]["orders"].is_null());
     assert_eq!(error_code(&cancel), "UNAUTHENTICATED");
-    assert_eq!(orders_of(&w.app, w.b).await[0].status, "PENDING");
+    assert_eq!(orders_of(&w.app, w.b).await[0].status, OrderStatus::Pending);
 }
 
 #[tokio::test]

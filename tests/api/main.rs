@@ -15,6 +15,7 @@ mod housekeeping;
 mod http;
 mod idor;
 mod input_coercion;
+mod layering;
 mod lifecycle;
 mod n_plus_one;
 mod order_fixtures;

@@ -9,6 +9,7 @@ use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use storefront::{
     auth::Role,
+    domain::OrderStatus,
     entities::{order_items, orders},
     schema::{ids::NodeKind, scalars::Decimal},
     seed::{Scale, SeedPlan},
@@ -211,7 +212,7 @@ async fn orders_filter_by_status_customer_and_creation_window() {
         ids.sort_unstable();
         ids
     };
-    let delivered_expected = expect(&|o| o.status == "DELIVERED");
+    let delivered_expected = expect(&|o| o.status == OrderStatus::Delivered);
     assert!(!delivered_expected.is_empty());
     assert_eq!(sorted(delivered), delivered_expected);
     assert_eq!(sorted(of_customer), expect(&|o| o.user_id == customer));
@@ -406,7 +407,9 @@ async fn sales_summary_matches_the_stored_orders_of_a_window() {
     let (since, until) = (times[10], times[70]);
     let sold: HashMap<i64, &orders::Model> = all
         .iter()
-        .filter(|o| o.status != "CANCELLED" && o.created_at >= since && o.created_at < until)
+        .filter(|o| {
+            o.status != OrderStatus::Cancelled && o.created_at >= since && o.created_at < until
+        })
         .map(|o| (o.id, o))
         .collect();
     let revenue: i64 = sold.values().map(|o| o.total_cents).sum();

@@ -4,7 +4,7 @@
 
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
-use storefront::{auth::Role, schema::ids::NodeKind};
+use storefront::{auth::Role, domain::OrderStatus, schema::ids::NodeKind};
 
 use crate::{
     helpers::{TestApp, assert_error, error_code, error_message, gid, row_id, spawn_app},
@@ -147,17 +147,6 @@ async fn an_order_without_lines_is_bad_user_input_on_items() {
 }
 
 #[tokio::test]
-async fn an_order_with_more_than_100_lines_is_bad_user_input_on_items() {
-    let (app, customer, token) = shop().await;
-    let lines = (0..101).map(|i| line(1 + i % 2, 1)).collect();
-
-    let body = place_reply(&app, &token, lines, None).await;
-
-    assert_bad_input(&body, "input.items");
-    assert_nothing_written(&app, customer, &[(1, 10), (2, 10)]).await;
-}
-
-#[tokio::test]
 async fn a_quantity_of_zero_is_bad_user_input_on_its_line() {
     let (app, customer, token) = shop().await;
 
@@ -165,34 +154,6 @@ async fn a_quantity_of_zero_is_bad_user_input_on_its_line() {
 
     assert_bad_input(&body, "input.items.1.quantity");
     assert_nothing_written(&app, customer, &[(1, 10), (2, 10)]).await;
-}
-
-#[tokio::test]
-async fn a_quantity_above_1000_is_bad_user_input_on_its_line() {
-    let (app, customer, token) = shop().await;
-    stock_product(&app, 1, 5000, 1999).await;
-
-    let body = place_reply(&app, &token, vec![line(1, 1001)], None).await;
-
-    assert_bad_input(&body, "input.items.0.quantity");
-    assert_nothing_written(&app, customer, &[(1, 5000)]).await;
-}
-
-#[tokio::test]
-async fn merged_lines_above_1000_units_are_bad_user_input_on_the_line_that_tips_over() {
-    let (app, customer, token) = shop().await;
-    stock_product(&app, 1, 5000, 1999).await;
-
-    let body = place_reply(
-        &app,
-        &token,
-        vec![line(1, 600), line(2, 1), line(1, 401)],
-        None,
-    )
-    .await;
-
-    assert_bad_input(&body, "input.items.2.quantity");
-    assert_nothing_written(&app, customer, &[(1, 5000), (2, 10)]).await;
 }
 
 #[tokio::test]
@@ -232,17 +193,6 @@ async fn an_unknown_product_is_bad_user_input_and_writes_nothing() {
     let body = place_reply(&app, &token, vec![line(1, 2), line(999_999, 1)], None).await;
 
     assert_bad_input(&body, "input.items.1.productId");
-    assert_nothing_written(&app, customer, &[(1, 10)]).await;
-}
-
-#[tokio::test]
-async fn an_idempotency_key_over_255_characters_is_bad_user_input() {
-    let (app, customer, token) = shop().await;
-    let key = "k".repeat(256);
-
-    let body = place_reply(&app, &token, vec![line(1, 1)], Some(&key)).await;
-
-    assert_bad_input(&body, "idempotencyKey");
     assert_nothing_written(&app, customer, &[(1, 10)]).await;
 }
 
@@ -359,7 +309,10 @@ async fn a_customer_cancels_their_pending_order_and_the_stock_comes_back() {
         .await;
 
     assert_eq!(data["cancelOrder"]["status"], "CANCELLED");
-    assert_eq!(orders_of(&app, customer).await[0].status, "CANCELLED");
+    assert_eq!(
+        orders_of(&app, customer).await[0].status,
+        OrderStatus::Cancelled
+    );
     assert_eq!(stock_of(&app, 1).await, 10);
     assert_eq!(stock_of(&app, 2).await, 10);
     assert!(app.product_row(1).await.updated_at > taken_at);
@@ -376,7 +329,7 @@ async fn a_customer_cannot_cancel_a_paid_order() {
         .await;
 
     assert_eq!(error_code(&reply.body), "CONFLICT", "{}", reply.body);
-    assert_eq!(orders_of(&app, customer).await[0].status, "PAID");
+    assert_eq!(orders_of(&app, customer).await[0].status, OrderStatus::Paid);
     assert_eq!(stock_of(&app, 1).await, 7);
 }
 
@@ -392,7 +345,10 @@ async fn an_admin_cancels_a_paid_order_and_the_stock_comes_back() {
         .await;
 
     assert_eq!(data["cancelOrder"]["status"], "CANCELLED");
-    assert_eq!(orders_of(&app, customer).await[0].status, "CANCELLED");
+    assert_eq!(
+        orders_of(&app, customer).await[0].status,
+        OrderStatus::Cancelled
+    );
     assert_eq!(stock_of(&app, 1).await, 10);
 }
 
@@ -417,7 +373,11 @@ async fn admins_move_an_order_through_its_lifecycle_and_no_further() {
     let (_, admin) = app.signed_in(Role::Admin).await;
     let order = place(&app, &token, vec![line(1, 3)]).await;
 
-    for status in ["PAID", "SHIPPED", "DELIVERED"] {
+    for (status, stored) in [
+        ("PAID", OrderStatus::Paid),
+        ("SHIPPED", OrderStatus::Shipped),
+        ("DELIVERED", OrderStatus::Delivered),
+    ] {
         let data = app
             .data_as(
                 &admin,
@@ -426,7 +386,7 @@ async fn admins_move_an_order_through_its_lifecycle_and_no_further() {
             )
             .await;
         assert_eq!(data["updateOrderStatus"]["status"], status);
-        assert_eq!(orders_of(&app, customer).await[0].status, status);
+        assert_eq!(orders_of(&app, customer).await[0].status, stored);
     }
     let late = app
         .gql_as(
@@ -437,7 +397,10 @@ async fn admins_move_an_order_through_its_lifecycle_and_no_further() {
         .await;
 
     assert_eq!(error_code(&late.body), "CONFLICT", "{}", late.body);
-    assert_eq!(orders_of(&app, customer).await[0].status, "DELIVERED");
+    assert_eq!(
+        orders_of(&app, customer).await[0].status,
+        OrderStatus::Delivered
+    );
     assert_eq!(stock_of(&app, 1).await, 7);
 }
 
@@ -456,7 +419,10 @@ async fn skipping_a_status_is_conflict_on_status() {
         .await;
 
     assert_error(&reply.body, "CONFLICT", Some("status"));
-    assert_eq!(orders_of(&app, customer).await[0].status, "PENDING");
+    assert_eq!(
+        orders_of(&app, customer).await[0].status,
+        OrderStatus::Pending
+    );
 }
 
 #[tokio::test]
@@ -480,7 +446,10 @@ async fn an_admin_cancelling_through_update_order_status_restores_the_stock() {
         .await;
 
     assert_eq!(data["updateOrderStatus"]["status"], "CANCELLED");
-    assert_eq!(orders_of(&app, customer).await[0].status, "CANCELLED");
+    assert_eq!(
+        orders_of(&app, customer).await[0].status,
+        OrderStatus::Cancelled
+    );
     assert_eq!(stock_of(&app, 1).await, 10);
     assert_eq!(stock_of(&app, 2).await, 10);
 }
@@ -496,7 +465,10 @@ async fn update_order_status_is_forbidden_to_customers_and_unauthenticated_to_an
 
     assert_eq!(error_code(&as_customer.body), "FORBIDDEN");
     assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
-    assert_eq!(orders_of(&app, customer).await[0].status, "PENDING");
+    assert_eq!(
+        orders_of(&app, customer).await[0].status,
+        OrderStatus::Pending
+    );
 }
 
 #[tokio::test]

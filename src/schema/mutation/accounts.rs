@@ -5,6 +5,7 @@ use async_graphql::{Context, InputObject, Object};
 
 use crate::{
     auth::Role,
+    domain::{DisplayName, Email, Password},
     error::{AppError, AppResult},
     schema::{
         RequestContext,
@@ -25,6 +26,18 @@ pub struct RegisterInput {
     pub password: String,
     /// 1 to 100 characters, trimmed.
     pub name: String,
+}
+
+impl RegisterInput {
+    /// Parses the fields, reporting the first bad one in the order email,
+    /// name, password; fields are named relative to the input.
+    fn parse(self) -> AppResult<(Email, DisplayName, Password)> {
+        Ok((
+            Email::parse(&self.email)?,
+            DisplayName::parse(&self.name)?,
+            Password::parse(self.password)?,
+        ))
+    }
 }
 
 /// Credentials of an existing account.
@@ -79,10 +92,13 @@ impl AccountsMutation {
     /// Creates a customer account and signs it in. A taken email is
     /// `CONFLICT` on `input.email`.
     async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> AppResult<AuthPayload> {
-        let account = accounts::prepare_account(&input.email, &input.name, input.password).await?;
+        let (email, name, password) = input.parse().map_err(|err| err.within("input"))?;
+        let account = accounts::prepare_account(email, name, password).await?;
         let request = data::<RequestContext>(ctx)?;
         let txn = request.db.begin_write().await?;
-        let user = accounts::create_user(&txn, account, Role::Customer).await?;
+        let user = accounts::create_user(&txn, account, Role::Customer)
+            .await
+            .map_err(|err| err.within("input"))?;
         let session = accounts::open_session(&txn, user.id, Role::Customer, &request.keys).await?;
         txn.commit().await?;
         Ok(AuthPayload(session))

@@ -7,15 +7,19 @@ use super::catalog_input::{
 };
 use crate::{
     auth::AdminOnly,
-    error::{AppError, AppResult},
+    domain::{StockDelta, StockReason},
+    error::AppResult,
     schema::{
         context::{db, viewer},
         ids::{self, NodeKind},
         types::{Category, Product},
-        validate,
     },
-    services::catalog::{self, REASON_MAX, STOCK_MAX, StockChange},
+    services::catalog::{self, StockChange},
 };
+
+/// The argument every catalog input arrives in: input and service errors
+/// name fields relative to it.
+const INPUT: &str = "input";
 
 /// Catalog writes; every one is admin-only.
 #[derive(Default)]
@@ -31,9 +35,11 @@ impl CatalogMutation {
         ctx: &Context<'_>,
         input: CreateCategoryInput,
     ) -> AppResult<Category> {
-        let new = input.validate()?;
+        let new = input.parse().map_err(|err| err.within(INPUT))?;
         let tx = db(ctx)?.begin_write().await?;
-        let row = catalog::create_category(&tx, new).await?;
+        let row = catalog::create_category(&tx, new)
+            .await
+            .map_err(|err| err.within(INPUT))?;
         tx.commit().await?;
         Ok(Category(row))
     }
@@ -47,9 +53,11 @@ impl CatalogMutation {
         input: UpdateCategoryInput,
     ) -> AppResult<Category> {
         let id = ids::decode_as(&id, NodeKind::Category, "id")?;
-        let changes = input.validate()?;
+        let changes = input.parse().map_err(|err| err.within(INPUT))?;
         let tx = db(ctx)?.begin_write().await?;
-        let row = catalog::update_category(&tx, id, changes).await?;
+        let row = catalog::update_category(&tx, id, changes)
+            .await
+            .map_err(|err| err.within(INPUT))?;
         tx.commit().await?;
         Ok(Category(row))
     }
@@ -62,9 +70,11 @@ impl CatalogMutation {
         ctx: &Context<'_>,
         input: CreateProductInput,
     ) -> AppResult<Product> {
-        let new = input.validate()?;
+        let new = input.parse().map_err(|err| err.within(INPUT))?;
         let tx = db(ctx)?.begin_write().await?;
-        let row = catalog::create_product(&tx, new).await?;
+        let row = catalog::create_product(&tx, new)
+            .await
+            .map_err(|err| err.within(INPUT))?;
         tx.commit().await?;
         Ok(Product(row))
     }
@@ -78,9 +88,11 @@ impl CatalogMutation {
         input: UpdateProductInput,
     ) -> AppResult<Product> {
         let id = ids::decode_as(&id, NodeKind::Product, "id")?;
-        let changes = input.validate()?;
+        let changes = input.parse().map_err(|err| err.within(INPUT))?;
         let tx = db(ctx)?.begin_write().await?;
-        let row = catalog::update_product(&tx, id, changes).await?;
+        let row = catalog::update_product(&tx, id, changes)
+            .await
+            .map_err(|err| err.within(INPUT))?;
         tx.commit().await?;
         Ok(Product(row))
     }
@@ -109,13 +121,13 @@ impl CatalogMutation {
     ) -> AppResult<Product> {
         let admin_id = viewer(ctx)?.require_admin()?;
         let product_id = ids::decode_as(&product_id, NodeKind::Product, "productId")?;
-        if delta == 0 {
-            return Err(AppError::bad_input("delta", "must not be zero"));
-        }
         let change = StockChange {
             product_id,
-            delta: validate::in_range("delta", delta, -STOCK_MAX, STOCK_MAX)?,
-            reason: validate::optional_text("reason", reason.as_deref(), REASON_MAX)?,
+            delta: StockDelta::new(delta)?,
+            reason: reason
+                .map(|reason| StockReason::parse(&reason))
+                .transpose()?
+                .flatten(),
             admin_id,
         };
         let tx = db(ctx)?.begin_write().await?;

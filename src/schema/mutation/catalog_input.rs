@@ -1,20 +1,19 @@
-//! The inputs of the admin catalog mutations, and the rules that turn each
-//! into a checked service command; every failure names its field.
+//! The inputs of the admin catalog mutations, and how each turns into a
+//! service command of domain types. Errors name fields relative to the input
+//! object (`sku`); the resolver places them under its argument.
 
 use async_graphql::{ID, InputObject, MaybeUndefined};
 
 use crate::{
+    domain::{
+        CategoryName, CategorySlug, Description, Price, ProductName, ProductSlug, Sku, Stock,
+    },
     error::AppResult,
     schema::{
         ids::{self, NodeKind},
         scalars::Decimal,
-        validate,
     },
-    services::catalog::{
-        CATEGORY_NAME_MAX, CATEGORY_SLUG_MAX, CategoryChanges, DESCRIPTION_MAX, NewCategory,
-        NewProduct, PRICE_MAX_CENTS, PRODUCT_NAME_MAX, PRODUCT_SLUG_MAX, ProductChanges, SKU_MAX,
-        STOCK_MAX,
-    },
+    services::catalog::{CategoryChanges, NewCategory, NewProduct, ProductChanges},
 };
 
 /// A new category.
@@ -31,18 +30,13 @@ pub struct CreateCategoryInput {
 }
 
 impl CreateCategoryInput {
-    /// Checks every field.
-    pub fn validate(self) -> AppResult<NewCategory> {
-        let name = validate::text("input.name", &self.name, 1, CATEGORY_NAME_MAX)?;
-        let slug = validate::slug_or_derived(
-            "input.slug",
-            self.slug.as_deref(),
-            &name,
-            CATEGORY_SLUG_MAX,
-        )?;
+    /// Parses every field.
+    pub fn parse(self) -> AppResult<NewCategory> {
+        let name = CategoryName::parse(&self.name)?;
+        let slug = CategorySlug::given_or_derived(self.slug.as_deref(), name.as_str())?;
         let parent_id = self
             .parent_id
-            .map(|id| ids::decode_as(&id, NodeKind::Category, "input.parentId"))
+            .map(|id| ids::decode_as(&id, NodeKind::Category, "parentId"))
             .transpose()?;
         Ok(NewCategory {
             name,
@@ -65,25 +59,23 @@ pub struct UpdateCategoryInput {
 }
 
 impl UpdateCategoryInput {
-    /// Checks every given field.
-    pub fn validate(self) -> AppResult<CategoryChanges> {
+    /// Parses every given field.
+    pub fn parse(self) -> AppResult<CategoryChanges> {
         let parent_id = match self.parent_id {
             MaybeUndefined::Undefined => None,
             MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(id) => Some(Some(ids::decode_as(
-                &id,
-                NodeKind::Category,
-                "input.parentId",
-            )?)),
+            MaybeUndefined::Value(id) => {
+                Some(Some(ids::decode_as(&id, NodeKind::Category, "parentId")?))
+            }
         };
         Ok(CategoryChanges {
             name: self
                 .name
-                .map(|name| validate::text("input.name", &name, 1, CATEGORY_NAME_MAX))
+                .map(|name| CategoryName::parse(&name))
                 .transpose()?,
             slug: self
                 .slug
-                .map(|slug| validate::slug("input.slug", &slug, CATEGORY_SLUG_MAX))
+                .map(|slug| CategorySlug::parse(&slug))
                 .transpose()?,
             parent_id,
         })
@@ -111,27 +103,21 @@ pub struct CreateProductInput {
 }
 
 impl CreateProductInput {
-    /// Checks every field.
-    pub fn validate(self) -> AppResult<NewProduct> {
-        let name = validate::text("input.name", &self.name, 1, PRODUCT_NAME_MAX)?;
+    /// Parses every field.
+    pub fn parse(self) -> AppResult<NewProduct> {
+        let name = ProductName::parse(&self.name)?;
         Ok(NewProduct {
-            category_id: ids::decode_as(&self.category_id, NodeKind::Category, "input.categoryId")?,
-            sku: validate::sku("input.sku", &self.sku, SKU_MAX)?,
-            slug: validate::slug_or_derived(
-                "input.slug",
-                self.slug.as_deref(),
-                &name,
-                PRODUCT_SLUG_MAX,
-            )?,
+            category_id: ids::decode_as(&self.category_id, NodeKind::Category, "categoryId")?,
+            sku: Sku::parse(&self.sku)?,
+            slug: ProductSlug::given_or_derived(self.slug.as_deref(), name.as_str())?,
             name,
-            description: validate::optional_text(
-                "input.description",
-                self.description.as_deref(),
-                DESCRIPTION_MAX,
-            )?
-            .unwrap_or_default(),
-            price_cents: validate::amount("input.price", self.price, PRICE_MAX_CENTS)?,
-            stock: validate::in_range("input.stock", self.stock.unwrap_or(0), 0, STOCK_MAX)?,
+            description: self
+                .description
+                .map(|text| Description::parse(&text))
+                .transpose()?
+                .unwrap_or_default(),
+            price: Price::from_cents(self.price.0)?,
+            stock: self.stock.map(Stock::new).transpose()?.unwrap_or_default(),
         })
     }
 }
@@ -155,32 +141,29 @@ pub struct UpdateProductInput {
 }
 
 impl UpdateProductInput {
-    /// Checks every given field.
-    pub fn validate(self) -> AppResult<ProductChanges> {
+    /// Parses every given field.
+    pub fn parse(self) -> AppResult<ProductChanges> {
         Ok(ProductChanges {
             category_id: self
                 .category_id
-                .map(|id| ids::decode_as(&id, NodeKind::Category, "input.categoryId"))
+                .map(|id| ids::decode_as(&id, NodeKind::Category, "categoryId"))
                 .transpose()?,
-            sku: self
-                .sku
-                .map(|sku| validate::sku("input.sku", &sku, SKU_MAX))
-                .transpose()?,
+            sku: self.sku.map(|sku| Sku::parse(&sku)).transpose()?,
             name: self
                 .name
-                .map(|name| validate::text("input.name", &name, 1, PRODUCT_NAME_MAX))
+                .map(|name| ProductName::parse(&name))
                 .transpose()?,
             slug: self
                 .slug
-                .map(|slug| validate::slug("input.slug", &slug, PRODUCT_SLUG_MAX))
+                .map(|slug| ProductSlug::parse(&slug))
                 .transpose()?,
             description: self
                 .description
-                .map(|text| validate::text("input.description", &text, 0, DESCRIPTION_MAX))
+                .map(|text| Description::parse(&text))
                 .transpose()?,
-            price_cents: self
+            price: self
                 .price
-                .map(|price| validate::amount("input.price", price, PRICE_MAX_CENTS))
+                .map(|price| Price::from_cents(price.0))
                 .transpose()?,
         })
     }

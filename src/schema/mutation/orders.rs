@@ -4,13 +4,15 @@ use async_graphql::{Context, ID, InputObject, Object};
 
 use crate::{
     auth::{AdminOnly, SignedIn},
-    error::AppResult,
+    domain::{IdempotencyKey, OrderRequest, RequestedLine, order::line_field},
+    error::{AppError, AppResult},
     schema::{
         context::{db, viewer},
+        enums::GraphqlOrderStatus,
         ids::{self, NodeKind},
         types::Order,
     },
-    services::orders::{self, OrderRequest, OrderStatus, Placement, RequestedLine, line_field},
+    services::orders::{self, Placement},
 };
 
 /// What to order.
@@ -27,6 +29,41 @@ pub struct OrderLineInput {
     pub product_id: ID,
     /// 1 to 1000 units.
     pub quantity: i32,
+}
+
+impl PlaceOrderInput {
+    /// The order as the domain sees it, with `key` beside it; fields are
+    /// named as the domain names them (`items.2.quantity`).
+    fn parse(self, key: Option<String>) -> AppResult<OrderRequest> {
+        let lines = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(index, line)| {
+                Ok(RequestedLine {
+                    product_id: ids::decode_as(
+                        &line.product_id,
+                        NodeKind::Product,
+                        &line_field(index, "productId"),
+                    )?,
+                    quantity: line.quantity,
+                })
+            })
+            .collect::<AppResult<Vec<_>>>()?;
+        Ok(OrderRequest::new(&lines, key)?)
+    }
+}
+
+/// Where a field of an order request sits among `placeOrder`'s arguments:
+/// the key is an argument of its own, everything else is in `input`.
+fn place_order_argument(err: AppError) -> AppError {
+    err.map_field(|field| {
+        if field == IdempotencyKey::FIELD {
+            field.to_owned()
+        } else {
+            format!("input.{field}")
+        }
+    })
 }
 
 /// Order entry points that write.
@@ -49,24 +86,12 @@ impl OrderMutation {
         idempotency_key: Option<String>,
     ) -> AppResult<Order> {
         let user_id = viewer(ctx)?.require_user()?;
-        let lines = input
-            .items
-            .iter()
-            .enumerate()
-            .map(|(index, line)| {
-                Ok(RequestedLine {
-                    product_id: ids::decode_as(
-                        &line.product_id,
-                        NodeKind::Product,
-                        &line_field(index, "productId"),
-                    )?,
-                    quantity: line.quantity,
-                })
-            })
-            .collect::<AppResult<Vec<_>>>()?;
-        let request = OrderRequest::new(&lines, idempotency_key)?;
+        let request = input.parse(idempotency_key).map_err(place_order_argument)?;
         let txn = db(ctx)?.begin_write().await?;
-        let order = match orders::place_order(&txn, user_id, &request).await? {
+        let placement = orders::place_order(&txn, user_id, &request)
+            .await
+            .map_err(place_order_argument)?;
+        let order = match placement {
             Placement::Placed(placed) => {
                 txn.commit().await?;
                 placed.order
@@ -97,11 +122,11 @@ impl OrderMutation {
         &self,
         ctx: &Context<'_>,
         id: ID,
-        status: OrderStatus,
+        status: GraphqlOrderStatus,
     ) -> AppResult<Order> {
         let id = ids::decode_as(&id, NodeKind::Order, "id")?;
         let txn = db(ctx)?.begin_write().await?;
-        let change = orders::update_order_status(&txn, id, status).await?;
+        let change = orders::update_order_status(&txn, id, status.into()).await?;
         txn.commit().await?;
         Ok(Order(change.order))
     }

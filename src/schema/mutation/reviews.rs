@@ -5,14 +5,14 @@ use async_graphql::{Context, ID, InputObject, Object};
 
 use crate::{
     auth::SignedIn,
-    error::{AppError, AppResult},
+    domain::{Rating, ReviewBody},
+    error::AppResult,
     schema::{
         context::{db, viewer},
         ids::{self, NodeKind},
         types::Review,
-        validate,
     },
-    services::reviews::{self, BODY_MAX, NewReview, RATING_MAX, RATING_MIN},
+    services::reviews::{self, NewReview},
 };
 
 /// A review to add.
@@ -22,6 +22,20 @@ pub struct AddReviewInput {
     pub rating: i32,
     /// The text, at most 5,000 characters.
     pub body: Option<String>,
+}
+
+impl AddReviewInput {
+    /// The stars and the text (empty when left out); fields are named
+    /// relative to the input.
+    fn parse(self) -> AppResult<(Rating, ReviewBody)> {
+        let rating = Rating::new(self.rating)?;
+        let body = self
+            .body
+            .map(|body| ReviewBody::parse(&body))
+            .transpose()?
+            .unwrap_or_default();
+        Ok((rating, body))
+    }
 }
 
 /// Review writes; every one needs a signed-in user.
@@ -41,13 +55,12 @@ impl ReviewMutation {
     ) -> AppResult<Review> {
         let user_id = viewer(ctx)?.require_user()?;
         let product_id = ids::decode_as(&product_id, NodeKind::Product, "productId")?;
-        let rating = validate::in_range("input.rating", input.rating, RATING_MIN, RATING_MAX)?;
+        let (rating, body) = input.parse().map_err(|err| err.within("input"))?;
         let new = NewReview {
             product_id,
             user_id,
-            rating: i16::try_from(rating).map_err(AppError::internal)?,
-            body: validate::optional_text("input.body", input.body.as_deref(), BODY_MAX)?
-                .unwrap_or_default(),
+            rating,
+            body,
         };
         let tx = db(ctx)?.begin_write().await?;
         let review = reviews::add_review(&tx, new).await?;

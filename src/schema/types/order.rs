@@ -14,14 +14,12 @@ use crate::{
     schema::{
         connection::Cursor,
         context::{currency, db, loaders, required},
+        enums::GraphqlOrderStatus,
         ids::{self, NodeKind},
         loaders::{ChildCount, ItemsOf, ProductId, UserId},
         scalars::{Money, Timestamp},
     },
-    services::{
-        orders::OrderStatus,
-        read::{self, children::UserOrders, orders::OrderFilterSpec},
-    },
+    services::read::{self, children::UserOrders, orders::OrderFilterSpec},
 };
 
 /// A customer's order.
@@ -40,8 +38,8 @@ impl Order {
     }
 
     /// Where the order is in its lifecycle.
-    async fn status(&self) -> AppResult<OrderStatus> {
-        OrderStatus::parse(&self.0.status)
+    async fn status(&self) -> GraphqlOrderStatus {
+        self.0.status.into()
     }
 
     /// Who placed it.
@@ -51,7 +49,7 @@ impl Order {
     }
 
     /// Its lines, one per product, in the order they were recorded.
-    #[graphql(complexity = "crate::services::orders::MAX_LINES * child_complexity + 1")]
+    #[graphql(complexity = "crate::domain::order::MAX_LINES * child_complexity + 1")]
     async fn items(&self, ctx: &Context<'_>) -> AppResult<Vec<OrderItem>> {
         let rows = loaders(ctx)?.load_one(ItemsOf(self.0.id)).await?;
         Ok(rows

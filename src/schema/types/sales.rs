@@ -4,18 +4,15 @@ use async_graphql::{Context, Object};
 
 use super::Product;
 use crate::{
+    domain::{TopProductsLimit, listing::TOP_PRODUCTS_MAX},
     error::AppResult,
     schema::{
         context::{currency, db, loaders, required},
         loaders::ProductId,
         scalars::Money,
-        validate,
     },
     services::read::sales::{self, ProductSales, SalesRange, SalesTotals},
 };
-
-/// Most products `topProducts` returns.
-const MAX_TOP_PRODUCTS: i32 = 100;
 
 /// Sales (orders in any state but CANCELLED) placed in a window.
 pub struct SalesSummary {
@@ -52,15 +49,15 @@ impl SalesSummary {
 
     /// The best sellers by revenue (ties: more units, then older product).
     #[graphql(
-        complexity = "usize::try_from(limit.clamp(1, MAX_TOP_PRODUCTS)).unwrap_or(1) * child_complexity + 1"
+        complexity = "usize::try_from(limit.clamp(1, TOP_PRODUCTS_MAX)).unwrap_or(1) * child_complexity + 1"
     )]
     async fn top_products(
         &self,
         ctx: &Context<'_>,
         #[graphql(default = 5)] limit: i32,
     ) -> AppResult<Vec<TopProduct>> {
-        let limit = validate::in_range("limit", limit, 1, MAX_TOP_PRODUCTS)?;
-        let rows = sales::top_products(db(ctx)?, self.range, limit.unsigned_abs().into()).await?;
+        let limit = TopProductsLimit::new(limit)?;
+        let rows = sales::top_products(db(ctx)?, self.range, limit.get()).await?;
         Ok(rows.into_iter().map(TopProduct).collect())
     }
 }

@@ -4,11 +4,11 @@ use async_graphql::{Context, ID, Object, connection::Connection};
 
 use super::{Order, OrderConnection, OrderTotal, Review, ReviewConnection, ReviewTotal};
 use crate::{
-    auth::Role,
-    error::{AppError, AppResult},
+    error::AppResult,
     schema::{
         connection::{Cursor, IntoConnection, PageArgs},
         context::{db, viewer},
+        enums::GraphqlRole,
         ids::{self, NodeKind},
         loaders::child_page,
         orderings::{OrderOrder, ordering_or_default},
@@ -46,14 +46,8 @@ impl User {
     }
 
     /// What the user may do.
-    async fn role(&self) -> AppResult<Role> {
-        Role::parse(&self.0.role).ok_or_else(|| {
-            AppError::internal(anyhow::anyhow!(
-                "user {} has an unknown role {:?}",
-                self.0.id,
-                self.0.role
-            ))
-        })
+    async fn role(&self) -> GraphqlRole {
+        self.0.role.into()
     }
 
     /// Reviews the user wrote, newest first.

@@ -26,6 +26,7 @@ use sea_orm::{
 
 use crate::{
     auth::{IssuedToken, KeyRing, Role, refresh},
+    domain::clock,
     entities::{refresh_tokens, users},
     error::{AppError, AppResult},
 };
@@ -77,13 +78,13 @@ pub async fn refresh<C: ConnectionTrait>(
     let Some(token) = find(db, presented).await? else {
         return Ok(RefreshOutcome::Refused);
     };
-    if token.expires_at <= Utc::now() {
+    if token.expires_at <= clock::now() {
         return Ok(RefreshOutcome::Refused);
     }
     lock_family(db, &token.family_id).await?;
     // Read the clock only once the lock is held: a refresh that waited for
     // a concurrent rotation must not see itself as earlier than it.
-    let now = Utc::now();
+    let now = clock::now();
     if claim(db, token.id, now).await? {
         return rotate(db, &token, keys).await;
     }
@@ -114,7 +115,7 @@ pub async fn refresh<C: ConnectionTrait>(
 pub async fn logout<C: ConnectionTrait>(db: &C, presented: &str) -> AppResult<()> {
     if let Some(token) = find(db, presented).await? {
         lock_family(db, &token.family_id).await?;
-        revoke_family(db, &token.family_id, Utc::now()).await?;
+        revoke_family(db, &token.family_id, clock::now()).await?;
     }
     Ok(())
 }
@@ -201,18 +202,12 @@ async fn rotate<C: ConnectionTrait>(
     let role = users::Entity::find_by_id(parent.user_id)
         .select_only()
         .column(users::Column::Role)
-        .into_tuple::<String>()
+        .into_tuple::<Role>()
         .one(db)
         .await?;
     let Some(role) = role else {
         return Ok(RefreshOutcome::Refused);
     };
-    let role = Role::parse(&role).ok_or_else(|| {
-        AppError::internal(anyhow::anyhow!(
-            "user {} has an unknown role {role:?}",
-            parent.user_id
-        ))
-    })?;
     let session = mint(
         db,
         parent.user_id,
@@ -233,7 +228,7 @@ async fn mint<C: ConnectionTrait>(
     parent_id: Option<i64>,
     keys: &KeyRing,
 ) -> AppResult<Session> {
-    let now = Utc::now();
+    let now = clock::now();
     let refresh_expires_at = now + duration(keys.policy().refresh_ttl)?;
     let refresh::NewRefreshToken { token, hash } = refresh::generate();
     refresh_tokens::Entity::insert(refresh_tokens::ActiveModel {

@@ -9,24 +9,24 @@ use sea_orm::{
 use super::slug_taken;
 use crate::{
     db::CountedTransaction,
+    domain::{CategoryName, CategorySlug, clock::now},
     entities::categories,
     error::{AppError, AppResult, DbResultExt, UniqueKey},
-    services::now,
 };
 
 const CATEGORY_SLUG: UniqueKey = UniqueKey {
     name: "categories_slug_key",
     columns: "categories.slug",
 };
-const PARENT_FIELD: &str = "input.parentId";
+const PARENT_FIELD: &str = "parentId";
 
 /// A checked new category.
 #[derive(Clone, Debug)]
 pub struct NewCategory {
-    /// Display name, trimmed.
-    pub name: String,
+    /// Display name.
+    pub name: CategoryName,
     /// Unique URL slug, given or derived from the name.
-    pub slug: String,
+    pub slug: CategorySlug,
     /// The top-level category to nest under, if any.
     pub parent_id: Option<i64>,
 }
@@ -35,9 +35,9 @@ pub struct NewCategory {
 #[derive(Clone, Debug, Default)]
 pub struct CategoryChanges {
     /// New display name.
-    pub name: Option<String>,
+    pub name: Option<CategoryName>,
     /// New slug.
-    pub slug: Option<String>,
+    pub slug: Option<CategorySlug>,
     /// New parent; `Some(None)` makes the category top-level.
     pub parent_id: Option<Option<i64>>,
 }
@@ -80,7 +80,7 @@ fn check_parent(parent: Option<&categories::Model>, child: Option<i64>) -> AppRe
 }
 
 /// Creates a category, top-level or under a top-level parent.
-#[tracing::instrument(skip(tx, new), fields(slug = %new.slug))]
+#[tracing::instrument(skip(tx, new), fields(slug = new.slug.as_str()))]
 pub async fn create_category(
     tx: &CountedTransaction,
     new: NewCategory,
@@ -90,18 +90,18 @@ pub async fn create_category(
         check_parent(parent.first(), None)?;
     }
     let now = now();
-    let message = slug_taken(&new.slug);
+    let message = slug_taken(new.slug.as_str());
     categories::ActiveModel {
         id: NotSet,
-        name: Set(new.name),
-        slug: Set(new.slug),
+        name: Set(new.name.into_string()),
+        slug: Set(new.slug.into_string()),
         parent_id: Set(new.parent_id),
         created_at: Set(now),
         updated_at: Set(now),
     }
     .insert(tx)
     .await
-    .conflict_on(CATEGORY_SLUG, "input.slug", &message)
+    .conflict_on(CATEGORY_SLUG, "slug", &message)
 }
 
 /// Checks that category `id` may move under `parent_id`, locking both: the
@@ -150,10 +150,10 @@ pub async fn update_category(
         ..Default::default()
     };
     if let Some(name) = changes.name {
-        update.name = Set(name);
+        update.name = Set(name.into_string());
     }
     if let Some(slug) = changes.slug {
-        update.slug = Set(slug);
+        update.slug = Set(slug.into_string());
     }
     if let Some(parent_id) = changes.parent_id {
         update.parent_id = Set(parent_id);
@@ -161,8 +161,8 @@ pub async fn update_category(
     update.update(tx).await.map_err(|err| {
         if CATEGORY_SLUG.violated_by(&err) {
             AppError::conflict_on(
-                "input.slug",
-                slug_taken(slug.as_deref().unwrap_or_default()),
+                "slug",
+                slug_taken(slug.as_ref().map(CategorySlug::as_str).unwrap_or_default()),
             )
         } else if matches!(err, DbErr::RecordNotUpdated) {
             AppError::not_found("no category has this ID")

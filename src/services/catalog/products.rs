@@ -9,9 +9,9 @@ use sea_orm::{
 use super::slug_taken;
 use crate::{
     db::CountedTransaction,
+    domain::{Description, Price, ProductName, ProductSlug, Sku, Stock, clock::now},
     entities::products,
     error::{AppError, AppResult, UniqueKey, is_foreign_key_violation},
-    services::now,
 };
 
 const PRODUCT_SKU: UniqueKey = UniqueKey {
@@ -29,17 +29,17 @@ pub struct NewProduct {
     /// Its category.
     pub category_id: i64,
     /// Unique stock-keeping unit.
-    pub sku: String,
+    pub sku: Sku,
     /// Display name.
-    pub name: String,
+    pub name: ProductName,
     /// Unique URL slug, given or derived from the name.
-    pub slug: String,
+    pub slug: ProductSlug,
     /// Long description, possibly empty.
-    pub description: String,
-    /// Unit price in cents.
-    pub price_cents: i64,
+    pub description: Description,
+    /// Unit price.
+    pub price: Price,
     /// Units on hand.
-    pub stock: i32,
+    pub stock: Stock,
 }
 
 /// Checked changes to a product; `None` leaves a field as it is. Stock
@@ -50,32 +50,32 @@ pub struct ProductChanges {
     /// New category.
     pub category_id: Option<i64>,
     /// New SKU.
-    pub sku: Option<String>,
+    pub sku: Option<Sku>,
     /// New display name.
-    pub name: Option<String>,
+    pub name: Option<ProductName>,
     /// New slug.
-    pub slug: Option<String>,
+    pub slug: Option<ProductSlug>,
     /// New description.
-    pub description: Option<String>,
-    /// New unit price in cents.
-    pub price_cents: Option<i64>,
+    pub description: Option<Description>,
+    /// New unit price.
+    pub price: Option<Price>,
 }
 
 /// The user error behind a failed product write, if there is one.
 fn product_write_error(err: DbErr, sku: Option<&str>, slug: Option<&str>) -> AppError {
     if PRODUCT_SKU.violated_by(&err) {
         AppError::conflict_on(
-            "input.sku",
+            "sku",
             format!(
                 "the SKU \"{}\" is already taken by another product",
                 sku.unwrap_or_default()
             ),
         )
     } else if PRODUCT_SLUG.violated_by(&err) {
-        AppError::conflict_on("input.slug", slug_taken(slug.unwrap_or_default()))
+        AppError::conflict_on("slug", slug_taken(slug.unwrap_or_default()))
     } else if is_foreign_key_violation(&err) {
         // `category_id` is the only reference a product row holds.
-        AppError::bad_input("input.categoryId", "no category has this ID")
+        AppError::bad_input("categoryId", "no category has this ID")
     } else if matches!(err, DbErr::RecordNotUpdated) {
         AppError::not_found("no product has this ID")
     } else {
@@ -84,22 +84,22 @@ fn product_write_error(err: DbErr, sku: Option<&str>, slug: Option<&str>) -> App
 }
 
 /// Creates a product, unrated.
-#[tracing::instrument(skip(tx, new), fields(sku = %new.sku))]
+#[tracing::instrument(skip(tx, new), fields(sku = new.sku.as_str()))]
 pub async fn create_product(
     tx: &CountedTransaction,
     new: NewProduct,
 ) -> AppResult<products::Model> {
     let now = now();
-    let (sku, slug) = (new.sku.clone(), new.slug.clone());
+    let (sku, slug) = (new.sku.into_string(), new.slug.into_string());
     products::ActiveModel {
         id: NotSet,
         category_id: Set(new.category_id),
-        sku: Set(new.sku),
-        name: Set(new.name),
-        slug: Set(new.slug),
-        description: Set(new.description),
-        price_cents: Set(new.price_cents),
-        stock: Set(new.stock),
+        sku: Set(sku.clone()),
+        name: Set(new.name.into_string()),
+        slug: Set(slug.clone()),
+        description: Set(new.description.into_string()),
+        price_cents: Set(new.price.cents()),
+        stock: Set(new.stock.get()),
         rating_average_milli: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
@@ -116,7 +116,8 @@ pub async fn update_product(
     id: i64,
     changes: ProductChanges,
 ) -> AppResult<products::Model> {
-    let (sku, slug) = (changes.sku.clone(), changes.slug.clone());
+    let sku = changes.sku.map(Sku::into_string);
+    let slug = changes.slug.map(ProductSlug::into_string);
     let mut update = products::ActiveModel {
         id: Unchanged(id),
         updated_at: Set(now()),
@@ -125,20 +126,20 @@ pub async fn update_product(
     if let Some(category_id) = changes.category_id {
         update.category_id = Set(category_id);
     }
-    if let Some(sku) = changes.sku {
-        update.sku = Set(sku);
+    if let Some(sku) = &sku {
+        update.sku = Set(sku.clone());
     }
     if let Some(name) = changes.name {
-        update.name = Set(name);
+        update.name = Set(name.into_string());
     }
-    if let Some(slug) = changes.slug {
-        update.slug = Set(slug);
+    if let Some(slug) = &slug {
+        update.slug = Set(slug.clone());
     }
     if let Some(description) = changes.description {
-        update.description = Set(description);
+        update.description = Set(description.into_string());
     }
-    if let Some(price_cents) = changes.price_cents {
-        update.price_cents = Set(price_cents);
+    if let Some(price) = changes.price {
+        update.price_cents = Set(price.cents());
     }
     update
         .update(tx)

@@ -7,12 +7,11 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait},
 };
 
-use super::STOCK_MAX;
 use crate::{
     db::CountedTransaction,
+    domain::{StockDelta, StockReason, clock::now, stock::STOCK_MAX},
     entities::{products, stock_adjustments},
     error::{AppError, AppResult},
-    services::now,
 };
 
 /// A checked stock change by an admin.
@@ -20,10 +19,10 @@ use crate::{
 pub struct StockChange {
     /// The product whose stock changes.
     pub product_id: i64,
-    /// Units to add (positive) or remove (negative); never zero.
-    pub delta: i32,
+    /// Units to add (positive) or remove (negative).
+    pub delta: StockDelta,
     /// Why, for the record.
-    pub reason: Option<String>,
+    pub reason: Option<StockReason>,
     /// The admin making the change.
     pub admin_id: i64,
 }
@@ -40,16 +39,17 @@ pub struct StockAdjusted {
 /// Adds or removes units with one conditional UPDATE, so that concurrent
 /// changes can never take stock below zero or above [`STOCK_MAX`], and
 /// records the change in `stock_adjustments`.
-#[tracing::instrument(skip(tx, change), fields(product_id = change.product_id, delta = change.delta))]
+#[tracing::instrument(skip(tx, change), fields(product_id = change.product_id, delta = change.delta.get()))]
 pub async fn adjust_stock(
     tx: &CountedTransaction,
     change: StockChange,
 ) -> AppResult<StockAdjusted> {
     let now = now();
-    let new_stock = || Expr::col(products::Column::Stock).add(change.delta);
+    let delta = change.delta.get();
+    let new_stock = || Expr::col(products::Column::Stock).add(delta);
     // Only the direction of the change is bounded: cancelled orders may
     // have restored stock above STOCK_MAX, and removing some must still work.
-    let within_bounds = if change.delta < 0 {
+    let within_bounds = if delta < 0 {
         new_stock().gte(0)
     } else {
         new_stock().lte(STOCK_MAX)
@@ -68,8 +68,8 @@ pub async fn adjust_stock(
         id: NotSet,
         product_id: Set(product.id),
         user_id: Set(Some(change.admin_id)),
-        delta: Set(change.delta),
-        reason: Set(change.reason),
+        delta: Set(delta),
+        reason: Set(change.reason.map(StockReason::into_string)),
         stock_after: Set(product.stock),
         created_at: Set(now),
     }
@@ -89,22 +89,20 @@ async fn stock_refusal(tx: &CountedTransaction, change: &StockChange) -> AppErro
         .into_tuple::<i32>()
         .one(tx)
         .await;
+    let delta = change.delta.get();
     match current {
         Err(err) => AppError::from(err),
         Ok(None) => AppError::not_found("no product has this ID"),
-        Ok(Some(stock)) if i64::from(stock) + i64::from(change.delta) < 0 => AppError::conflict_on(
+        Ok(Some(stock)) if i64::from(stock) + i64::from(delta) < 0 => AppError::conflict_on(
             "delta",
             format!(
                 "only {stock} in stock: cannot remove {}",
-                change.delta.unsigned_abs()
+                delta.unsigned_abs()
             ),
         ),
         Ok(Some(stock)) => AppError::conflict_on(
             "delta",
-            format!(
-                "{stock} in stock: adding {} would exceed {STOCK_MAX}",
-                change.delta
-            ),
+            format!("{stock} in stock: adding {delta} would exceed {STOCK_MAX}"),
         ),
     }
 }

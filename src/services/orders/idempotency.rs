@@ -7,6 +7,7 @@ use sea_orm::{
 };
 
 use crate::{
+    domain::IdempotencyKey,
     entities::{idempotency_keys, orders},
     error::{AppError, AppResult},
 };
@@ -28,7 +29,7 @@ pub async fn stored_order(
     match found {
         None => Ok(None),
         Some((stored, _)) if stored.fingerprint != fingerprint => Err(AppError::conflict_on(
-            "idempotencyKey",
+            IdempotencyKey::FIELD,
             "this idempotency key was already used for a different order",
         )),
         Some((_, Some(order))) => Ok(Some(order)),

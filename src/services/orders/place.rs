@@ -7,13 +7,11 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TryInsertResult,
 };
 
-use super::{
-    OrderRequest, OrderStatus, StockChange, idempotency, number, request::line_field, stock,
-};
+use super::{StockChange, idempotency, number, stock};
 use crate::{
+    domain::{OrderRequest, OrderStatus, clock::now, order::line_field},
     entities::{order_items, orders, products},
     error::{AppError, AppResult, is_foreign_key_violation},
-    services::now,
 };
 
 /// Attempts at a free order number before giving up (each collision has a
@@ -167,7 +165,7 @@ fn order_total(lines: &[PricedLine]) -> AppResult<i64> {
                 .checked_mul(i64::from(line.quantity))
                 .and_then(|subtotal| total.checked_add(subtotal))
         })
-        .ok_or_else(|| AppError::bad_input("input.items", "the order total is out of range"))
+        .ok_or_else(|| AppError::bad_input("items", "the order total is out of range"))
 }
 
 /// Inserts the order row under a fresh number, retrying on the rare repeat.
@@ -182,7 +180,7 @@ async fn insert_order(
         let row = orders::ActiveModel {
             number: Set(number::generate(at)),
             user_id: Set(user_id),
-            status: Set(OrderStatus::Pending.as_str().to_owned()),
+            status: Set(OrderStatus::Pending),
             total_cents: Set(total_cents),
             item_count: Set(item_count),
             created_at: Set(at),

@@ -4,14 +4,16 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{
+    ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr,
+};
 
-use super::{OrderStatus, StockChange, stock};
+use super::{StockChange, stock};
 use crate::{
     auth::Viewer,
+    domain::{OrderStatus, clock::now},
     entities::{order_items, orders},
     error::{AppError, AppResult},
-    services::now,
 };
 
 /// An order after a status change, and everything the change touched.
@@ -44,7 +46,7 @@ pub async fn cancel_order(
         .await?
         .filter(|order| viewer.can_see_owned_by(order.user_id))
         .ok_or_else(no_such_order)?;
-    let from = OrderStatus::parse(&order.status)?;
+    let from = order.status;
     let allowed = if viewer.is_admin() {
         from.can_become(OrderStatus::Cancelled)
     } else {
@@ -53,7 +55,7 @@ pub async fn cancel_order(
     if !allowed {
         return Err(AppError::conflict(format!(
             "an order that is {} can no longer be cancelled{}",
-            from.as_str(),
+            from.to_value(),
             if from == OrderStatus::Paid {
                 " by its customer"
             } else {
@@ -76,14 +78,14 @@ pub async fn update_order_status(
         .one(db)
         .await?
         .ok_or_else(no_such_order)?;
-    let from = OrderStatus::parse(&order.status)?;
+    let from = order.status;
     if !from.can_become(to) {
         return Err(AppError::conflict_on(
             "status",
             format!(
                 "an order that is {} cannot become {}",
-                from.as_str(),
-                to.as_str()
+                from.to_value(),
+                to.to_value()
             ),
         ));
     }
@@ -101,10 +103,10 @@ async fn change_status(
 ) -> AppResult<StatusChange> {
     let at = now();
     let updated = orders::Entity::update_many()
-        .col_expr(orders::Column::Status, Expr::value(to.as_str()))
+        .col_expr(orders::Column::Status, Expr::value(to))
         .col_expr(orders::Column::UpdatedAt, Expr::value(at))
         .filter(orders::Column::Id.eq(order.id))
-        .filter(orders::Column::Status.eq(from.as_str()))
+        .filter(orders::Column::Status.eq(from))
         .exec(db)
         .await?;
     if updated.rows_affected != 1 {
@@ -119,7 +121,7 @@ async fn change_status(
     };
     Ok(StatusChange {
         order: orders::Model {
-            status: to.as_str().to_owned(),
+            status: to,
             updated_at: at,
             ..order
         },

@@ -20,12 +20,10 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppError, AppResult};
-
-/// Page size when neither `first` nor `last` is given.
-pub const DEFAULT_PAGE_SIZE: u64 = 20;
-/// Largest `first`/`last` accepted.
-pub const MAX_PAGE_SIZE: u64 = 100;
+use crate::{
+    domain::PageSize,
+    error::{AppError, AppResult},
+};
 
 const ROW_NUMBER: &str = "row_number";
 const WINDOW: &str = "windowed";
@@ -151,18 +149,6 @@ pub struct Page<M> {
     has_next: bool,
 }
 
-fn page_size(value: i32, field: &str) -> AppResult<u64> {
-    u64::try_from(value)
-        .ok()
-        .filter(|size| *size <= MAX_PAGE_SIZE)
-        .ok_or_else(|| {
-            AppError::bad_input(
-                field,
-                format!("`{field}` must be between 0 and {MAX_PAGE_SIZE}, got {value}"),
-            )
-        })
-}
-
 impl<O: KeysetOrder> Keyset<O> {
     /// Checks the arguments: sizes within 0..=100, one direction, cursors
     /// that decode and belong to `order`.
@@ -175,15 +161,12 @@ impl<O: KeysetOrder> Keyset<O> {
                 "page with either `first`/`after` or `last`/`before`, not both",
             ));
         }
-        let (backward, size, cursor, size_field, cursor_field) = if backward_args {
-            (true, args.last, args.before, "last", "before")
+        let (backward, size, cursor, cursor_field) = if backward_args {
+            (true, args.last.map(PageSize::last), args.before, "before")
         } else {
-            (false, args.first, args.after, "first", "after")
+            (false, args.first.map(PageSize::first), args.after, "after")
         };
-        let limit = match size {
-            Some(value) => page_size(value, size_field)?,
-            None => DEFAULT_PAGE_SIZE,
-        };
+        let limit = size.transpose()?.unwrap_or_default().get();
         let cursor = cursor
             .map(|text| {
                 let cursor = Cursor::decode(&text)

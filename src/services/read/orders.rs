@@ -14,9 +14,9 @@ use super::{
     rows_where_in, total,
 };
 use crate::{
+    domain::OrderStatus,
     entities::{order_items, orders},
     error::AppResult,
-    services::orders::OrderStatus,
 };
 
 /// A checked order filter, restricted to what the caller may see.
@@ -46,7 +46,7 @@ impl OrderFilterSpec {
             condition = condition.add(orders::Column::UserId.eq(customer));
         }
         if let Some(status) = self.status {
-            condition = condition.add(orders::Column::Status.eq(status.as_str()));
+            condition = condition.add(orders::Column::Status.eq(status));
         }
         if let Some(after) = self.created_after {
             condition = condition.add(orders::Column::CreatedAt.gte(after));

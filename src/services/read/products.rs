@@ -12,6 +12,7 @@ use super::{
     rows_where_in, total,
 };
 use crate::{
+    domain::{PriceRange, SearchText},
     entities::{products, reviews},
     error::AppResult,
 };
@@ -22,12 +23,10 @@ use crate::{
 pub struct ProductFilterSpec {
     /// Only products of this category.
     pub category_id: Option<i64>,
-    /// Lower-case, non-empty text the name or SKU must contain.
-    pub search: Option<String>,
-    /// Lowest price in cents, inclusive.
-    pub min_price_cents: Option<i64>,
-    /// Highest price in cents, inclusive.
-    pub max_price_cents: Option<i64>,
+    /// Text the name or SKU must contain, case-insensitively.
+    pub search: Option<SearchText>,
+    /// The price window, both ends inclusive.
+    pub prices: PriceRange,
     /// `true`: stock above zero; `false`: sold out.
     pub in_stock: Option<bool>,
 }
@@ -54,7 +53,7 @@ impl ProductFilterSpec {
             condition = condition.add(products::Column::CategoryId.eq(id));
         }
         if let Some(text) = &self.search {
-            let pattern = like_pattern(text);
+            let pattern = like_pattern(text.as_str());
             let matches = |column: products::Column| {
                 Expr::expr(Func::lower(Expr::col((products::Entity, column))))
                     .like(LikeExpr::new(pattern.clone()).escape('\\'))
@@ -65,10 +64,10 @@ impl ProductFilterSpec {
                     .add(matches(products::Column::Sku)),
             );
         }
-        if let Some(min) = self.min_price_cents {
+        if let Some(min) = self.prices.min_cents() {
             condition = condition.add(products::Column::PriceCents.gte(min));
         }
-        if let Some(max) = self.max_price_cents {
+        if let Some(max) = self.prices.max_cents() {
             condition = condition.add(products::Column::PriceCents.lte(max));
         }
         match self.in_stock {

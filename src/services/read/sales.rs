@@ -13,9 +13,9 @@ use sea_orm::{
 };
 
 use crate::{
+    domain::OrderStatus,
     entities::{order_items, orders},
     error::{AppError, AppResult},
-    services::orders::OrderStatus,
 };
 
 /// A half-open window of order creation times, `[since, until)`; either end
@@ -42,8 +42,7 @@ impl SalesRange {
 
     /// Orders that count as sales in the window.
     fn condition(&self) -> Condition {
-        let mut condition =
-            Condition::all().add(orders::Column::Status.ne(OrderStatus::Cancelled.as_str()));
+        let mut condition = Condition::all().add(orders::Column::Status.ne(OrderStatus::Cancelled));
         if let Some(since) = self.since {
             condition = condition.add(orders::Column::CreatedAt.gte(since));
         }

@@ -10,7 +10,7 @@ use super::{
     orderings::UsersNewestFirst,
     total,
 };
-use crate::{entities::users, error::AppResult};
+use crate::{domain::Role, entities::users, error::AppResult};
 
 /// The columns of `users` that the API may show; the password hash is never
 /// read for a query.
@@ -23,8 +23,8 @@ pub struct UserRecord {
     pub email: String,
     /// Display name.
     pub name: String,
-    /// `CUSTOMER` or `ADMIN`, as stored.
-    pub role: String,
+    /// What the user may do.
+    pub role: Role,
     /// Sign-up time.
     pub created_at: DateTime<Utc>,
     /// Set when this operation has just proven that the caller is this

@@ -45,9 +45,17 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
 
 /// The pool the settings describe, with the URL's password hidden in errors.
 pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    connect_with(settings, settings.db_max_connections).await
+}
+
+/// A pool of at most `max_connections` to the settings' database.
+async fn connect_with(
+    settings: &Settings,
+    max_connections: u32,
+) -> anyhow::Result<DatabaseConnection> {
     db::connect(
         &settings.database_url,
-        settings.db_max_connections,
+        max_connections,
         settings.db_acquire_timeout(),
     )
     .await
@@ -55,7 +63,11 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
 }
 
 async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {
-    let db = connect(settings).await?;
+    // One connection: on SQLite `fresh` drops the tables with foreign-key
+    // checks turned off by a PRAGMA, which holds only on the connection it
+    // ran on. From a pool, a drop could land on another connection, whose
+    // checks then fail it (`no such table: main.users`).
+    let db = connect_with(settings, 1).await?;
     match action {
         MigrateAction::Up => Migrator::up(&db, None).await?,
         MigrateAction::Down => Migrator::down(&db, Some(1)).await?,

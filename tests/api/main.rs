@@ -12,6 +12,7 @@ mod housekeeping;
 mod http;
 mod idor;
 mod lifecycle;
+mod migrate_cli;
 mod n_plus_one;
 mod order_fixtures;
 mod orders;

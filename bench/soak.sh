@@ -18,7 +18,7 @@
 #
 # Environment (all optional):
 #   TYPENAME_REQUESTS=3000000   `{ __typename }` requests (0 to skip)
-#   CATALOG_REQUESTS=300000     catalog requests (0 to skip); far slower each
+#   CATALOG_REQUESTS=200000     catalog requests (0 to skip); far slower each
 #   EVERY=100000                requests per chunk (one RSS line per chunk)
 #   CONNECTIONS=16              concurrent keep-alive connections
 #   DATABASE=sqlite             `sqlite` (a temp file) or `postgres`
@@ -40,7 +40,7 @@ root="$(cd "$here/.." && pwd)"
 source "$here/lib.sh"
 
 TYPENAME_REQUESTS="${TYPENAME_REQUESTS:-3000000}"
-CATALOG_REQUESTS="${CATALOG_REQUESTS:-300000}"
+CATALOG_REQUESTS="${CATALOG_REQUESTS:-200000}"
 EVERY="${EVERY:-100000}"
 CONNECTIONS="${CONNECTIONS:-16}"
 DATABASE="${DATABASE:-sqlite}"

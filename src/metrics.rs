@@ -1,8 +1,14 @@
 //! Prometheus metrics: one process-wide recorder, rendered at `/metrics`.
 
-use std::{sync::OnceLock, time::Duration};
+use std::{
+    sync::{
+        OnceLock,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
-use metrics::{counter, gauge, histogram};
+use metrics::{Histogram, counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 const LATENCY_BUCKETS: &[f64] = &[
@@ -13,6 +19,16 @@ const STATEMENT_BUCKETS: &[f64] = &[
 ];
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// How many histogram samples may wait at most before they are folded into
+/// their buckets. The exporter keeps every sample (value and time, 16
+/// bytes) in a list until a scrape or an upkeep run drains it; the buckets
+/// only shape the drained result. An instance nobody scrapes would grow
+/// forever; draining every so many samples bounds it whatever the load.
+const DRAIN_EVERY: u64 = 4096;
+
+/// Histogram samples recorded so far, counting towards the next drain.
+static SAMPLES: AtomicU64 = AtomicU64::new(0);
 
 /// The process-wide recorder, installed on first use. Several applications in
 /// one process (the tests) share it.
@@ -90,10 +106,14 @@ impl OperationRecord<'_> {
             ("outcome", outcome.to_owned()),
         ];
         counter!("graphql_operations_total", &labels).increment(1);
-        histogram!("graphql_operation_duration_seconds", "type" => self.operation_type)
-            .record(self.elapsed.as_secs_f64());
-        histogram!("graphql_operation_sql_statements", "type" => self.operation_type)
-            .record(self.statements as f64);
+        observe(
+            histogram!("graphql_operation_duration_seconds", "type" => self.operation_type),
+            self.elapsed.as_secs_f64(),
+        );
+        observe(
+            histogram!("graphql_operation_sql_statements", "type" => self.operation_type),
+            self.statements as f64,
+        );
         counter!("graphql_cache_hits_total").increment(self.cache_hits);
         counter!("graphql_cache_misses_total").increment(self.cache_misses);
     }
@@ -107,8 +127,22 @@ pub fn record_http(method: &str, route: &str, status: u16, elapsed: Duration) {
         ("status", status.to_string()),
     ];
     counter!("http_requests_total", &labels).increment(1);
-    histogram!("http_request_duration_seconds", "route" => route.to_owned())
-        .record(elapsed.as_secs_f64());
+    observe(
+        histogram!("http_request_duration_seconds", "route" => route.to_owned()),
+        elapsed.as_secs_f64(),
+    );
+}
+
+/// Records `value` in `histogram`; every `DRAIN_EVERY`th sample of the
+/// process folds all waiting samples into their buckets.
+fn observe(histogram: Histogram, value: f64) {
+    histogram.record(value);
+    let recorded = SAMPLES.fetch_add(1, Ordering::Relaxed) + 1;
+    if recorded % DRAIN_EVERY == 0 {
+        if let Some(handle) = HANDLE.get() {
+            handle.run_upkeep();
+        }
+    }
 }
 
 /// Current pool usage.

@@ -53,7 +53,17 @@ pub async fn connect(database: &DatabaseSettings) -> anyhow::Result<DatabaseConn
     .with_context(|| format!("connecting to {}", database.url))
 }
 
-async fn migrate(MigrateArgs { action, database }: MigrateArgs) -> anyhow::Result<()> {
+async fn migrate(
+    MigrateArgs {
+        action,
+        mut database,
+    }: MigrateArgs,
+) -> anyhow::Result<()> {
+    // One connection: on SQLite `fresh` drops the tables with foreign-key
+    // checks turned off by a PRAGMA, which holds only on the connection it
+    // ran on. From a pool, a drop could land on another connection, whose
+    // checks then fail it (`no such table: main.users`).
+    database.max_connections = 1;
     let db = connect(&database).await?;
     match action {
         MigrateAction::Up => Migrator::up(&db, None).await?,

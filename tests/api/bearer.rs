@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use storefront::auth::Role;
 
-use crate::helpers::{error_code, spawn_app};
+use crate::helpers::{error_code, spawn_app, user_global_id};
 
 #[tokio::test]
 async fn a_garbage_bearer_token_fails_the_request_with_unauthenticated() {
@@ -33,11 +33,16 @@ async fn a_garbage_bearer_token_fails_the_request_with_unauthenticated() {
 #[tokio::test]
 async fn a_valid_token_is_accepted_for_public_reads() {
     let app = spawn_app().await;
-    let (_, token) = app.signed_in(Role::Customer).await;
+    let (user, token) = app.signed_in(Role::Customer).await;
 
     let data = app
-        .data_as(&token, "{ products(first: 1) { totalCount } }", json!({}))
+        .data_as(
+            &token,
+            "{ viewer { id } products(first: 1) { totalCount } }",
+            json!({}),
+        )
         .await;
 
+    assert_eq!(data["viewer"]["id"], user_global_id(user));
     assert!(data["products"]["totalCount"].as_i64() > Some(0));
 }

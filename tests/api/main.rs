@@ -17,6 +17,7 @@ mod idor;
 mod input_coercion;
 mod layering;
 mod lifecycle;
+mod migrate_cli;
 mod n_plus_one;
 mod order_fixtures;
 mod orders;

@@ -2,10 +2,9 @@
 //! `extensions.retryAfter`, a `Retry-After` header and HTTP 429, sent
 //! before any statement, and the server keeps serving.
 //!
-//! The `login`/`register` fields live on another branch: here a document
-//! that passes the throttle fails validation instead, which is what proves
-//! that the throttle runs before validation (and so before any password is
-//! hashed). Assertions on passing attempts only say "not rate limited".
+//! An attempt that passes the throttle must reach the credentials check:
+//! the tests assert the answer it then gets (a wrong password is
+//! `UNAUTHENTICATED`, a taken email `CONFLICT`), not merely "not limited".
 
 use std::time::Duration;
 
@@ -51,6 +50,28 @@ fn code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"]
         .as_str()
         .unwrap_or_default()
+}
+
+/// `extensions.code` of every error of one result, in order.
+fn codes(body: &Value) -> Vec<&str> {
+    body["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no errors in {body}"))
+        .iter()
+        .map(|error| error["extensions"]["code"].as_str().unwrap_or_default())
+        .collect()
+}
+
+/// The throttle let `attempts` sign-in attempts through to the password
+/// check, and each was answered as a wrong password.
+fn assert_wrong_credentials(reply: &Reply, attempts: usize) {
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(
+        codes(&reply.body),
+        vec!["UNAUTHENTICATED"; attempts],
+        "{}",
+        reply.body
+    );
 }
 
 fn assert_rate_limited(reply: &Reply) -> u64 {
@@ -267,7 +288,7 @@ async fn attempts_within_the_per_ip_limit_pass_the_throttle_and_later_ones_do_no
     .await;
 
     let within = attempt_logins(&app, &distinct_emails(3)).await;
-    assert_ne!(code(&within.body), "RATE_LIMITED", "{}", within.body);
+    assert_wrong_credentials(&within, 3);
 
     let over = attempt_logins(&app, &["late@example.com".to_owned()]).await;
     assert_rate_limited(&over);
@@ -281,7 +302,7 @@ async fn attempts_naming_one_account_are_limited_across_requests() {
 
     for _ in 0..5 {
         let reply = post(&app, login, attempt("victim@example.com"), GRAPHQL_RESPONSE).await;
-        assert_ne!(code(&reply.body), "RATE_LIMITED", "{}", reply.body);
+        assert_wrong_credentials(&reply, 1);
     }
     let refused = post(
         &app,
@@ -293,12 +314,7 @@ async fn attempts_naming_one_account_are_limited_across_requests() {
     assert_rate_limited(&refused);
 
     let someone_else = post(&app, login, attempt("other@example.com"), GRAPHQL_RESPONSE).await;
-    assert_ne!(
-        code(&someone_else.body),
-        "RATE_LIMITED",
-        "{}",
-        someone_else.body
-    );
+    assert_wrong_credentials(&someone_else, 1);
 }
 
 #[tokio::test]
@@ -310,7 +326,8 @@ async fn registering_someones_email_does_not_lock_them_out_of_signing_in() {
     for _ in 0..5 {
         let input = json!({ "input": { "email": victim, "password": "0123456789", "name": "X" } });
         let reply = post(&app, register, input, GRAPHQL_RESPONSE).await;
-        assert_ne!(code(&reply.body), "RATE_LIMITED", "{}", reply.body);
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        assert_eq!(codes(&reply.body), ["CONFLICT"], "{}", reply.body);
     }
     let sixth = json!({ "input": { "email": victim, "password": "0123456789", "name": "X" } });
     assert_rate_limited(&post(&app, register, sixth, GRAPHQL_RESPONSE).await);
@@ -343,10 +360,14 @@ async fn each_operation_of_a_batch_counts_its_attempts() {
         .map(code)
         .collect();
     assert_eq!(codes.len(), 4);
-    assert!(
-        codes[..3].iter().all(|code| *code != "RATE_LIMITED"),
-        "{codes:?}"
+    assert_eq!(
+        codes,
+        [
+            "UNAUTHENTICATED",
+            "UNAUTHENTICATED",
+            "UNAUTHENTICATED",
+            "RATE_LIMITED"
+        ]
     );
-    assert_eq!(codes[3], "RATE_LIMITED");
     assert!(header(&reply, "retry-after").parse::<u64>().is_ok());
 }

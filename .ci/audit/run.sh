@@ -10,28 +10,14 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../lib.sh
+source "$here/../lib.sh"
 
 if [[ $# -ne 1 ]]; then
   echo "usage: $0 PORT|URL" >&2
   exit 2
 fi
-
-case "$1" in
-  http://* | https://*) url="$1" ;;
-  *[!0-9]* | '')
-    echo "run.sh: PORT must be a number (or pass a full http:// URL), got: $1" >&2
-    exit 2
-    ;;
-  *) url="http://127.0.0.1:$1/graphql" ;;
-esac
-
-if ! command -v node >/dev/null 2>&1; then
-  echo "run.sh: node is not installed (need Node.js >= 18)" >&2
-  exit 2
-fi
-
-if [[ ! -d "$here/node_modules" ]]; then
-  (cd "$here" && npm ci --silent --no-audit --no-fund)
-fi
+url="$(target_url "$1" /graphql)" || exit 2
+node_packages "$here" || exit 2
 
 exec node "$here/audit.mjs" "$url"

@@ -13,25 +13,14 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../lib.sh
+source "$here/../lib.sh"
 
 if [[ $# -ne 1 ]]; then
   echo "usage: $0 PORT|URL" >&2
   exit 2
 fi
-
-case "$1" in
-  http://* | https://*) url="$1" ;;
-  *[!0-9]* | '')
-    echo "run.sh: PORT must be a number (or pass a full http:// URL), got: $1" >&2
-    exit 2
-    ;;
-  *) url="http://127.0.0.1:$1" ;;
-esac
-
-if ! command -v node >/dev/null 2>&1; then
-  echo "run.sh: node is not installed (need Node.js >= 20)" >&2
-  exit 2
-fi
+url="$(target_url "$1" "")" || exit 2
 
 chromium="${CHROMIUM:-/usr/bin/chromium}"
 if [[ ! -x "$chromium" ]]; then
@@ -39,9 +28,7 @@ if [[ ! -x "$chromium" ]]; then
   exit 2
 fi
 
-if [[ ! -d "$here/node_modules" ]]; then
-  (cd "$here" && npm ci --silent --no-audit --no-fund)
-fi
+node_packages "$here" || exit 2
 
 cd "$here"
 STOREFRONT_URL="$url" CHROMIUM="$chromium" exec node --test --test-reporter=spec graphiql.test.mjs

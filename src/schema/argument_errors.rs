@@ -10,22 +10,16 @@
 
 use async_graphql::{
     Pos, ServerError,
-    parser::types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet},
+    parser::types::{ExecutableDocument, Selection, SelectionSet},
 };
 
 /// The argument of `document` whose value is where `error` points, if any.
 pub fn argument_at<'a>(document: &'a ExecutableDocument, error: &ServerError) -> Option<&'a str> {
     let pos = *error.locations.first()?;
-    let operations: Vec<_> = match &document.operations {
-        DocumentOperations::Single(operation) => vec![&operation.node],
-        DocumentOperations::Multiple(operations) => operations
-            .values()
-            .map(|operation| &operation.node)
-            .collect(),
-    };
-    operations
-        .into_iter()
-        .map(|operation| &operation.selection_set.node)
+    document
+        .operations
+        .iter()
+        .map(|(_, operation)| &operation.node.selection_set.node)
         .chain(
             document
                 .fragments

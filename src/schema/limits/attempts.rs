@@ -12,8 +12,7 @@ use std::{
 use async_graphql::{
     Name, Value, Variables,
     parser::types::{
-        DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
-        SelectionSet,
+        ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
     },
 };
 
@@ -34,15 +33,12 @@ pub struct Attempts {
 /// The attempts of every mutation in `document`. Only one operation of a
 /// document runs; counting them all errs on the side of the throttle.
 pub fn count(document: &ExecutableDocument, variables: &Variables) -> Attempts {
-    let operations: Vec<_> = match &document.operations {
-        DocumentOperations::Single(operation) => vec![&operation.node],
-        DocumentOperations::Multiple(operations) => operations
-            .values()
-            .map(|operation| &operation.node)
-            .collect(),
-    };
     let mut attempts = Attempts::default();
-    for operation in operations {
+    for operation in document
+        .operations
+        .iter()
+        .map(|(_, operation)| &operation.node)
+    {
         if operation.ty != OperationType::Mutation {
             continue;
         }

@@ -3,7 +3,7 @@
 
 use async_graphql::{
     ServerError, ValidationResult,
-    parser::types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet},
+    parser::types::{ExecutableDocument, Selection, SelectionSet},
 };
 
 use super::too_complex;
@@ -44,11 +44,7 @@ pub fn check_document(
     limits: &QueryLimits,
 ) -> Result<(), ServerError> {
     let mut counts = Counts::default();
-    let operations: Vec<_> = match &document.operations {
-        DocumentOperations::Single(operation) => vec![operation],
-        DocumentOperations::Multiple(operations) => operations.values().collect(),
-    };
-    for operation in operations {
+    for (_, operation) in document.operations.iter() {
         counts.directives += operation.node.directives.len();
         counts.selection_set(&operation.node.selection_set.node);
     }

@@ -1,12 +1,10 @@
-//! Who is calling: password hashing, signed access tokens, the request's
-//! `Viewer` and the guards that check it.
+//! Who is calling: password hashing, signed access tokens and the request's
+//! `Viewer` (the GraphQL guards that check it live in `schema::guards`).
 
-pub mod guards;
 pub mod passwords;
 pub mod refresh;
 pub mod tokens;
 pub mod viewer;
 
-pub use guards::{AdminOnly, SignedIn};
 pub use tokens::{AccessClaims, IssuedToken, KeyRing};
 pub use viewer::{Role, Viewer};

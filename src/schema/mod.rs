@@ -6,6 +6,7 @@ pub mod context;
 pub mod enums;
 mod field_errors;
 pub mod filters;
+pub mod guards;
 pub mod ids;
 mod limits;
 pub mod loaders;

@@ -6,11 +6,11 @@ use super::catalog_input::{
     CreateCategoryInput, CreateProductInput, UpdateCategoryInput, UpdateProductInput,
 };
 use crate::{
-    auth::AdminOnly,
     domain::{StockDelta, StockReason},
     error::AppResult,
     schema::{
         context::{db, viewer},
+        guards::AdminOnly,
         ids::{self, NodeKind},
         types::{Category, Product},
     },

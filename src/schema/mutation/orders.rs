@@ -3,12 +3,12 @@
 use async_graphql::{Context, ID, InputObject, Object};
 
 use crate::{
-    auth::{AdminOnly, SignedIn},
     domain::{IdempotencyKey, OrderRequest, RequestedLine, order::line_field},
     error::{AppError, AppResult},
     schema::{
         context::{db, viewer},
         enums::GraphqlOrderStatus,
+        guards::{AdminOnly, SignedIn},
         ids::{self, NodeKind},
         types::Order,
     },

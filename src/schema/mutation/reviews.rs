@@ -4,11 +4,11 @@
 use async_graphql::{Context, ID, InputObject, Object};
 
 use crate::{
-    auth::SignedIn,
     domain::{Rating, ReviewBody},
     error::AppResult,
     schema::{
         context::{db, viewer},
+        guards::SignedIn,
         ids::{self, NodeKind},
         types::Review,
     },

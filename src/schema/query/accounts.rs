@@ -3,11 +3,11 @@
 use async_graphql::{Context, Object};
 
 use crate::{
-    auth::AdminOnly,
     error::AppResult,
     schema::{
         connection::{IntoConnection, PageArgs},
         context::{db, loaders, viewer},
+        guards::AdminOnly,
         loaders::UserId,
         types::{User, UserConnection, UserTotal},
     },

@@ -3,11 +3,11 @@
 use async_graphql::{Context, ID, Object};
 
 use crate::{
-    auth::{AdminOnly, SignedIn},
     error::{AppError, AppResult},
     schema::{
         connection::{IntoConnection, PageArgs},
         context::{db, loaders, viewer},
+        guards::{AdminOnly, SignedIn},
         ids::{self, NodeKind},
         loaders::OrderId,
         order_filter::{OrderFilter, order_listing},

@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, Guard};
 
-use crate::schema::context::viewer;
+use super::context::viewer;
 
 /// Admins only: anonymous callers get `UNAUTHENTICATED`, customers `FORBIDDEN`.
 pub struct AdminOnly;

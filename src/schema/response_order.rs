@@ -15,7 +15,58 @@ use indexmap::IndexMap;
 
 /// Reorders `data`, the result of `operation` in `document`.
 pub fn restore(data: &mut Value, document: &ExecutableDocument, operation: &OperationDefinition) {
-    reorder(data, &[&operation.selection_set.node], document);
+    KeyOrder::of(&[&operation.selection_set.node], document).apply(data);
+}
+
+/// The response keys of a selection, in selection order, each with the order
+/// of its own sub-selection. Computed once per operation and applied to every
+/// object it covers, so a list of fifty products walks the document once.
+struct KeyOrder<'a> {
+    keys: Vec<(&'a Name, KeyOrder<'a>)>,
+}
+
+impl<'a> KeyOrder<'a> {
+    fn of(sets: &[&'a SelectionSet], document: &'a ExecutableDocument) -> Self {
+        let mut keys = IndexMap::new();
+        let mut visiting = HashSet::new();
+        for set in sets {
+            collect(set, document, &mut visiting, &mut keys);
+        }
+        Self {
+            keys: keys
+                .into_iter()
+                .map(|(key, subsets)| (key, Self::of(&subsets, document)))
+                .collect(),
+        }
+    }
+
+    /// Moves each selected key into its place, in place: keys before
+    /// `position` are settled, so a swap only disturbs unsettled ones.
+    fn apply(&self, value: &mut Value) {
+        match value {
+            Value::List(items) => {
+                for item in items {
+                    self.apply(item);
+                }
+            }
+            Value::Object(fields) => {
+                let mut position = 0;
+                for (key, order) in &self.keys {
+                    let Some(index) = fields.get_index_of(*key) else {
+                        continue;
+                    };
+                    if index != position {
+                        fields.swap_indices(index, position);
+                    }
+                    if let Some((_, child)) = fields.get_index_mut(position) {
+                        order.apply(child);
+                    }
+                    position += 1;
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Response keys in selection order, each with the sub-selections merged
@@ -50,33 +101,6 @@ fn collect<'a>(
     }
 }
 
-fn reorder(value: &mut Value, sets: &[&SelectionSet], document: &ExecutableDocument) {
-    match value {
-        Value::List(items) => {
-            for item in items {
-                reorder(item, sets, document);
-            }
-        }
-        Value::Object(fields) => {
-            let mut keys = IndexMap::new();
-            let mut visiting = HashSet::new();
-            for set in sets {
-                collect(set, document, &mut visiting, &mut keys);
-            }
-            let mut ordered = IndexMap::with_capacity(fields.len());
-            for (key, subsets) in keys {
-                if let Some((name, mut child)) = fields.shift_remove_entry(key) {
-                    reorder(&mut child, &subsets, document);
-                    ordered.insert(name, child);
-                }
-            }
-            ordered.extend(fields.drain(..));
-            *fields = ordered;
-        }
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use async_graphql::{
@@ -96,7 +120,10 @@ mod tests {
         .expect("valid document");
         let scrambled = json!({
             "a": { "nodes": [{ "name": "Books" }] },
-            "b": { "nodes": [{ "id": "1", "price": { "amount": "1.00", "currency": "USD" }, "name": "Mug" }], "totalCount": 1 }
+            "b": { "nodes": [
+                { "id": "1", "price": { "amount": "1.00", "currency": "USD" }, "name": "Mug" },
+                { "price": { "currency": "USD", "amount": "2.00" }, "name": "Cup", "id": "2" }
+            ], "totalCount": 2 }
         });
         let mut data = Value::from_json(scrambled).expect("json value");
 
@@ -106,7 +133,10 @@ mod tests {
         restore(&mut data, &document, &operations["Q"].node);
 
         let expected = json!({
-            "b": { "totalCount": 1, "nodes": [{ "name": "Mug", "price": { "currency": "USD", "amount": "1.00" }, "id": "1" }] },
+            "b": { "totalCount": 2, "nodes": [
+                { "name": "Mug", "price": { "currency": "USD", "amount": "1.00" }, "id": "1" },
+                { "name": "Cup", "price": { "currency": "USD", "amount": "2.00" }, "id": "2" }
+            ] },
             "a": { "nodes": [{ "name": "Books" }] }
         });
         let text = serde_json::to_string(&data.into_json().expect("json")).expect("text");

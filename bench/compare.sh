@@ -73,7 +73,7 @@ PGHOST="${PGHOST:-127.0.0.1}"
 PGPORT="${PGPORT:-5432}"
 PGUSER="${PGUSER:-postgres}"
 export PGHOST PGPORT PGUSER
-export PGCONNECT_TIMEOUT=5
+export PGCONNECT_TIMEOUT=5 PGSSLMODE=disable
 
 require_uints SEED THREADS WARMUP DURATION RUNS NOISE_MAX REDO_MAX SAMPLES PGBENCH_CLIENTS
 [[ "$BENCH_DB" =~ ^[a-z_][a-z0-9_]*$ ]] || die "BENCH_DB must be a plain lower-case identifier, got '$BENCH_DB'"
@@ -135,7 +135,9 @@ wait_until_up() {
 }
 
 jwt_secret="$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=')"
-database_url="postgres://$PGUSER@$PGHOST:$PGPORT/$BENCH_DB"
+# Plain TCP for every client: sqlx's default (sslmode=prefer) would put
+# Storefront's connections under TLS while node-postgres' default has none.
+database_url="postgres://$PGUSER@$PGHOST:$PGPORT/$BENCH_DB?sslmode=disable"
 
 start_servers() {
   port_of[storefront]="$(free_port)"

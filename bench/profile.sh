@@ -15,7 +15,7 @@
 # (self time per symbol) and keeps perf.data in OUT_DIR. Needs `perf`
 # (Debian: apt-get install linux-perf); hardware counters are not needed.
 #
-# callgrind mode: the server runs under valgrind with collection off until it
+# callgrind mode: the server runs under valgrind with instrumentation off until it
 # is up, then REQUESTS catalog requests are counted (instructions, stable on a
 # noisy machine) and the top of callgrind_annotate is printed.
 #
@@ -78,7 +78,7 @@ jq -cn --rawfile q "$here/compare/$WORKLOAD.storefront.graphql" --arg slug "$slu
 
 port="$(free_port)"
 url="http://127.0.0.1:$port/graphql"
-serve_env=(STOREFRONT_ENV=production DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$BENCH_DB"
+serve_env=(STOREFRONT_ENV=production DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$BENCH_DB?sslmode=disable"
   STOREFRONT_DB_MAX_CONNECTIONS=10 STOREFRONT_RATE_LIMIT_BUDGET=0
   JWT_SECRET="$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=')" STOREFRONT_NO_MIGRATE=true)
 
@@ -93,16 +93,17 @@ if [[ "$MODE" == perf ]]; then
   BODY_FILE="$body" run_child wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" -s "$here/compare.lua" "$url" >"$workdir/wrk.txt"
   wait "$perf_pid" || { cat "$workdir/perf.log" >&2; die "perf record failed"; }
   grep -E '^(BENCH_RESULT|responses)' "$workdir/wrk.txt"
-  log "top $TOP symbols by self time ($data)"
-  perf report -i "$data" --no-children --sort symbol --stdio 2>/dev/null |
-    grep -E '^ +[0-9]' | head -n "$TOP"
-  log "top $TOP by inclusive time (children)"
-  perf report -i "$data" --children --sort symbol --stdio -g none 2>/dev/null |
-    grep -E '^ +[0-9]' | head -n "$TOP"
+  # Whole reports go to files (a pipe into `head` would end perf with SIGPIPE).
+  perf report -i "$data" --no-children --sort symbol --stdio -g none >"$data.self.txt" 2>/dev/null
+  perf report -i "$data" --children --sort symbol --stdio -g none >"$data.children.txt" 2>/dev/null
+  log "top $TOP symbols by self time ($data.self.txt)"
+  grep -E '^ +[0-9]' "$data.self.txt" | sed -n "1,${TOP}p"
+  log "top $TOP symbols by inclusive time ($data.children.txt)"
+  grep -E '^ +[0-9]' "$data.children.txt" | sed -n "1,${TOP}p"
 else
   out="$OUT_DIR/callgrind-$WORKLOAD-$stamp.out"
   env STOREFRONT_LISTEN="127.0.0.1:$port" RUST_LOG=warn "${serve_env[@]}" \
-    valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file="$out" "$bin" serve >"$server_log" 2>&1 &
+    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" "$bin" serve >"$server_log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 600); do
     curl -fsS --max-time 5 -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break
@@ -118,5 +119,6 @@ else
   callgrind_control -i off "$server_pid" >/dev/null
   stop_server
   log "top $TOP functions by instructions ($out; per request: divide by $REQUESTS)"
-  callgrind_annotate --inclusive=no "$out" 2>/dev/null | sed -n '1,/^-- Auto/p' | grep -E '^ *[0-9,]+ ' | head -n "$TOP"
+  callgrind_annotate --inclusive=no "$out" >"$out.txt" 2>/dev/null
+  grep -E '^ *[0-9,]+ ' "$out.txt" | sed -n "1,${TOP}p" || true
 fi

@@ -88,36 +88,7 @@ build_release
 require_postgres
 
 database_url="postgres://$PGUSER@$PGHOST:$PGPORT/$BENCH_DB"
-marker="storefront-bench seeded scale=$SCALE seed=$SEED"
-seed_ms=""
-
-db_is_seeded() {
-  local comment tables
-  comment="$(psql_admin -tAc "select coalesce(shobj_description(oid, 'pg_database'), '') from pg_database where datname = '$BENCH_DB'")" || return 1
-  [[ "$comment" == "$marker"* ]] || return 1
-  tables="$(psql -X -q -d "$BENCH_DB" -tAc "select count(*) from information_schema.tables where table_schema = 'public'")" || return 1
-  ((tables > 0))
-}
-
-if [[ "$REUSE_DB" == 1 ]] && db_is_seeded; then
-  log "REUSE_DB=1: reusing database $BENCH_DB ($(psql_admin -tAc "select shobj_description(oid, 'pg_database') from pg_database where datname = '$BENCH_DB'"))"
-else
-  [[ "$REUSE_DB" == 1 ]] && log "REUSE_DB=1 but $BENCH_DB is not seeded with scale=$SCALE seed=$SEED; recreating it"
-  log "recreating database $BENCH_DB"
-  recreate_database "$BENCH_DB"
-
-  log "storefront migrate fresh"
-  DATABASE_URL="$database_url" RUST_LOG=warn run_child timeout "$SEED_TIMEOUT" "$bin" migrate fresh ||
-    die "migrate fresh failed (or exceeded SEED_TIMEOUT=${SEED_TIMEOUT}s)"
-
-  log "storefront seed --scale $SCALE --seed $SEED"
-  t0=$(now_ms)
-  DATABASE_URL="$database_url" RUST_LOG=warn run_child timeout "$SEED_TIMEOUT" "$bin" seed --scale "$SCALE" --seed "$SEED" ||
-    die "seed failed (or exceeded SEED_TIMEOUT=${SEED_TIMEOUT}s)"
-  seed_ms=$(($(now_ms) - t0))
-  log "seed took $(fmt_secs "$seed_ms")"
-  psql_admin -c "comment on database $BENCH_DB is '$marker at $(date -u '+%Y-%m-%dT%H:%M:%SZ')'"
-fi
+seed_database "$bin" "$BENCH_DB" "$SCALE" "$SEED" "$REUSE_DB"
 
 # ---------------------------------------------------------------- 3. serve
 port="$(server_port)"

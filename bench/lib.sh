@@ -157,6 +157,47 @@ recreate_database() {
   psql_admin -c "create database $1"
 }
 
+# db_is_seeded DATABASE MARKER: DATABASE exists, has tables, and its comment
+# (set by seed_database) starts with MARKER.
+db_is_seeded() {
+  local comment tables
+  comment="$(psql_admin -tAc "select coalesce(shobj_description(oid, 'pg_database'), '') from pg_database where datname = '$1'")" || return 1
+  [[ "$comment" == "$2"* ]] || return 1
+  tables="$(psql -X -q -d "$1" -tAc "select count(*) from information_schema.tables where table_schema = 'public'")" || return 1
+  ((tables > 0))
+}
+
+# seed_database BIN DATABASE SCALE SEED REUSE: DATABASE dropped, recreated,
+# migrated and seeded with `BIN seed --scale SCALE --seed SEED`, unless
+# REUSE is 1 and it already holds that seed. Sets `seed_ms` (empty when
+# reused). Each step may take SEED_TIMEOUT seconds (default 1800).
+seed_ms=""
+seed_database() {
+  local bin="$1" database="$2" scale="$3" seed="$4" reuse="$5" t0
+  local url="postgres://$PGUSER@$PGHOST:$PGPORT/$database"
+  local marker="storefront-bench seeded scale=$scale seed=$seed" limit="${SEED_TIMEOUT:-1800}"
+  seed_ms=""
+  if [[ "$reuse" == 1 ]] && db_is_seeded "$database" "$marker"; then
+    log "REUSE_DB=1: reusing database $database ($(psql_admin -tAc "select shobj_description(oid, 'pg_database') from pg_database where datname = '$database'"))"
+    return
+  fi
+  [[ "$reuse" == 1 ]] && log "REUSE_DB=1 but $database is not seeded with scale=$scale seed=$seed; recreating it"
+  log "recreating database $database"
+  recreate_database "$database"
+
+  log "storefront migrate fresh"
+  DATABASE_URL="$url" RUST_LOG=warn run_child timeout "$limit" "$bin" migrate fresh ||
+    die "migrate fresh failed (or exceeded SEED_TIMEOUT=${limit}s)"
+
+  log "storefront seed --scale $scale --seed $seed"
+  t0=$(now_ms)
+  DATABASE_URL="$url" RUST_LOG=warn run_child timeout "$limit" "$bin" seed --scale "$scale" --seed "$seed" ||
+    die "seed failed (or exceeded SEED_TIMEOUT=${limit}s)"
+  seed_ms=$(($(now_ms) - t0))
+  log "seed took $(fmt_secs "$seed_ms")"
+  psql_admin -c "comment on database $database is '$marker at $(date -u '+%Y-%m-%dT%H:%M:%SZ')'"
+}
+
 # ---------------------------------------------------------------- the server
 # free_port: a port nothing listens on at 127.0.0.1.
 free_port() {

@@ -14,7 +14,7 @@ use crate::{
         tokens::{KeySources, TokenPolicy},
     },
     cli::{self, Cli, Command, MigrateAction, MigrateArgs, SeedArgs},
-    config::{DatabaseSettings, Settings},
+    config::{DatabaseSettings, DatabaseUrl, Settings},
     db, http, metrics,
     schema::{self, build_schema},
     seed::{self, Scale},
@@ -51,6 +51,21 @@ pub async fn connect(database: &DatabaseSettings) -> anyhow::Result<DatabaseConn
     )
     .await
     .with_context(|| format!("connecting to {}", database.url))
+}
+
+/// A pool on the read replica at `url`, sized like the primary's. Its
+/// migrations are the primary's, replicated: they are not applied here.
+async fn connect_replica(
+    database: &DatabaseSettings,
+    url: &DatabaseUrl,
+) -> anyhow::Result<DatabaseConnection> {
+    db::connect(
+        url.expose(),
+        database.max_connections,
+        database.acquire_timeout,
+    )
+    .await
+    .with_context(|| format!("connecting to the read replica {url}"))
 }
 
 async fn migrate(
@@ -150,8 +165,13 @@ impl Application {
         passwords::warm_up()
             .await
             .map_err(|_| anyhow::anyhow!("argon2 cannot hash with the configured parameters"))?;
+        let read_db = match &settings.database_read_url {
+            Some(url) => Some(connect_replica(&settings.database, url).await?),
+            None => None,
+        };
         let state = AppState {
             keys,
+            read_db,
             schema: build_schema(&settings),
             metrics: metrics::handle()?,
             db: db.clone(),

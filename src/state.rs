@@ -10,8 +10,11 @@ use crate::{auth::KeyRing, config::Settings, schema::AppSchema};
 /// What every route needs.
 #[derive(Clone)]
 pub struct AppState {
-    /// The connection pool.
+    /// The connection pool of the primary database.
     pub db: DatabaseConnection,
+    /// The pool on the read replica (`DATABASE_READ_URL`), for read-only
+    /// operations; `None` sends everything to the primary.
+    pub read_db: Option<DatabaseConnection>,
     /// The GraphQL schema.
     pub schema: AppSchema,
     /// Settings in force.

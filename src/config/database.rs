@@ -50,7 +50,7 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
-fn database_url(text: &str) -> Result<DatabaseUrl, String> {
+pub(super) fn database_url(text: &str) -> Result<DatabaseUrl, String> {
     Ok(DatabaseUrl(text.to_owned()))
 }
 

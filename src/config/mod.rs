@@ -79,6 +79,17 @@ pub struct Settings {
     #[command(flatten)]
     pub database: DatabaseSettings,
 
+    /// A read replica for read-only operations (queries): they take their
+    /// connection from a pool on it, while mutations, and every read inside
+    /// them, stay on `DATABASE_URL`. Unset: everything uses `DATABASE_URL`.
+    /// The replica pool has the same size and timeout as the primary's.
+    #[arg(
+        long = "database-read-url",
+        env = "DATABASE_READ_URL",
+        value_parser = database::database_url
+    )]
+    pub database_read_url: Option<DatabaseUrl>,
+
     /// The HTTP server.
     #[command(flatten)]
     pub http: HttpSettings,

@@ -22,6 +22,7 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use sea_orm::DatabaseConnection;
 use serde_json::{Map, Value as Json};
 
 use super::{
@@ -150,16 +151,36 @@ fn status_of(refused: Option<ErrorCode>, media: ResponseMedia) -> StatusCode {
     }
 }
 
+/// The one place that routes operations between databases: a query goes to
+/// the read replica when one is configured; mutations (and every read inside
+/// them), and any document whose operation type cannot be told, go to the
+/// primary. Resolvers and services use the connection they are given.
+fn pool_for<'s>(
+    state: &'s AppState,
+    request: &mut async_graphql::Request,
+) -> &'s DatabaseConnection {
+    match &state.read_db {
+        Some(replica)
+            if within_token_limit(&request.query, state.settings.limits.max_tokens)
+                && selected_operation_type(request) == Some(OperationType::Query) =>
+        {
+            replica
+        }
+        _ => &state.db,
+    }
+}
+
 /// Runs one operation with fresh per-request loaders and statement counter.
 pub(super) async fn run(
     state: &AppState,
     client: IpAddr,
     headers: &HeaderMap,
     viewer: Viewer,
-    request: async_graphql::Request,
+    mut request: async_graphql::Request,
     media: ResponseMedia,
 ) -> Answer {
-    let db = CountedConnection::new(state.db.clone(), Arc::new(OperationStats::default()));
+    let pool = pool_for(state, &mut request).clone();
+    let db = CountedConnection::new(pool, Arc::new(OperationStats::default()));
     let (loaders, batches) = loaders::for_request(db.clone());
     let request = request.data(loaders).data(RequestContext {
         db,

@@ -26,6 +26,7 @@ mod place_order;
 mod protection;
 mod proxies;
 mod rate_limits;
+mod read_replica;
 mod refresh;
 mod reviews;
 mod schema_sdl;

@@ -108,6 +108,7 @@ async fn seed_command(args: SeedArgs) -> anyhow::Result<()> {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    sockets: http::Sockets,
     address: SocketAddr,
     connection_limits: http::ConnectionLimits,
     development: bool,
@@ -150,7 +151,9 @@ impl Application {
         passwords::warm_up()
             .await
             .map_err(|_| anyhow::anyhow!("argon2 cannot hash with the configured parameters"))?;
+        let sockets = http::Sockets::default();
         let state = AppState {
+            sockets: sockets.clone(),
             keys,
             schema: build_schema(&settings),
             metrics: metrics::handle()?,
@@ -164,6 +167,7 @@ impl Application {
         Ok(Self {
             listener,
             router: http::router(state),
+            sockets,
             address,
             connection_limits: http::ConnectionLimits {
                 header_read_timeout: settings.http.header_read_timeout,
@@ -200,7 +204,14 @@ impl Application {
             tracing::info!(address = %self.address, "serving");
         }
         let housekeeping = tokio::spawn(keep_house(self.db, self.idempotency_key_ttl));
-        http::serve(self.listener, self.router, self.connection_limits, stop).await;
+        http::serve(
+            self.listener,
+            self.router,
+            self.connection_limits,
+            self.sockets,
+            stop,
+        )
+        .await;
         housekeeping.abort();
         Ok(())
     }

@@ -10,6 +10,7 @@ mod database;
 mod http;
 mod limits;
 mod parse;
+mod websocket;
 
 use std::time::Duration;
 
@@ -19,6 +20,7 @@ pub use auth::AuthSettings;
 pub use database::{DatabaseSettings, DatabaseUrl};
 pub use http::{HttpSettings, Origins, TrustedProxies};
 pub use limits::LimitSettings;
+pub use websocket::WebSocketSettings;
 
 /// Which audience the server is tuned for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -90,6 +92,10 @@ pub struct Settings {
     /// Document limits and rate limits.
     #[command(flatten)]
     pub limits: LimitSettings,
+
+    /// GraphQL over WebSocket.
+    #[command(flatten)]
+    pub websocket: WebSocketSettings,
 }
 
 impl Settings {

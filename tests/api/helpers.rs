@@ -177,6 +177,31 @@ impl TestApp {
         format!("http://{}{path}", self.address)
     }
 
+    /// Stops the server as SIGTERM would: it stops accepting and drains.
+    pub fn shut_down(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
+    /// The value of the Prometheus sample whose line starts with `metric`
+    /// and contains every one of `labels` (0 when absent).
+    pub async fn metric(&self, metric: &str, labels: &[&str]) -> f64 {
+        let text = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("GET /metrics")
+            .text()
+            .await
+            .expect("metrics text");
+        text.lines()
+            .filter(|line| line.starts_with(metric) && labels.iter().all(|l| line.contains(l)))
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+
     /// POSTs an operation as JSON; returns the whole response body.
     pub async fn gql(&self, query: &str, variables: Value) -> Value {
         let reply = self

@@ -31,3 +31,5 @@ mod reviews;
 mod schema_sdl;
 mod tokens;
 mod user_cli;
+mod websocket;
+mod ws_client;

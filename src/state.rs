@@ -5,7 +5,7 @@ use std::sync::Arc;
 use metrics_exporter_prometheus::PrometheusHandle;
 use sea_orm::DatabaseConnection;
 
-use crate::{auth::KeyRing, config::Settings, schema::AppSchema};
+use crate::{auth::KeyRing, config::Settings, events::EventHub, schema::AppSchema};
 
 /// What every route needs.
 #[derive(Clone)]
@@ -20,4 +20,6 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// Signs and verifies access tokens.
     pub keys: Arc<KeyRing>,
+    /// Delivers committed events to subscribers.
+    pub events: EventHub,
 }

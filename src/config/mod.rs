@@ -7,6 +7,7 @@
 
 mod auth;
 mod database;
+mod events;
 mod http;
 mod limits;
 mod parse;
@@ -17,6 +18,7 @@ use clap::{Args, ValueEnum};
 
 pub use auth::AuthSettings;
 pub use database::{DatabaseSettings, DatabaseUrl};
+pub use events::EventSettings;
 pub use http::{HttpSettings, Origins, TrustedProxies};
 pub use limits::LimitSettings;
 
@@ -90,6 +92,10 @@ pub struct Settings {
     /// Document limits and rate limits.
     #[command(flatten)]
     pub limits: LimitSettings,
+
+    /// The event outbox and subscriptions.
+    #[command(flatten)]
+    pub events: EventSettings,
 }
 
 impl Settings {

@@ -1,4 +1,5 @@
-//! HTTP routes on one port: GraphQL, GraphiQL, health and metrics, behind
+//! HTTP routes on one port: GraphQL (over HTTP and WebSocket), GraphiQL,
+//! health and metrics, behind
 //! the request id, tracing, the per-request deadline, CORS and security
 //! headers.
 
@@ -14,6 +15,7 @@ mod negotiate;
 mod observe;
 mod security;
 mod server;
+mod subscriptions;
 
 use axum::{Router, middleware, routing::get};
 use tower::ServiceBuilder;
@@ -36,7 +38,7 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .route("/", get(graphiql::page))
         .route("/graphiql/{*path}", get(graphiql::asset))
-        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql", get(subscriptions::get).post(graphql::post))
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(metrics::render))

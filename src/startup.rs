@@ -14,11 +14,13 @@ use crate::{
         tokens::{KeySources, TokenPolicy},
     },
     cli::{self, Cli, Command, MigrateAction, MigrateArgs, SeedArgs},
-    config::{DatabaseSettings, Settings},
-    db, http, metrics,
+    config::{DatabaseSettings, EventSettings, Settings},
+    db,
+    events::{EventHub, InProcessBus, dispatcher, retention},
+    http, metrics,
     schema::{self, build_schema},
     seed::{self, Scale},
-    services::housekeeping,
+    services::{housekeeping, outbox},
     state::AppState,
 };
 
@@ -114,6 +116,9 @@ pub struct Application {
     development: bool,
     db: DatabaseConnection,
     idempotency_key_ttl: Duration,
+    events: EventHub,
+    outbox_position: i64,
+    event_settings: EventSettings,
 }
 
 impl Application {
@@ -152,10 +157,18 @@ impl Application {
             .await
             .map_err(|_| anyhow::anyhow!("argon2 cannot hash with the configured parameters"))?;
         let sockets = http::Sockets::default();
+        let outbox_position = outbox::latest(&db)
+            .await
+            .context("reading the event outbox")?;
+        let events = EventHub::new(
+            Arc::new(InProcessBus::new(outbox_position)),
+            development && settings.events.fault_exit_after_commit,
+        );
         let state = AppState {
             sockets: sockets.clone(),
             keys,
-            schema: build_schema(&settings),
+            schema: build_schema(&settings, events.clone()),
+            events: events.clone(),
             metrics: metrics::handle()?,
             db: db.clone(),
             settings: Arc::new(settings.clone()),
@@ -179,6 +192,9 @@ impl Application {
             development,
             db,
             idempotency_key_ttl: settings.idempotency_key_ttl,
+            events,
+            outbox_position,
+            event_settings: settings.events.clone(),
         })
     }
 
@@ -203,7 +219,17 @@ impl Application {
         } else {
             tracing::info!(address = %self.address, "serving");
         }
-        let housekeeping = tokio::spawn(keep_house(self.db, self.idempotency_key_ttl));
+        let housekeeping = tokio::spawn(keep_house(self.db.clone(), self.idempotency_key_ttl));
+        let dispatcher = tokio::spawn(dispatcher::run(
+            self.db.clone(),
+            self.events,
+            self.event_settings.poll_interval,
+            self.outbox_position,
+        ));
+        let pruning = tokio::spawn(retention::prune_forever(
+            self.db,
+            self.event_settings.retention,
+        ));
         http::serve(
             self.listener,
             self.router,
@@ -213,6 +239,8 @@ impl Application {
         )
         .await;
         housekeeping.abort();
+        dispatcher.abort();
+        pruning.abort();
         Ok(())
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use metrics_exporter_prometheus::PrometheusHandle;
 use sea_orm::DatabaseConnection;
 
-use crate::{auth::KeyRing, config::Settings, http::Sockets, schema::AppSchema};
+use crate::{auth::KeyRing, config::Settings, events::EventHub, http::Sockets, schema::AppSchema};
 
 /// What every route needs.
 #[derive(Clone)]
@@ -22,4 +22,6 @@ pub struct AppState {
     pub keys: Arc<KeyRing>,
     /// The open WebSockets, closed and waited for on shutdown.
     pub sockets: Sockets,
+    /// Delivers committed events to subscribers.
+    pub events: EventHub,
 }

@@ -8,10 +8,10 @@ use crate::error::{AppError, AppResult};
 
 /// The `Authorization` value in a `connection_init` payload:
 /// `{"authorization": "Bearer <token>"}`, the key in any case
-/// (`Authorization` is what clients copying their HTTP headers send).
-/// No payload, or one without the key, is anonymous; a key that is not a
-/// string, or given twice in different cases, is refused.
-pub fn authorization(payload: Option<&Json>) -> AppResult<Option<&str>> {
+/// (`Authorization` is what clients copying their HTTP headers send), or
+/// `{"token": "<token>"}`. No payload, or one without either key, is
+/// anonymous; a value that is not a string, or several of them, is refused.
+pub fn authorization(payload: Option<&Json>) -> AppResult<Option<String>> {
     let Some(payload) = payload else {
         return Ok(None);
     };
@@ -23,19 +23,19 @@ pub fn authorization(payload: Option<&Json>) -> AppResult<Option<&str>> {
             )),
         };
     };
-    let mut values = fields
-        .iter()
-        .filter(|(key, _)| key.eq_ignore_ascii_case("authorization"))
-        .map(|(_, value)| value);
-    let first = values.next();
-    if values.next().is_some() {
+    let mut entries = fields.iter().filter(|(key, value)| {
+        (key.eq_ignore_ascii_case("authorization") || key.as_str() == "token") && !value.is_null()
+    });
+    let first = entries.next();
+    if entries.next().is_some() {
         return Err(AppError::unauthenticated(
             "send one authorization entry, not several",
         ));
     }
     match first {
-        None | Some(Json::Null) => Ok(None),
-        Some(Json::String(value)) => Ok(Some(value)),
+        None => Ok(None),
+        Some((key, Json::String(token))) if key == "token" => Ok(Some(format!("Bearer {token}"))),
+        Some((_, Json::String(value))) => Ok(Some(value.clone())),
         Some(_) => Err(AppError::unauthenticated(
             "`authorization` must be the string `Bearer <token>`",
         )),
@@ -52,8 +52,13 @@ mod tests {
     fn the_token_is_found_under_authorization_in_any_case() {
         let lower = json!({ "authorization": "Bearer a" });
         let upper = json!({ "Authorization": "Bearer b" });
-        assert_eq!(authorization(Some(&lower)).ok(), Some(Some("Bearer a")));
-        assert_eq!(authorization(Some(&upper)).ok(), Some(Some("Bearer b")));
+        let bare = json!({ "token": "c" });
+        for (payload, expected) in [(lower, "Bearer a"), (upper, "Bearer b"), (bare, "Bearer c")] {
+            assert_eq!(
+                authorization(Some(&payload)).ok(),
+                Some(Some(expected.to_owned()))
+            );
+        }
     }
 
     #[test]
@@ -68,6 +73,7 @@ mod tests {
         for payload in [
             json!({ "authorization": 7 }),
             json!({ "authorization": "Bearer a", "AUTHORIZATION": "Bearer b" }),
+            json!({ "authorization": "Bearer a", "token": "b" }),
             json!("Bearer a"),
         ] {
             assert!(authorization(Some(&payload)).is_err(), "{payload}");

@@ -7,6 +7,7 @@
 
 mod auth;
 mod database;
+mod events;
 mod http;
 mod limits;
 mod parse;
@@ -18,6 +19,7 @@ use clap::{Args, ValueEnum};
 
 pub use auth::AuthSettings;
 pub use database::{DatabaseSettings, DatabaseUrl};
+pub use events::EventSettings;
 pub use http::{HttpSettings, Origins, TrustedProxies};
 pub use limits::LimitSettings;
 pub use websocket::WebSocketSettings;
@@ -96,6 +98,10 @@ pub struct Settings {
     /// GraphQL over WebSocket.
     #[command(flatten)]
     pub websocket: WebSocketSettings,
+
+    /// The event outbox and subscriptions.
+    #[command(flatten)]
+    pub events: EventSettings,
 }
 
 impl Settings {

@@ -30,6 +30,8 @@ use storefront::{
 };
 use tokio::sync::oneshot;
 
+pub mod ws;
+
 /// Where the test database lives, removed when the test ends.
 pub enum TestDatabase {
     Sqlite { _dir: tempfile::TempDir },

@@ -4,10 +4,11 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use storefront::auth::Role;
+use storefront::{auth::Role, schema::ids::NodeKind};
 
 use crate::{
-    helpers::{TestApp, spawn_app, spawn_app_with},
+    event_fixtures::{ADJUST_STOCK, STOCK_CHANGES, cursor_now},
+    helpers::{TestApp, gid, spawn_app, spawn_app_with},
     ws_client::{Closed, LEGACY_WS, TRANSPORT_WS, WsClient},
 };
 
@@ -286,4 +287,99 @@ async fn a_client_that_stops_reading_is_closed_with_1013() {
     let closed = client.closed().await;
     assert_eq!(closed.code, 1013, "{closed:?}");
     assert!(closed.reason.contains("too slow"), "{closed:?}");
+}
+
+/// Subscribes to every stock change from the newest event on.
+async fn subscribe_to_stock(app: &TestApp, client: &mut WsClient, id: &str) {
+    let after = cursor_now(app).await;
+    client
+        .subscribe(id, STOCK_CHANGES, json!({ "after": after }))
+        .await;
+}
+
+/// Sends a ping and waits for its pong: everything sent before has been
+/// handled by then.
+async fn round_trip(client: &mut WsClient) {
+    client.send(json!({ "type": "ping" })).await;
+    assert_eq!(
+        client.next_skipping_pings().await,
+        json!({ "type": "pong" })
+    );
+}
+
+#[tokio::test]
+async fn a_duplicate_subscription_id_closes_with_4409() {
+    let app = spawn_app().await;
+    let mut client = WsClient::acknowledged(&app, None).await;
+    subscribe_to_stock(&app, &mut client, "stock").await;
+    subscribe_to_stock(&app, &mut client, "stock").await;
+    assert_eq!(
+        client.closed().await,
+        closed(4409, "Subscriber for stock already exists")
+    );
+}
+
+#[tokio::test]
+async fn a_completed_id_may_be_used_again() {
+    let app = spawn_app().await;
+    let mut client = WsClient::acknowledged(&app, None).await;
+    subscribe_to_stock(&app, &mut client, "stock").await;
+    client
+        .send(json!({ "id": "stock", "type": "complete" }))
+        .await;
+    subscribe_to_stock(&app, &mut client, "stock").await;
+    round_trip(&mut client).await;
+}
+
+#[tokio::test]
+async fn one_subscription_over_the_per_socket_limit_closes_with_4429() {
+    let app = spawn_app_with(|settings| settings.websocket.max_subscriptions = 2).await;
+    let mut client = WsClient::acknowledged(&app, None).await;
+    for id in ["a", "b", "c"] {
+        subscribe_to_stock(&app, &mut client, id).await;
+    }
+    let closed = client.closed().await;
+    assert_eq!(closed.code, 4429, "{closed:?}");
+    assert!(closed.reason.contains("subscriptions"), "{closed:?}");
+}
+
+#[tokio::test]
+async fn an_active_subscription_is_counted_by_field_in_the_metrics() {
+    let app = spawn_app().await;
+    let mut client = WsClient::acknowledged(&app, None).await;
+    subscribe_to_stock(&app, &mut client, "stock").await;
+    round_trip(&mut client).await;
+    let labels = ["field=\"stockChanges\""];
+    assert!(app.metric("graphql_ws_subscriptions_active", &labels).await >= 1.0);
+    assert!(app.metric("graphql_ws_sockets_open", &[]).await >= 1.0);
+}
+
+#[tokio::test]
+async fn a_legacy_subscription_receives_data() {
+    let app = spawn_app().await;
+    let (_, admin) = app.signed_in(Role::Admin).await;
+    let after = cursor_now(&app).await;
+    let mut client = WsClient::connect(&app, Some(LEGACY_WS)).await;
+    client
+        .send(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {admin}") } }))
+        .await;
+    assert_eq!(client.next().await["type"], "connection_ack");
+    client
+        .send(json!({
+            "id": "1",
+            "type": "start",
+            "payload": { "query": STOCK_CHANGES, "variables": { "after": after } },
+        }))
+        .await;
+    app.data_as(
+        &admin,
+        ADJUST_STOCK,
+        json!({ "id": gid(NodeKind::Product, 4), "delta": 7 }),
+    )
+    .await;
+    let data = client.next_skipping_pings().await;
+    assert_eq!(data["type"], "data", "{data}");
+    assert_eq!(data["id"], "1");
+    assert_eq!(data["payload"]["data"]["stockChanges"]["delta"], 7);
+    client.send(json!({ "id": "1", "type": "stop" })).await;
 }

@@ -63,19 +63,13 @@ pub fn start(
         keys: state.keys.clone(),
     });
     let responses = state.schema.execute_stream(request);
-    let driven = stream::unfold(
-        (responses, batches, true),
-        |(mut responses, batches, first)| async move {
-            let response = batches.clone().drive(responses.next()).await?;
-            Some((
-                Outcome::Result {
-                    first,
-                    response: Box::new(response),
-                },
-                (responses, batches, false),
-            ))
-        },
-    );
+    let driven = batches
+        .drive_stream(responses)
+        .enumerate()
+        .map(|(index, response)| Outcome::Result {
+            first: index == 0,
+            response: Box::new(response),
+        });
     let finished = driven.chain(stream::once(async { Outcome::Done }));
     let (results, stop) = stream::abortable(finished);
     let results = results
@@ -104,6 +98,9 @@ fn subscription_field(request: &mut async_graphql::Request) -> Option<String> {
     let operation = match (&document.operations, name) {
         (DocumentOperations::Single(operation), _) => operation,
         (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name.as_str())?,
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.values().next()?
+        }
         (DocumentOperations::Multiple(_), None) => return None,
     };
     if operation.node.ty != OperationType::Subscription {

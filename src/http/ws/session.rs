@@ -251,8 +251,11 @@ impl Session {
         if std::mem::replace(&mut self.init_received, true) {
             return Err(Ending::close(4429, "Too many initialisation requests"));
         }
-        let session = connection_params::authorization(payload)
-            .and_then(|authorization| self.state.keys.session_from_header(authorization));
+        let session = connection_params::authorization(payload).and_then(|authorization| {
+            self.state
+                .keys
+                .session_from_header(authorization.as_deref())
+        });
         let Ok(session) = session else {
             if self.protocol == Protocol::Legacy {
                 self.send(ServerMessage::ConnectionError("Forbidden"))?;

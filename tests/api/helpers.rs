@@ -30,6 +30,7 @@ use storefront::{
 };
 use tokio::sync::oneshot;
 
+pub mod process;
 pub mod ws;
 
 /// Where the test database lives, removed when the test ends.
@@ -355,6 +356,34 @@ impl TestApp {
             .await
             .expect("request");
         Reply::read(response).await
+    }
+}
+
+/// Another server on a test application's database, as a second instance
+/// behind a load balancer would be; stopped when dropped.
+pub struct Instance {
+    pub address: SocketAddr,
+    _stop: oneshot::Sender<()>,
+}
+
+impl TestApp {
+    /// Starts another server on this application's database, its test
+    /// settings changed by `adjust` first.
+    pub async fn another_instance(&self, adjust: impl FnOnce(&mut Settings)) -> Instance {
+        let mut settings = settings(self.database_url.clone(), Environment::Development);
+        adjust(&mut settings);
+        let app = Application::build(settings)
+            .await
+            .expect("build another instance");
+        let address = app.address();
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        Instance {
+            address,
+            _stop: stop,
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! payload, subscribe, read `next` / `error` / `complete` messages. Every
 //! WebSocket test goes through it.
 
-use std::time::Duration;
+use std::{net::SocketAddr, time::Duration};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -11,8 +11,6 @@ use tokio_tungstenite::{
     MaybeTlsStream, WebSocketStream,
     tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
 };
-
-use super::TestApp;
 
 /// How long a test waits for a message before it fails instead of hanging;
 /// a safety net, far above any expected delay, not a measured assertion.
@@ -24,9 +22,10 @@ pub struct WsClient {
 }
 
 impl WsClient {
-    /// Opens a socket speaking `protocol` without sending anything.
-    pub async fn open(app: &TestApp, protocol: &str) -> Self {
-        let mut request = format!("ws://{}/graphql", app.address)
+    /// Opens a socket to the server at `address` speaking `protocol`,
+    /// without sending anything.
+    pub async fn open(address: SocketAddr, protocol: &str) -> Self {
+        let mut request = format!("ws://{address}/graphql")
             .into_client_request()
             .expect("WebSocket request");
         request.headers_mut().insert(
@@ -41,8 +40,8 @@ impl WsClient {
 
     /// Connects with graphql-transport-ws and `payload` as
     /// `connection_init`'s; waits for `connection_ack`.
-    pub async fn connect(app: &TestApp, payload: Value) -> Self {
-        let mut client = Self::open(app, "graphql-transport-ws").await;
+    pub async fn connect(address: SocketAddr, payload: Value) -> Self {
+        let mut client = Self::open(address, "graphql-transport-ws").await;
         client
             .send(json!({ "type": "connection_init", "payload": payload }))
             .await;
@@ -52,8 +51,12 @@ impl WsClient {
     }
 
     /// Connects as the holder of `token` (`{"authorization": "Bearer …"}`).
-    pub async fn connect_as(app: &TestApp, token: &str) -> Self {
-        Self::connect(app, json!({ "authorization": format!("Bearer {token}") })).await
+    pub async fn connect_as(address: SocketAddr, token: &str) -> Self {
+        Self::connect(
+            address,
+            json!({ "authorization": format!("Bearer {token}") }),
+        )
+        .await
     }
 
     /// Sends one JSON message.

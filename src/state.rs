@@ -5,7 +5,12 @@ use std::sync::Arc;
 use metrics_exporter_prometheus::PrometheusHandle;
 use sea_orm::DatabaseConnection;
 
-use crate::{auth::KeyRing, config::Settings, events::EventHub, schema::AppSchema};
+use crate::{
+    auth::KeyRing,
+    config::Settings,
+    events::{EventHub, FanoutHealth},
+    schema::AppSchema,
+};
 
 /// What every route needs.
 #[derive(Clone)]
@@ -22,4 +27,6 @@ pub struct AppState {
     pub keys: Arc<KeyRing>,
     /// Delivers committed events to subscribers.
     pub events: EventHub,
+    /// Whether the Redis event fan-out is live; `None` without Redis.
+    pub fanout: Option<FanoutHealth>,
 }

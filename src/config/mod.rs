@@ -11,6 +11,7 @@ mod events;
 mod http;
 mod limits;
 mod parse;
+mod redis;
 
 use std::time::Duration;
 
@@ -21,6 +22,7 @@ pub use database::{DatabaseSettings, DatabaseUrl};
 pub use events::EventSettings;
 pub use http::{HttpSettings, Origins, TrustedProxies};
 pub use limits::LimitSettings;
+pub use redis::RedisSettings;
 
 /// Which audience the server is tuned for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -96,6 +98,10 @@ pub struct Settings {
     /// The event outbox and subscriptions.
     #[command(flatten)]
     pub events: EventSettings,
+
+    /// The Redis server shared by instances.
+    #[command(flatten)]
+    pub redis: RedisSettings,
 }
 
 impl Settings {

@@ -31,6 +31,7 @@ use storefront::{
 use tokio::sync::oneshot;
 
 pub mod process;
+pub mod redis_server;
 pub mod ws;
 
 /// Where the test database lives, removed when the test ends.
@@ -384,6 +385,25 @@ impl TestApp {
             address,
             _stop: stop,
         }
+    }
+}
+
+impl TestApp {
+    /// Waits until `/readyz` reports `value` for `component`.
+    pub async fn wait_for_readiness(&self, component: &str, value: &str) {
+        for _ in 0..400 {
+            let ready: Value = self
+                .get_page("/readyz", "*/*")
+                .await
+                .json()
+                .await
+                .expect("a JSON body");
+            if ready[component] == value {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("/readyz never reported {component}: {value}");
     }
 }
 

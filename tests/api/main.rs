@@ -8,6 +8,7 @@ mod catalog_admin;
 mod concurrency;
 mod connections;
 mod event_fixtures;
+mod fanout;
 mod field_errors;
 mod graphiql;
 mod headers;

@@ -16,7 +16,7 @@ use crate::{
     cli::{self, Cli, Command, MigrateAction, MigrateArgs, SeedArgs},
     config::{DatabaseSettings, EventSettings, Settings},
     db,
-    events::{EventHub, InProcessBus, dispatcher, retention},
+    events::{EventHub, InProcessBus, RedisFanout, dispatcher, retention},
     http, metrics,
     schema::{self, build_schema},
     seed::{self, Scale},
@@ -119,6 +119,7 @@ pub struct Application {
     events: EventHub,
     outbox_position: i64,
     event_settings: EventSettings,
+    fanout: Option<RedisFanout>,
 }
 
 impl Application {
@@ -164,11 +165,19 @@ impl Application {
             Arc::new(InProcessBus::new(outbox_position)),
             development && settings.events.fault_exit_after_commit,
         );
+        let fanout = settings
+            .redis
+            .url
+            .as_ref()
+            .map(|url| RedisFanout::new(url.expose(), &settings.redis.prefix))
+            .transpose()
+            .with_context(|| "REDIS_URL is not a Redis URL")?;
         let state = AppState {
             sockets: sockets.clone(),
             keys,
             schema: build_schema(&settings, events.clone()),
             events: events.clone(),
+            fanout: fanout.as_ref().map(RedisFanout::health),
             metrics: metrics::handle()?,
             db: db.clone(),
             settings: Arc::new(settings.clone()),
@@ -195,6 +204,7 @@ impl Application {
             events,
             outbox_position,
             event_settings: settings.events.clone(),
+            fanout,
         })
     }
 
@@ -220,10 +230,22 @@ impl Application {
             tracing::info!(address = %self.address, "serving");
         }
         let housekeeping = tokio::spawn(keep_house(self.db.clone(), self.idempotency_key_ttl));
+        let mut tasks = Vec::new();
+        if let Some(fanout) = &self.fanout {
+            tasks.push(tokio::spawn(
+                fanout.clone().listen_forever(self.events.wake().clone()),
+            ));
+            tasks.push(tokio::spawn(
+                fanout
+                    .clone()
+                    .announce_forever(self.events.announce().clone()),
+            ));
+        }
         let dispatcher = tokio::spawn(dispatcher::run(
             self.db.clone(),
             self.events,
             self.event_settings.poll_interval,
+            self.fanout.as_ref().map(RedisFanout::health),
             self.outbox_position,
         ));
         let pruning = tokio::spawn(retention::prune_forever(
@@ -241,6 +263,9 @@ impl Application {
         housekeeping.abort();
         dispatcher.abort();
         pruning.abort();
+        for task in tasks {
+            task.abort();
+        }
         Ok(())
     }
 }

@@ -11,6 +11,7 @@ mod events;
 mod http;
 mod limits;
 mod parse;
+mod redis;
 mod websocket;
 
 use std::time::Duration;
@@ -22,6 +23,7 @@ pub use database::{DatabaseSettings, DatabaseUrl};
 pub use events::EventSettings;
 pub use http::{HttpSettings, Origins, TrustedProxies};
 pub use limits::LimitSettings;
+pub use redis::RedisSettings;
 pub use websocket::WebSocketSettings;
 
 /// Which audience the server is tuned for.
@@ -102,6 +104,10 @@ pub struct Settings {
     /// The event outbox and subscriptions.
     #[command(flatten)]
     pub events: EventSettings,
+
+    /// The Redis server shared by instances.
+    #[command(flatten)]
+    pub redis: RedisSettings,
 }
 
 impl Settings {

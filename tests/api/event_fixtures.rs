@@ -1,12 +1,14 @@
 //! Shared moves of the subscription tests: cursors to subscribe from and
 //! the operations they send.
 
-use serde_json::json;
+use sea_orm::DatabaseConnection;
+use serde_json::Value;
 use storefront::{
-    auth::Role, schema::ids::NodeKind, schema::subscription::cursor, services::outbox,
+    domain::event::{Change, NewEvent},
+    events::Resume,
+    schema::subscription::cursor,
+    services::outbox,
 };
-
-use crate::helpers::{TestApp, gid};
 
 /// `orderEvents` selecting the order with its customer, lines and products.
 pub const ORDER_EVENTS: &str = "subscription Orders($after: String) {
@@ -28,20 +30,31 @@ pub const ADJUST_STOCK: &str = "mutation Adjust($id: ID!, $delta: Int!) {
   adjustStock(productId: $id, delta: $delta) { id stock }
 }";
 
-/// The cursor of the newest event, writing one first (a stock adjustment)
-/// when there is none. Subscribing after it delivers every later event
-/// whenever the server starts listening, so tests never race the socket.
-pub async fn cursor_now(app: &TestApp) -> String {
-    let mut position = outbox::latest(&app.db).await.expect("read the outbox");
+/// The cursor of the newest event, recording one first (a stock event of
+/// product 1 that changes nothing) when there is none. Subscribing after it
+/// delivers every later event whenever the server starts listening, so
+/// tests never race the socket.
+pub async fn cursor_now(db: &DatabaseConnection) -> String {
+    let mut position = outbox::latest(db).await.expect("read the outbox");
     if position == 0 {
-        let (_, admin) = app.signed_in(Role::Admin).await;
-        app.data_as(
-            &admin,
-            ADJUST_STOCK,
-            json!({ "id": gid(NodeKind::Product, 1), "delta": 1 }),
-        )
-        .await;
-        position = outbox::latest(&app.db).await.expect("read the outbox");
+        let event = NewEvent {
+            occurred_at: chrono::Utc::now(),
+            change: Change::Stock {
+                product_id: 1,
+                stock: 0,
+                delta: 0,
+            },
+        };
+        outbox::record(db, &[event]).await.expect("record an event");
+        position = outbox::latest(db).await.expect("read the outbox");
     }
     cursor::encode(position)
+}
+
+/// The position inside an event cursor.
+pub fn position(cursor: &Value) -> i64 {
+    match cursor::resume(cursor.as_str()) {
+        Ok(Resume::After(position)) => position,
+        other => panic!("{cursor} is not a cursor: {other:?}"),
+    }
 }

@@ -30,6 +30,8 @@ use storefront::{
 };
 use tokio::sync::oneshot;
 
+pub mod process;
+pub mod redis_server;
 pub mod ws;
 
 /// Where the test database lives, removed when the test ends.
@@ -380,6 +382,53 @@ impl TestApp {
             .await
             .expect("request");
         Reply::read(response).await
+    }
+}
+
+/// Another server on a test application's database, as a second instance
+/// behind a load balancer would be; stopped when dropped.
+pub struct Instance {
+    pub address: SocketAddr,
+    _stop: oneshot::Sender<()>,
+}
+
+impl TestApp {
+    /// Starts another server on this application's database, its test
+    /// settings changed by `adjust` first.
+    pub async fn another_instance(&self, adjust: impl FnOnce(&mut Settings)) -> Instance {
+        let mut settings = settings(self.database_url.clone(), Environment::Development);
+        adjust(&mut settings);
+        let app = Application::build(settings)
+            .await
+            .expect("build another instance");
+        let address = app.address();
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        Instance {
+            address,
+            _stop: stop,
+        }
+    }
+}
+
+impl TestApp {
+    /// Waits until `/readyz` reports `value` for `component`.
+    pub async fn wait_for_readiness(&self, component: &str, value: &str) {
+        for _ in 0..400 {
+            let ready: Value = self
+                .get_page("/readyz", "*/*")
+                .await
+                .json()
+                .await
+                .expect("a JSON body");
+            if ready[component] == value {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("/readyz never reported {component}: {value}");
     }
 }
 

@@ -8,8 +8,10 @@ use storefront::{auth::Role, schema::ids::NodeKind};
 
 use crate::{
     event_fixtures::{ADJUST_STOCK, STOCK_CHANGES, cursor_now},
-    helpers::{TestApp, gid, spawn_app, spawn_app_with},
-    ws_client::{Closed, LEGACY_WS, TRANSPORT_WS, WsClient},
+    helpers::{
+        TestApp, gid, spawn_app, spawn_app_with,
+        ws::{Closed, LEGACY_WS, TRANSPORT_WS, WsClient},
+    },
 };
 
 const PRODUCTS: &str = "{ products(first: 2) { nodes { name category { name } } } }";
@@ -28,14 +30,14 @@ async fn products(app: &TestApp) -> Value {
 #[tokio::test]
 async fn a_query_over_the_socket_answers_next_then_complete() {
     let app = spawn_app().await;
-    let mut client = WsClient::acknowledged(&app, None).await;
+    let mut client = WsClient::connect(app.address, json!({})).await;
     client.subscribe("q1", PRODUCTS, json!({})).await;
-    let next = client.next().await;
+    let next = client.message().await;
     assert_eq!(next["type"], "next");
     assert_eq!(next["id"], "q1");
     assert_eq!(next["payload"]["data"], products(&app).await);
     assert_eq!(
-        client.next().await,
+        client.message().await,
         json!({ "id": "q1", "type": "complete" })
     );
 }
@@ -43,9 +45,9 @@ async fn a_query_over_the_socket_answers_next_then_complete() {
 #[tokio::test]
 async fn a_refused_operation_answers_error_without_complete() {
     let app = spawn_app().await;
-    let mut client = WsClient::acknowledged(&app, None).await;
+    let mut client = WsClient::connect(app.address, json!({})).await;
     client.subscribe("bad", "{ nope }", json!({})).await;
-    let error = client.next().await;
+    let error = client.message().await;
     assert_eq!(error["type"], "error");
     assert_eq!(error["id"], "bad");
     assert_eq!(
@@ -53,13 +55,13 @@ async fn a_refused_operation_answers_error_without_complete() {
         "GRAPHQL_VALIDATION_FAILED"
     );
     client.send(json!({ "type": "ping" })).await;
-    assert_eq!(client.next().await, json!({ "type": "pong" }));
+    assert_eq!(client.message().await, json!({ "type": "pong" }));
 }
 
 #[tokio::test]
 async fn an_invalid_message_closes_with_4400() {
     let app = spawn_app().await;
-    let mut client = WsClient::acknowledged(&app, None).await;
+    let mut client = WsClient::connect(app.address, json!({})).await;
     client.send(json!({ "type": "subscribe", "id": "1" })).await;
     let closed = client.closed().await;
     assert_eq!(closed.code, 4400, "{closed:?}");
@@ -72,7 +74,7 @@ async fn an_invalid_message_closes_with_4400() {
 #[tokio::test]
 async fn text_that_is_not_json_closes_with_4400() {
     let app = spawn_app().await;
-    let mut client = WsClient::connect(&app, Some(TRANSPORT_WS)).await;
+    let mut client = WsClient::open(app.address, TRANSPORT_WS).await;
     client.send_text("connection_init".to_owned()).await;
     assert_eq!(client.closed().await.code, 4400);
 }
@@ -80,7 +82,7 @@ async fn text_that_is_not_json_closes_with_4400() {
 #[tokio::test]
 async fn subscribe_before_the_ack_closes_with_4401() {
     let app = spawn_app().await;
-    let mut client = WsClient::connect(&app, Some(TRANSPORT_WS)).await;
+    let mut client = WsClient::open(app.address, TRANSPORT_WS).await;
     client.subscribe("1", PRODUCTS, json!({})).await;
     assert_eq!(client.closed().await, closed(4401, "Unauthorized"));
 }
@@ -88,7 +90,7 @@ async fn subscribe_before_the_ack_closes_with_4401() {
 #[tokio::test]
 async fn a_bad_token_in_connection_init_closes_with_4403() {
     let app = spawn_app().await;
-    let mut client = WsClient::connect(&app, Some(TRANSPORT_WS)).await;
+    let mut client = WsClient::open(app.address, TRANSPORT_WS).await;
     client.init(Some("not-a-token")).await;
     assert_eq!(client.closed().await, closed(4403, "Forbidden"));
 }
@@ -97,18 +99,18 @@ async fn a_bad_token_in_connection_init_closes_with_4403() {
 async fn the_token_is_read_from_an_authorization_entry_in_any_case() {
     let app = spawn_app().await;
     let (_, token) = app.signed_in(Role::Customer).await;
-    let mut client = WsClient::connect(&app, Some(TRANSPORT_WS)).await;
+    let mut client = WsClient::open(app.address, TRANSPORT_WS).await;
     client
         .send(json!({
             "type": "connection_init",
             "payload": { "Authorization": format!("Bearer {token}") },
         }))
         .await;
-    assert_eq!(client.next().await["type"], "connection_ack");
+    assert_eq!(client.message().await["type"], "connection_ack");
     client
         .subscribe("me", "{ viewer { role } }", json!({}))
         .await;
-    let next = client.next().await;
+    let next = client.message().await;
     assert_eq!(next["payload"]["data"]["viewer"]["role"], "CUSTOMER");
 }
 
@@ -120,7 +122,7 @@ async fn the_socket_closes_with_4403_when_its_token_expires() {
     .await;
     let user = app.create_user(Role::Customer).await;
     let token = app.token(user, Role::Customer);
-    let mut client = WsClient::acknowledged(&app, Some(&token)).await;
+    let mut client = WsClient::connect_as(app.address, &token).await;
     let closed = client.closed().await;
     assert_eq!(closed.code, 4403, "{closed:?}");
     assert!(closed.reason.contains("expired"), "{closed:?}");
@@ -130,7 +132,7 @@ async fn the_socket_closes_with_4403_when_its_token_expires() {
 async fn an_unknown_subprotocol_is_accepted_then_closed_with_4406() {
     let app = spawn_app().await;
     for protocol in [Some("graphql-sse"), None] {
-        let mut client = WsClient::connect(&app, protocol).await;
+        let mut client = WsClient::offering(app.address, protocol).await;
         assert_eq!(
             client.closed().await,
             closed(4406, "Subprotocol not acceptable"),
@@ -145,7 +147,7 @@ async fn no_connection_init_closes_with_4408() {
         settings.websocket.init_timeout = Duration::from_millis(200);
     })
     .await;
-    let mut client = WsClient::connect(&app, Some(TRANSPORT_WS)).await;
+    let mut client = WsClient::open(app.address, TRANSPORT_WS).await;
     assert_eq!(
         client.closed().await,
         closed(4408, "Connection initialisation timeout")
@@ -155,7 +157,7 @@ async fn no_connection_init_closes_with_4408() {
 #[tokio::test]
 async fn a_second_connection_init_closes_with_4429() {
     let app = spawn_app().await;
-    let mut client = WsClient::acknowledged(&app, None).await;
+    let mut client = WsClient::connect(app.address, json!({})).await;
     client.init(None).await;
     assert_eq!(
         client.closed().await,
@@ -168,25 +170,25 @@ async fn a_user_over_the_connection_limit_is_closed_with_4429() {
     let app = spawn_app_with(|settings| settings.websocket.max_connections_per_user = 1).await;
     let user = app.create_user(Role::Customer).await;
     let token = app.token(user, Role::Customer);
-    let _first = WsClient::acknowledged(&app, Some(&token)).await;
-    let mut second = WsClient::connect(&app, Some(TRANSPORT_WS)).await;
+    let _first = WsClient::connect_as(app.address, &token).await;
+    let mut second = WsClient::open(app.address, TRANSPORT_WS).await;
     second.init(Some(&token)).await;
     let closed = second.closed().await;
     assert_eq!(closed.code, 4429, "{closed:?}");
     drop(_first);
     let other = app.create_user(Role::Customer).await;
-    WsClient::acknowledged(&app, Some(&app.token(other, Role::Customer))).await;
+    WsClient::connect_as(app.address, &app.token(other, Role::Customer)).await;
 }
 
 #[tokio::test]
 async fn a_client_ping_gets_a_pong_with_its_payload() {
     let app = spawn_app().await;
-    let mut client = WsClient::connect(&app, Some(TRANSPORT_WS)).await;
+    let mut client = WsClient::open(app.address, TRANSPORT_WS).await;
     client
         .send(json!({ "type": "ping", "payload": { "sent": 1 } }))
         .await;
     assert_eq!(
-        client.next().await,
+        client.message().await,
         json!({ "type": "pong", "payload": { "sent": 1 } })
     );
 }
@@ -197,8 +199,8 @@ async fn the_server_pings_an_idle_socket_and_closes_it_when_no_pong_comes() {
         settings.websocket.ping_interval = Duration::from_millis(100);
     })
     .await;
-    let mut client = WsClient::acknowledged(&app, None).await;
-    assert_eq!(client.next().await, json!({ "type": "ping" }));
+    let mut client = WsClient::connect(app.address, json!({})).await;
+    assert_eq!(client.message().await, json!({ "type": "ping" }));
     let closed = client.closed().await;
     assert_eq!(closed.code, 1001, "{closed:?}");
     assert!(closed.reason.contains("pong"), "{closed:?}");
@@ -210,32 +212,32 @@ async fn a_socket_that_answers_pings_stays_open() {
         settings.websocket.ping_interval = Duration::from_millis(50);
     })
     .await;
-    let mut client = WsClient::acknowledged(&app, None).await;
+    let mut client = WsClient::connect(app.address, json!({})).await;
     for _ in 0..5 {
-        assert_eq!(client.next().await, json!({ "type": "ping" }));
+        assert_eq!(client.message().await, json!({ "type": "ping" }));
         client.send(json!({ "type": "pong" })).await;
     }
     client.subscribe("q", PRODUCTS, json!({})).await;
-    assert_eq!(client.next_skipping_pings().await["type"], "next");
+    assert_eq!(client.recv().await["type"], "next");
 }
 
 #[tokio::test]
 async fn the_legacy_protocol_acks_keeps_alive_and_answers_data_then_complete() {
     let app = spawn_app().await;
-    let mut client = WsClient::connect(&app, Some(LEGACY_WS)).await;
+    let mut client = WsClient::open(app.address, LEGACY_WS).await;
     client
         .send(json!({ "type": "connection_init", "payload": {} }))
         .await;
-    assert_eq!(client.next().await, json!({ "type": "connection_ack" }));
-    assert_eq!(client.next().await, json!({ "type": "ka" }));
+    assert_eq!(client.message().await, json!({ "type": "connection_ack" }));
+    assert_eq!(client.message().await, json!({ "type": "ka" }));
     client
         .send(json!({ "id": "1", "type": "start", "payload": { "query": PRODUCTS } }))
         .await;
-    let data = client.next_skipping_pings().await;
+    let data = client.recv().await;
     assert_eq!(data["type"], "data");
     assert_eq!(data["payload"]["data"], products(&app).await);
     assert_eq!(
-        client.next_skipping_pings().await,
+        client.recv().await,
         json!({ "id": "1", "type": "complete" })
     );
     client.send(json!({ "type": "connection_terminate" })).await;
@@ -245,8 +247,8 @@ async fn the_legacy_protocol_acks_keeps_alive_and_answers_data_then_complete() {
 #[tokio::test]
 async fn shutdown_closes_every_socket_with_1001() {
     let mut app = spawn_app().await;
-    let mut acknowledged = WsClient::acknowledged(&app, None).await;
-    let mut fresh = WsClient::connect(&app, Some(LEGACY_WS)).await;
+    let mut acknowledged = WsClient::connect(app.address, json!({})).await;
+    let mut fresh = WsClient::open(app.address, LEGACY_WS).await;
     app.shut_down();
     for client in [&mut acknowledged, &mut fresh] {
         let closed = client.closed().await;
@@ -263,7 +265,7 @@ async fn a_client_that_stops_reading_is_closed_with_1013() {
             &["code=\"1013\"", "by=\"server\""],
         )
         .await;
-    let mut client = WsClient::connect_with_small_buffer(&app, TRANSPORT_WS, 4096).await;
+    let mut client = WsClient::with_small_buffer(app.address, TRANSPORT_WS, 4096).await;
     client.init(None).await;
     let big = "{ products(first: 100) { nodes { name slug sku description \
                reviews(first: 20) { nodes { body } } } } }";
@@ -291,7 +293,7 @@ async fn a_client_that_stops_reading_is_closed_with_1013() {
 
 /// Subscribes to every stock change from the newest event on.
 async fn subscribe_to_stock(app: &TestApp, client: &mut WsClient, id: &str) {
-    let after = cursor_now(app).await;
+    let after = cursor_now(&app.db).await;
     client
         .subscribe(id, STOCK_CHANGES, json!({ "after": after }))
         .await;
@@ -301,16 +303,19 @@ async fn subscribe_to_stock(app: &TestApp, client: &mut WsClient, id: &str) {
 /// handled by then.
 async fn round_trip(client: &mut WsClient) {
     client.send(json!({ "type": "ping" })).await;
-    assert_eq!(
-        client.next_skipping_pings().await,
-        json!({ "type": "pong" })
-    );
+    loop {
+        let message = client.message().await;
+        if message["type"] != "ping" {
+            assert_eq!(message, json!({ "type": "pong" }));
+            return;
+        }
+    }
 }
 
 #[tokio::test]
 async fn a_duplicate_subscription_id_closes_with_4409() {
     let app = spawn_app().await;
-    let mut client = WsClient::acknowledged(&app, None).await;
+    let mut client = WsClient::connect(app.address, json!({})).await;
     subscribe_to_stock(&app, &mut client, "stock").await;
     subscribe_to_stock(&app, &mut client, "stock").await;
     assert_eq!(
@@ -322,7 +327,7 @@ async fn a_duplicate_subscription_id_closes_with_4409() {
 #[tokio::test]
 async fn a_completed_id_may_be_used_again() {
     let app = spawn_app().await;
-    let mut client = WsClient::acknowledged(&app, None).await;
+    let mut client = WsClient::connect(app.address, json!({})).await;
     subscribe_to_stock(&app, &mut client, "stock").await;
     client
         .send(json!({ "id": "stock", "type": "complete" }))
@@ -334,7 +339,7 @@ async fn a_completed_id_may_be_used_again() {
 #[tokio::test]
 async fn one_subscription_over_the_per_socket_limit_closes_with_4429() {
     let app = spawn_app_with(|settings| settings.websocket.max_subscriptions = 2).await;
-    let mut client = WsClient::acknowledged(&app, None).await;
+    let mut client = WsClient::connect(app.address, json!({})).await;
     for id in ["a", "b", "c"] {
         subscribe_to_stock(&app, &mut client, id).await;
     }
@@ -346,7 +351,7 @@ async fn one_subscription_over_the_per_socket_limit_closes_with_4429() {
 #[tokio::test]
 async fn an_active_subscription_is_counted_by_field_in_the_metrics() {
     let app = spawn_app().await;
-    let mut client = WsClient::acknowledged(&app, None).await;
+    let mut client = WsClient::connect(app.address, json!({})).await;
     subscribe_to_stock(&app, &mut client, "stock").await;
     round_trip(&mut client).await;
     let labels = ["field=\"stockChanges\""];
@@ -358,12 +363,12 @@ async fn an_active_subscription_is_counted_by_field_in_the_metrics() {
 async fn a_legacy_subscription_receives_data() {
     let app = spawn_app().await;
     let (_, admin) = app.signed_in(Role::Admin).await;
-    let after = cursor_now(&app).await;
-    let mut client = WsClient::connect(&app, Some(LEGACY_WS)).await;
+    let after = cursor_now(&app.db).await;
+    let mut client = WsClient::open(app.address, LEGACY_WS).await;
     client
         .send(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {admin}") } }))
         .await;
-    assert_eq!(client.next().await["type"], "connection_ack");
+    assert_eq!(client.message().await["type"], "connection_ack");
     client
         .send(json!({
             "id": "1",
@@ -377,7 +382,7 @@ async fn a_legacy_subscription_receives_data() {
         json!({ "id": gid(NodeKind::Product, 4), "delta": 7 }),
     )
     .await;
-    let data = client.next_skipping_pings().await;
+    let data = client.recv().await;
     assert_eq!(data["type"], "data", "{data}");
     assert_eq!(data["id"], "1");
     assert_eq!(data["payload"]["data"]["stockChanges"]["delta"], 7);

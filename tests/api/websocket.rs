@@ -388,3 +388,21 @@ async fn a_legacy_subscription_receives_data() {
     assert_eq!(data["payload"]["data"]["stockChanges"]["delta"], 7);
     client.send(json!({ "id": "1", "type": "stop" })).await;
 }
+
+#[tokio::test]
+async fn an_open_socket_holds_its_place_under_the_connection_cap() {
+    let app = spawn_app_with(|settings| settings.http.max_client_connections = 1).await;
+    let mut client = WsClient::connect(app.address, json!({})).await;
+    let health = app.url("/healthz");
+    let waiting = tokio::spawn(async move { reqwest::get(health).await.map(|r| r.status()) });
+    for _ in 0..3 {
+        round_trip(&mut client).await;
+    }
+    assert!(
+        !waiting.is_finished(),
+        "a request was served while the socket held the only place"
+    );
+    drop(client);
+    let status = waiting.await.expect("join").expect("GET /healthz");
+    assert_eq!(status, 200);
+}

@@ -406,3 +406,15 @@ async fn an_open_socket_holds_its_place_under_the_connection_cap() {
     let status = waiting.await.expect("join").expect("GET /healthz");
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn a_subscription_spends_its_cost_from_the_callers_budget() {
+    let app = spawn_app_with(|settings| settings.limits.rate_limit_budget = 12).await;
+    let mut client = WsClient::connect(app.address, json!({})).await;
+    subscribe_to_stock(&app, &mut client, "first").await;
+    subscribe_to_stock(&app, &mut client, "second").await;
+    let refused = client.recv().await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["id"], "second");
+    assert_eq!(refused["payload"][0]["extensions"]["code"], "RATE_LIMITED");
+}

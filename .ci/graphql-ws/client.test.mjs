@@ -103,6 +103,9 @@ test('a stockChanges subscription receives an adjustment, then completes', async
   assert.equal(completed.done, true);
 });
 
-test('the socket stayed open throughout', () => {
-  assert.deepEqual(closes, []);
+// The client is lazy: it closes its socket (1000) whenever no operation is
+// left. Any other code would be the server's doing.
+test("every close was the client's normal closure", () => {
+  assert.ok(closes.length > 0);
+  assert.deepEqual(closes.filter((code) => code !== 1000), []);
 });

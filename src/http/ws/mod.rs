@@ -28,6 +28,11 @@ use super::{client_address, server::ConnectionSlot};
 use crate::state::AppState;
 use protocol::Protocol;
 
+/// The read buffer each socket allocates up front. Clients send small
+/// messages (larger ones are read in several passes); tungstenite's default
+/// of 128 KiB made an idle subscriber cost about 150 KB of memory.
+const READ_BUFFER_BYTES: usize = 4 * 1024;
+
 /// Upgrades `GET /graphql`. A handshake naming neither subprotocol is
 /// still accepted, then closed with 4406, which clients understand (an
 /// HTTP 400 reads as a network failure to them).
@@ -40,6 +45,7 @@ pub fn upgrade(
 ) -> Response {
     let mut upgrade = upgrade
         .protocols(Protocol::NAMES)
+        .read_buffer_size(READ_BUFFER_BYTES)
         .max_message_size(state.settings.http.max_body_bytes);
     let protocol = upgrade.selected_protocol().and_then(Protocol::from_header);
     if protocol.is_none() {

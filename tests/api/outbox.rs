@@ -216,3 +216,40 @@ async fn a_later_event_writer_waits_for_an_earlier_one_to_commit() {
     assert_eq!(positions.len(), 2, "{positions:?}");
     assert!(positions[0] < positions[1]);
 }
+
+#[tokio::test]
+async fn events_older_than_the_retention_are_pruned_when_an_instance_starts() {
+    let app = spawn_app().await;
+    let mut old = an_event();
+    old.occurred_at = chrono::Utc::now() - chrono::Duration::hours(2);
+    outbox::record(&app.db, &[old]).await.expect("record");
+    let old_position = outbox::latest(&app.db).await.expect("read the outbox");
+    outbox::record(&app.db, &[an_event()])
+        .await
+        .expect("record");
+    let recent_position = outbox::latest(&app.db).await.expect("read the outbox");
+
+    let _pruning = app
+        .another_instance(|settings| {
+            settings.events.retention = std::time::Duration::from_secs(3600);
+        })
+        .await;
+
+    let mut pruned = false;
+    for _ in 0..2_000 {
+        if !outbox::contains(&app.db, old_position)
+            .await
+            .expect("read the outbox")
+        {
+            pruned = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(pruned, "the old event was never pruned");
+    assert!(
+        outbox::contains(&app.db, recent_position)
+            .await
+            .expect("read the outbox")
+    );
+}

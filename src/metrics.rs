@@ -1,5 +1,7 @@
 //! Prometheus metrics: one process-wide recorder, rendered at `/metrics`.
 
+pub mod events;
+
 use std::{
     sync::{
         OnceLock,

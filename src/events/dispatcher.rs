@@ -12,7 +12,7 @@ use std::time::Duration;
 use sea_orm::DatabaseConnection;
 
 use super::{EventHub, FanoutHealth};
-use crate::services::outbox;
+use crate::{metrics::events as metrics, services::outbox};
 
 /// Events read per statement.
 const BATCH: u64 = 500;
@@ -56,6 +56,7 @@ async fn publish_after(db: &DatabaseConnection, hub: &EventHub, mut position: i6
                 for event in events {
                     position = event.position;
                     hub.bus().publish(event);
+                    metrics::record_published();
                 }
                 if !full {
                     return position;

@@ -16,8 +16,9 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::EventHub;
 use crate::{
-    domain::event::Event,
+    domain::{clock::now, event::Event},
     error::{AppError, AppResult},
+    metrics::events as metrics,
     services::outbox,
 };
 
@@ -68,16 +69,20 @@ where
                 replay = page.len() as u64 == REPLAY_PAGE;
                 for event in page {
                     last = event.position;
+                    metrics::record_replayed();
                     yield Arc::new(event);
                 }
             }
             match live.recv().await {
                 Ok(event) if event.position > last => {
                     last = event.position;
+                    let lag = (now() - event.occurred_at).to_std().unwrap_or_default();
+                    metrics::record_live(lag);
                     yield event;
                 }
                 Ok(_) => {}
                 Err(RecvError::Lagged(missed)) => {
+                    metrics::record_lagged(missed);
                     tracing::debug!(missed, last, "a subscriber fell behind; catching up from the outbox");
                     replay = true;
                 }

@@ -63,6 +63,7 @@ impl EventHub {
         self.bus.subscribe()
     }
 
+    /// The bus the dispatcher publishes to.
     pub(crate) fn bus(&self) -> &Arc<dyn EventBus> {
         &self.bus
     }

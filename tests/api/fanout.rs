@@ -3,18 +3,18 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use storefront::{auth::Role, config::Settings};
 
 use crate::{
-    event_fixtures::{ORDER_EVENTS, cursor_now},
+    event_fixtures::{ORDER_EVENTS, burst_during_resubscription, cursor_now, place_on},
     helpers::{
         TestApp,
         redis_server::{OwnedRedis, SHARED_REDIS_URL, unique_prefix, wait_for_subscribers},
         spawn_app_with,
         ws::WsClient,
     },
-    order_fixtures::{PLACE, line, place, stock_product},
+    order_fixtures::{line, place, stock_product},
 };
 
 /// Settings of an instance fanning out through the Redis at `url`.
@@ -25,26 +25,6 @@ fn with_redis(url: &str, prefix: &str, poll_interval: Duration) -> impl Fn(&mut 
         settings.redis.prefix = prefix.clone();
         settings.events.poll_interval = poll_interval;
     }
-}
-
-/// Places an order on the server at `address`; returns `placeOrder`.
-async fn place_on(app: &TestApp, address: std::net::SocketAddr, token: &str) -> Value {
-    let body: Value = app
-        .client
-        .post(format!("http://{address}/graphql"))
-        .bearer_auth(token)
-        .json(&json!({
-            "query": PLACE,
-            "variables": { "input": { "items": [line(3, 1)] } },
-        }))
-        .send()
-        .await
-        .expect("place an order")
-        .json()
-        .await
-        .expect("a JSON body");
-    assert!(body.get("errors").is_none(), "{body}");
-    body["data"]["placeOrder"].clone()
 }
 
 /// An admin subscription on `app` that has already received one local
@@ -131,4 +111,19 @@ async fn instances_start_and_fan_out_while_redis_is_unreachable() {
 
     let event = socket.next_data("orders").await;
     assert_eq!(event["orderEvents"]["order"]["number"], placed["number"]);
+}
+
+#[tokio::test]
+async fn a_burst_of_orders_on_two_instances_during_a_resubscription_is_neither_lost_nor_duplicated()
+{
+    let prefix = unique_prefix();
+    let settings = with_redis(SHARED_REDIS_URL, &prefix, Duration::from_secs(1));
+    let app = spawn_app_with(&settings).await;
+    let other = app.another_instance(&settings).await;
+    wait_for_subscribers(SHARED_REDIS_URL, &format!("{prefix}events"), 2).await;
+    let (_, admin) = app.signed_in(Role::Admin).await;
+    let (_, customer) = app.signed_in(Role::Customer).await;
+    stock_product(&app, 3, 10_000, 100).await;
+
+    burst_during_resubscription(&app, &[app.address, other.address], &admin, &customer, 50).await;
 }

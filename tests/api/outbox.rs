@@ -2,10 +2,14 @@
 //! committed, and reach subscribers on any instance, also across a crash
 //! between commit and dispatch.
 
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement, TransactionTrait};
 use serde_json::json;
-use storefront::{auth::Role, entities::orders, services::outbox};
-
-use sea_orm::EntityTrait;
+use storefront::{
+    auth::Role,
+    domain::event::{Change, NewEvent},
+    entities::orders,
+    services::outbox,
+};
 
 use crate::{
     event_fixtures::{ORDER_EVENTS, STOCK_CHANGES, cursor_now},
@@ -147,4 +151,105 @@ async fn an_event_committed_just_before_a_crash_is_delivered_after_the_restart()
     let event = socket.next_data("orders").await["orderEvents"].clone();
     assert_eq!(event["type"], "PLACED", "{event}");
     assert_eq!(event["order"]["number"], committed.number.as_str());
+}
+
+/// A stock event of product 1, as any writer would record.
+fn an_event() -> NewEvent {
+    NewEvent {
+        occurred_at: chrono::Utc::now(),
+        change: Change::Stock {
+            product_id: 1,
+            stock: 1,
+            delta: 1,
+        },
+    }
+}
+
+/// On PostgreSQL, a writer that drew a later position cannot commit while
+/// an earlier one is still open: it waits for the outbox lock, so a reader
+/// can never pass a position that becomes visible afterwards. (SQLite runs
+/// one write transaction at a time, so there is nothing to check there.)
+#[tokio::test]
+async fn a_later_event_writer_waits_for_an_earlier_one_to_commit() {
+    let app = spawn_app().await;
+    if app.db.get_database_backend() != DbBackend::Postgres {
+        return;
+    }
+    let earlier = app.db.begin().await.expect("begin");
+    outbox::record(&earlier, &[an_event()])
+        .await
+        .expect("record");
+
+    let db = app.db.clone();
+    let later = tokio::spawn(async move {
+        let later = db.begin().await.expect("begin");
+        outbox::record(&later, &[an_event()]).await.expect("record");
+        later.commit().await.expect("commit");
+    });
+    loop {
+        assert!(
+            !later.is_finished(),
+            "a later writer committed while an earlier one was still open"
+        );
+        let waiting = app
+            .db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT count(*) AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+            ))
+            .await
+            .expect("read pg_locks")
+            .and_then(|row| row.try_get::<i64>("", "waiting").ok())
+            .unwrap_or(0);
+        if waiting > 0 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    earlier.commit().await.expect("commit");
+    later.await.expect("the later writer");
+
+    let events = outbox::after(&app.db, 0, 10)
+        .await
+        .expect("read the outbox");
+    let positions: Vec<i64> = events.iter().map(|event| event.position).collect();
+    assert_eq!(positions.len(), 2, "{positions:?}");
+    assert!(positions[0] < positions[1]);
+}
+
+#[tokio::test]
+async fn events_older_than_the_retention_are_pruned_when_an_instance_starts() {
+    let app = spawn_app().await;
+    let mut old = an_event();
+    old.occurred_at = chrono::Utc::now() - chrono::Duration::hours(2);
+    outbox::record(&app.db, &[old]).await.expect("record");
+    let old_position = outbox::latest(&app.db).await.expect("read the outbox");
+    outbox::record(&app.db, &[an_event()])
+        .await
+        .expect("record");
+    let recent_position = outbox::latest(&app.db).await.expect("read the outbox");
+
+    let _pruning = app
+        .another_instance(|settings| {
+            settings.events.retention = std::time::Duration::from_secs(3600);
+        })
+        .await;
+
+    let mut pruned = false;
+    for _ in 0..2_000 {
+        if !outbox::contains(&app.db, old_position)
+            .await
+            .expect("read the outbox")
+        {
+            pruned = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(pruned, "the old event was never pruned");
+    assert!(
+        outbox::contains(&app.db, recent_position)
+            .await
+            .expect("read the outbox")
+    );
 }

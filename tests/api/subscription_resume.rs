@@ -2,14 +2,13 @@
 //! duplicate at the switch to live events, and clear errors for cursors
 //! that cannot resume.
 
-use std::collections::HashSet;
-
-use futures_util::future::join_all;
 use serde_json::{Value, json};
 use storefront::{auth::Role, services::outbox};
 
 use crate::{
-    event_fixtures::{ORDER_EVENTS, STOCK_CHANGES, cursor_now, position},
+    event_fixtures::{
+        ORDER_EVENTS, STOCK_CHANGES, burst_during_resubscription, cursor_now, position,
+    },
     helpers::{spawn_app, ws::WsClient},
     order_fixtures::{line, place, stock_product},
 };
@@ -58,59 +57,12 @@ async fn a_resumed_subscription_gets_exactly_the_missed_orders_in_order_then_liv
 
 #[tokio::test]
 async fn a_burst_of_orders_during_a_resubscription_is_neither_lost_nor_duplicated() {
-    const ORDERS: usize = 50;
-    const BEFORE_SWITCH: usize = 5;
     let app = spawn_app().await;
     let (_, admin) = app.signed_in(Role::Admin).await;
-    let (_, token) = app.signed_in(Role::Customer).await;
+    let (_, customer) = app.signed_in(Role::Customer).await;
     stock_product(&app, 3, 10_000, 100).await;
-    let after = cursor_now(&app.db).await;
 
-    let burst = join_all((0..ORDERS).map(|_| place(&app, &token, vec![line(3, 1)])));
-    let watch = async {
-        let mut events = Vec::new();
-        let mut socket = WsClient::connect_as(app.address, &admin).await;
-        socket
-            .subscribe("orders", ORDER_EVENTS, json!({ "after": after }))
-            .await;
-        while events.len() < BEFORE_SWITCH {
-            events.push(order_event(&mut socket, "orders").await);
-        }
-        drop(socket);
-        let mut socket = WsClient::connect_as(app.address, &admin).await;
-        let resume_from = events[BEFORE_SWITCH - 1]["cursor"].clone();
-        socket
-            .subscribe("orders", ORDER_EVENTS, json!({ "after": resume_from }))
-            .await;
-        while events.len() < ORDERS {
-            events.push(order_event(&mut socket, "orders").await);
-        }
-        events
-    };
-    let (placed, events) = tokio::join!(burst, watch);
-
-    let positions: Vec<i64> = events
-        .iter()
-        .map(|event| position(&event["cursor"]))
-        .collect();
-    assert!(
-        positions.windows(2).all(|pair| pair[0] < pair[1]),
-        "events out of order or repeated: {positions:?}"
-    );
-    let received: HashSet<String> = events
-        .iter()
-        .map(|event| {
-            event["order"]["number"]
-                .as_str()
-                .expect("number")
-                .to_owned()
-        })
-        .collect();
-    let expected: HashSet<String> = placed
-        .iter()
-        .map(|order| order["number"].as_str().expect("number").to_owned())
-        .collect();
-    assert_eq!(received, expected);
+    burst_during_resubscription(&app, &[app.address], &admin, &customer, 50).await;
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ use super::cursor;
 use crate::{
     error::{AppError, AppResult},
     events::feed,
+    metrics::events as metrics,
     schema::{
         context::{db, events, viewer},
         types::OrderEvent,
@@ -35,9 +36,13 @@ impl OrderSubscription {
         let resume = cursor::resume(after.as_deref())?;
         let events = feed(db(ctx)?.clone(), events(ctx)?, resume).await?;
         Ok(events.try_filter_map(move |event| {
-            ready(Ok(OrderEvent::of(event).and_then(
-                |(event, customer_id)| viewer.can_see_owned_by(customer_id).then_some(event),
-            )))
+            let visible = OrderEvent::of(event).and_then(|(event, customer_id)| {
+                viewer.can_see_owned_by(customer_id).then_some(event)
+            });
+            if visible.is_some() {
+                metrics::record_delivered("orderEvents");
+            }
+            ready(Ok(visible))
         }))
     }
 }

@@ -9,6 +9,7 @@ use super::cursor;
 use crate::{
     error::{AppError, AppResult},
     events::feed,
+    metrics::events as metrics,
     schema::{
         context::{db, events},
         ids::{self, NodeKind},
@@ -44,10 +45,14 @@ impl StockSubscription {
         let resume = cursor::resume(after.as_deref())?;
         let events = feed(db(ctx)?.clone(), events(ctx)?, resume).await?;
         Ok(events.try_filter_map(move |event| {
-            ready(Ok(StockEvent::of(event).filter(|event| {
+            let wanted = StockEvent::of(event).filter(|event| {
                 only.as_ref()
                     .is_none_or(|only| only.contains(&event.product_id()))
-            })))
+            });
+            if wanted.is_some() {
+                metrics::record_delivered("stockChanges");
+            }
+            ready(Ok(wanted))
         }))
     }
 }

@@ -8,7 +8,7 @@ use async_graphql::{Context, Enum, Object};
 
 use super::{Order, Product};
 use crate::{
-    domain::event::{Event, OrderChange},
+    domain::event::{Change, Event, OrderChange},
     error::{AppError, AppResult},
     schema::{
         context::{loaders, required},
@@ -41,7 +41,7 @@ impl OrderEvent {
     /// The order event in `event`, if it is one.
     pub fn of(event: Arc<Event>) -> Option<(Self, i64)> {
         match event.change {
-            crate::domain::event::Change::Order {
+            Change::Order {
                 order_id,
                 customer_id,
                 change,
@@ -53,7 +53,7 @@ impl OrderEvent {
                 },
                 customer_id,
             )),
-            crate::domain::event::Change::Stock { .. } => None,
+            Change::Stock { .. } => None,
         }
     }
 }
@@ -95,7 +95,7 @@ impl StockEvent {
     /// The stock event in `event`, if it is one.
     pub fn of(event: Arc<Event>) -> Option<Self> {
         match event.change {
-            crate::domain::event::Change::Stock {
+            Change::Stock {
                 product_id,
                 stock,
                 delta,
@@ -105,7 +105,7 @@ impl StockEvent {
                 stock,
                 delta,
             }),
-            crate::domain::event::Change::Order { .. } => None,
+            Change::Order { .. } => None,
         }
     }
 

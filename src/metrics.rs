@@ -1,5 +1,7 @@
 //! Prometheus metrics: one process-wide recorder, rendered at `/metrics`.
 
+pub mod events;
+
 use std::{
     sync::{
         OnceLock,
@@ -149,4 +151,25 @@ fn observe(histogram: Histogram, value: f64) {
 pub fn record_pool(size: u32, idle: usize) {
     gauge!("db_pool_connections", "state" => "open").set(f64::from(size));
     gauge!("db_pool_connections", "state" => "idle").set(idle as f64);
+}
+
+/// A WebSocket was accepted.
+pub fn record_ws_socket_opened() {
+    gauge!("graphql_ws_sockets_open").increment(1.0);
+}
+
+/// A WebSocket ended.
+pub fn record_ws_socket_closed() {
+    gauge!("graphql_ws_sockets_open").decrement(1.0);
+}
+
+/// A WebSocket was closed with `code`, by the server or by the client.
+pub fn record_ws_close(code: u16, by_server: bool) {
+    let by = if by_server { "server" } else { "client" };
+    counter!("graphql_ws_closes_total", "code" => code.to_string(), "by" => by).increment(1);
+}
+
+/// A subscription to the root field `field` started (`1.0`) or ended (`-1.0`).
+pub fn record_ws_subscription(field: &str, delta: f64) {
+    gauge!("graphql_ws_subscriptions_active", "field" => field.to_owned()).increment(delta);
 }

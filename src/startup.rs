@@ -14,11 +14,13 @@ use crate::{
         tokens::{KeySources, TokenPolicy},
     },
     cli::{self, Cli, Command, MigrateAction, MigrateArgs, SeedArgs},
-    config::{DatabaseSettings, DatabaseUrl, Settings},
-    db, http, metrics,
+    config::{DatabaseSettings, DatabaseUrl, EventSettings, Settings},
+    db,
+    events::{EventHub, InProcessBus, RedisFanout, dispatcher, retention},
+    http, metrics,
     schema::{self, build_schema},
     seed::{self, Scale},
-    services::housekeeping,
+    services::{housekeeping, outbox},
     state::AppState,
 };
 
@@ -123,11 +125,16 @@ async fn seed_command(args: SeedArgs) -> anyhow::Result<()> {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    sockets: http::Sockets,
     address: SocketAddr,
     connection_limits: http::ConnectionLimits,
     development: bool,
     db: DatabaseConnection,
     idempotency_key_ttl: Duration,
+    events: EventHub,
+    outbox_position: i64,
+    event_settings: EventSettings,
+    fanout: Option<RedisFanout>,
 }
 
 impl Application {
@@ -169,10 +176,28 @@ impl Application {
             Some(url) => Some(connect_replica(&settings.database, url).await?),
             None => None,
         };
+        let sockets = http::Sockets::default();
+        let outbox_position = outbox::latest(&db)
+            .await
+            .context("reading the event outbox")?;
+        let events = EventHub::new(
+            Arc::new(InProcessBus::new(outbox_position)),
+            development && settings.events.fault_exit_after_commit,
+        );
+        let fanout = settings
+            .redis
+            .url
+            .as_ref()
+            .map(|url| RedisFanout::new(url.expose(), &settings.redis.prefix))
+            .transpose()
+            .with_context(|| "REDIS_URL is not a Redis URL")?;
         let state = AppState {
+            sockets: sockets.clone(),
             keys,
             read_db,
-            schema: build_schema(&settings),
+            schema: build_schema(&settings, events.clone()),
+            events: events.clone(),
+            fanout: fanout.as_ref().map(RedisFanout::health),
             metrics: metrics::handle()?,
             db: db.clone(),
             settings: Arc::new(settings.clone()),
@@ -184,6 +209,7 @@ impl Application {
         Ok(Self {
             listener,
             router: http::router(state),
+            sockets,
             address,
             connection_limits: http::ConnectionLimits {
                 header_read_timeout: settings.http.header_read_timeout,
@@ -195,6 +221,10 @@ impl Application {
             development,
             db,
             idempotency_key_ttl: settings.idempotency_key_ttl,
+            events,
+            outbox_position,
+            event_settings: settings.events.clone(),
+            fanout,
         })
     }
 
@@ -219,9 +249,43 @@ impl Application {
         } else {
             tracing::info!(address = %self.address, "serving");
         }
-        let housekeeping = tokio::spawn(keep_house(self.db, self.idempotency_key_ttl));
-        http::serve(self.listener, self.router, self.connection_limits, stop).await;
+        let housekeeping = tokio::spawn(keep_house(self.db.clone(), self.idempotency_key_ttl));
+        let mut tasks = Vec::new();
+        if let Some(fanout) = &self.fanout {
+            tasks.push(tokio::spawn(
+                fanout.clone().listen_forever(self.events.wake().clone()),
+            ));
+            tasks.push(tokio::spawn(
+                fanout
+                    .clone()
+                    .announce_forever(self.events.announce().clone()),
+            ));
+        }
+        let dispatcher = tokio::spawn(dispatcher::run(
+            self.db.clone(),
+            self.events,
+            self.event_settings.poll_interval,
+            self.fanout.as_ref().map(RedisFanout::health),
+            self.outbox_position,
+        ));
+        let pruning = tokio::spawn(retention::prune_forever(
+            self.db,
+            self.event_settings.retention,
+        ));
+        http::serve(
+            self.listener,
+            self.router,
+            self.connection_limits,
+            self.sockets,
+            stop,
+        )
+        .await;
         housekeeping.abort();
+        dispatcher.abort();
+        pruning.abort();
+        for task in tasks {
+            task.abort();
+        }
         Ok(())
     }
 }

@@ -5,7 +5,13 @@ use std::sync::Arc;
 use metrics_exporter_prometheus::PrometheusHandle;
 use sea_orm::DatabaseConnection;
 
-use crate::{auth::KeyRing, config::Settings, schema::AppSchema};
+use crate::{
+    auth::KeyRing,
+    config::Settings,
+    events::{EventHub, FanoutHealth},
+    http::Sockets,
+    schema::AppSchema,
+};
 
 /// What every route needs.
 #[derive(Clone)]
@@ -23,4 +29,10 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// Signs and verifies access tokens.
     pub keys: Arc<KeyRing>,
+    /// The open WebSockets, closed and waited for on shutdown.
+    pub sockets: Sockets,
+    /// Delivers committed events to subscribers.
+    pub events: EventHub,
+    /// Whether the Redis event fan-out is live; `None` without Redis.
+    pub fanout: Option<FanoutHealth>,
 }

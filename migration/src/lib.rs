@@ -14,6 +14,7 @@ mod m20261123_000001_create_stock_adjustments;
 mod m20261201_000001_create_idempotency_keys;
 mod m20261201_000002_index_orders_total;
 mod m20261201_000003_create_refresh_tokens;
+mod m20261202_000001_create_events;
 
 /// Entry point the application and tests use to apply or roll back the schema.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_create_idempotency_keys::Migration),
             Box::new(m20261201_000002_index_orders_total::Migration),
             Box::new(m20261201_000003_create_refresh_tokens::Migration),
+            Box::new(m20261202_000001_create_events::Migration),
         ]
     }
 }

@@ -277,8 +277,17 @@ impl KeyRing {
     /// The viewer an `Authorization` header value stands for. The scheme is
     /// case-insensitive (RFC 9110); anything but `Bearer <token>` fails.
     pub fn viewer_from_header(&self, authorization: Option<&str>) -> AppResult<Viewer> {
+        Ok(self.session_from_header(authorization)?.viewer)
+    }
+
+    /// The viewer an `Authorization` value stands for and when their token
+    /// expires: a long-lived connection (a WebSocket) must end by then.
+    pub fn session_from_header(&self, authorization: Option<&str>) -> AppResult<Session> {
         let Some(value) = authorization else {
-            return Ok(Viewer::Anonymous);
+            return Ok(Session {
+                viewer: Viewer::Anonymous,
+                expires_at: None,
+            });
         };
         let token = value
             .trim()
@@ -296,11 +305,23 @@ impl KeyRing {
             .ok()
             .filter(|id| *id > 0)
             .ok_or_else(|| AppError::unauthenticated("the access token is invalid or expired"))?;
-        Ok(Viewer::User {
-            id,
-            role: claims.role,
+        Ok(Session {
+            viewer: Viewer::User {
+                id,
+                role: claims.role,
+            },
+            expires_at: DateTime::from_timestamp(claims.exp, 0),
         })
     }
+}
+
+/// Who a presented token stands for, and until when.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Session {
+    /// The caller.
+    pub viewer: Viewer,
+    /// The token's `exp`; `None` when anonymous.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// RFC 9068 §4: `at+jwt`, or its full media type, in any case.

@@ -9,7 +9,7 @@ use std::{
 use clap::Args;
 use ipnet::IpNet;
 
-use super::parse;
+use super::parse::{self, positive_duration};
 
 /// Browser origins (`scheme://host[:port]`, lower case) allowed to call
 /// the API cross-origin.
@@ -152,13 +152,6 @@ impl HttpSettings {
 
 /// A duration above zero: a zero connection timeout would close every
 /// connection at once.
-fn positive_duration(text: &str) -> Result<Duration, String> {
-    match parse::duration(text)? {
-        Duration::ZERO => Err("must be above 0".to_owned()),
-        duration => Ok(duration),
-    }
-}
-
 /// A comma-separated list of origins; blank means none.
 fn parse_origins(text: &str) -> Result<Origins, String> {
     text.split(',')

@@ -7,9 +7,12 @@
 
 mod auth;
 mod database;
+mod events;
 mod http;
 mod limits;
 mod parse;
+mod redis;
+mod websocket;
 
 use std::time::Duration;
 
@@ -17,8 +20,11 @@ use clap::{Args, ValueEnum};
 
 pub use auth::AuthSettings;
 pub use database::{DatabaseSettings, DatabaseUrl};
+pub use events::EventSettings;
 pub use http::{HttpSettings, Origins, TrustedProxies};
 pub use limits::LimitSettings;
+pub use redis::RedisSettings;
+pub use websocket::WebSocketSettings;
 
 /// Which audience the server is tuned for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -101,6 +107,18 @@ pub struct Settings {
     /// Document limits and rate limits.
     #[command(flatten)]
     pub limits: LimitSettings,
+
+    /// GraphQL over WebSocket.
+    #[command(flatten)]
+    pub websocket: WebSocketSettings,
+
+    /// The event outbox and subscriptions.
+    #[command(flatten)]
+    pub events: EventSettings,
+
+    /// The Redis server shared by instances.
+    #[command(flatten)]
+    pub redis: RedisSettings,
 }
 
 impl Settings {

@@ -18,6 +18,14 @@ pub fn duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text).map_err(|err| format!("`{text}` is not a duration: {err}"))
 }
 
+/// A duration (as [`duration`]) that must be above zero.
+pub fn positive_duration(text: &str) -> Result<Duration, String> {
+    match duration(text)? {
+        Duration::ZERO => Err("must be above 0".to_owned()),
+        duration => Ok(duration),
+    }
+}
+
 /// A secret, wrapped at once so that no later `Debug` can print it.
 pub fn secret(text: &str) -> Result<SecretString, String> {
     Ok(SecretString::from(text.to_owned()))

@@ -7,6 +7,7 @@
 pub mod account;
 pub mod clock;
 mod error;
+pub mod event;
 pub mod listing;
 pub mod money;
 pub mod names;

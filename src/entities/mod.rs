@@ -2,6 +2,7 @@
 //! the wire types in `schema::types` can evolve without touching storage.
 
 pub mod categories;
+pub mod events;
 pub mod idempotency_keys;
 pub mod order_items;
 pub mod orders;

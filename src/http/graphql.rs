@@ -17,8 +17,12 @@ use std::{
 
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use axum::{
+    Extension,
     body::{Body, Bytes},
-    extract::{ConnectInfo, RawQuery, State},
+    extract::{
+        ConnectInfo, RawQuery, State,
+        ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection},
+    },
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -28,6 +32,8 @@ use serde_json::{Map, Value as Json};
 use super::{
     REQUEST_ID_HEADER, batch, body, client_address, graphiql,
     negotiate::{self, ResponseMedia},
+    server::ConnectionSlot,
+    ws,
 };
 use crate::{
     auth::Viewer,
@@ -298,13 +304,26 @@ fn selected_operation_type(request: &mut async_graphql::Request) -> Option<Opera
     }
 }
 
-/// `GET /graphql`: queries in the URL; a browser asking for HTML gets GraphiQL.
+/// `GET /graphql`: a WebSocket handshake upgrades; otherwise queries in the
+/// URL, and a browser asking for HTML gets GraphiQL.
 pub async fn get(
     state: State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
+    websocket: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    slot: Option<Extension<ConnectionSlot>>,
     RawQuery(query): RawQuery,
 ) -> Response {
+    if let Ok(upgrade) = websocket {
+        let State(state) = state;
+        return ws::upgrade(
+            state,
+            peer,
+            &headers,
+            upgrade,
+            slot.map(|Extension(slot)| slot),
+        );
+    }
     let params: HashMap<String, String> =
         match serde_urlencoded::from_str(query.as_deref().unwrap_or_default()) {
             Ok(params) => params,

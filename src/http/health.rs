@@ -11,7 +11,10 @@ pub async fn alive() -> &'static str {
     "ok"
 }
 
-/// The database answers and every migration is applied.
+/// The database answers and every migration is applied. With Redis
+/// configured, the body also says whether its event fan-out is live; a
+/// Redis outage alone does not make the instance unready (it polls the
+/// outbox instead).
 pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     let database = state.db.ping().await.is_ok();
     let migrations = match Migrator::get_pending_migrations(&state.db).await {
@@ -24,8 +27,9 @@ pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
         StatusCode::SERVICE_UNAVAILABLE
     };
     let word = |ok: bool| if ok { "ok" } else { "failing" };
-    (
-        status,
-        Json(json!({ "database": word(database), "migrations": word(migrations) })),
-    )
+    let mut body = json!({ "database": word(database), "migrations": word(migrations) });
+    if let Some(fanout) = &state.fanout {
+        body["redis"] = json!(word(fanout.is_live()));
+    }
+    (status, Json(body))
 }

@@ -1,4 +1,5 @@
-//! HTTP routes on one port: GraphQL, GraphiQL, health and metrics, behind
+//! HTTP routes on one port: GraphQL (over HTTP and WebSocket), GraphiQL,
+//! health and metrics, behind
 //! the request id, tracing, the per-request deadline, CORS and security
 //! headers.
 
@@ -14,6 +15,7 @@ mod negotiate;
 mod observe;
 mod security;
 mod server;
+mod ws;
 
 use axum::{Router, middleware, routing::get};
 use tower::ServiceBuilder;
@@ -25,6 +27,7 @@ use tower_http::{
 use crate::state::AppState;
 
 pub use server::{ConnectionLimits, serve};
+pub use ws::Sockets;
 
 /// Header that carries each request's id, in and out.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";

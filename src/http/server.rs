@@ -2,8 +2,8 @@
 //! `axum::serve` lacks: a header-read timeout (slow or half-sent request
 //! heads are cut off), an idle keep-alive timeout, and a cap on open
 //! connections past which accepting pauses while open ones are served.
-//! A stop stops accepting, lets connections finish their requests, and
-//! closes whatever is left after the drain time.
+//! A stop stops accepting, lets connections finish their requests, closes
+//! WebSockets with 1001, and drops whatever is left after the drain time.
 
 use std::{
     convert::Infallible,
@@ -28,6 +28,8 @@ use tokio::{
 };
 use tower::ServiceExt as _;
 
+use super::ws::Sockets;
+
 /// How connections are bounded.
 #[derive(Clone, Copy, Debug)]
 pub struct ConnectionLimits {
@@ -42,11 +44,14 @@ pub struct ConnectionLimits {
     pub drain_timeout: Duration,
 }
 
-/// Serves `router` on `listener` until `stop` completes, then drains.
+/// Serves `router` on `listener` until `stop` completes, then drains: HTTP
+/// connections finish their requests, and every WebSocket in `sockets` is
+/// closed with 1001 and waited for.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,
+    sockets: Sockets,
     stop: impl Future<Output = ()>,
 ) {
     let mut builder = Builder::new(TokioExecutor::new());
@@ -77,7 +82,9 @@ pub async fn serve(
                             peer,
                             limits,
                             draining: drain_signal.clone(),
-                            _permit: permit,
+                            slot: ConnectionSlot {
+                                _permit: Arc::new(permit),
+                            },
                         };
                         connections.spawn(connection.serve(builder.clone(), stream));
                     }
@@ -90,8 +97,10 @@ pub async fn serve(
     tracing::info!("shutting down; draining in-flight requests");
     drop(listener);
     let _ = draining.send(true);
+    sockets.close_all();
     let drained = tokio::time::timeout(limits.drain_timeout, async {
         while connections.join_next().await.is_some() {}
+        sockets.closed().await;
     })
     .await;
     if drained.is_err() {
@@ -119,6 +128,14 @@ async fn pause_after(err: &io::Error) {
     tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
+/// A connection's place under the cap. hyper lets go of a connection once
+/// it is upgraded to a WebSocket; the socket then holds this clone, so that
+/// it keeps counting against the cap until it closes.
+#[derive(Clone)]
+pub struct ConnectionSlot {
+    _permit: Arc<OwnedSemaphorePermit>,
+}
+
 /// One accepted connection and what it needs until it closes.
 struct Connection {
     router: Router,
@@ -126,7 +143,7 @@ struct Connection {
     limits: ConnectionLimits,
     draining: watch::Receiver<bool>,
     /// Held while the connection is open, so that it counts against the cap.
-    _permit: OwnedSemaphorePermit,
+    slot: ConnectionSlot,
 }
 
 impl Connection {
@@ -137,6 +154,7 @@ impl Connection {
         let service = PeerService {
             router: self.router.clone(),
             peer: self.peer,
+            slot: self.slot.clone(),
             in_flight: Arc::new(in_flight),
         };
         let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
@@ -190,6 +208,7 @@ async fn idle_for(requests: &mut watch::Receiver<usize>, timeout: Duration) {
 struct PeerService {
     router: Router,
     peer: SocketAddr,
+    slot: ConnectionSlot,
     in_flight: Arc<watch::Sender<usize>>,
 }
 
@@ -216,6 +235,7 @@ impl Service<hyper::Request<Incoming>> for PeerService {
 
     fn call(&self, mut request: hyper::Request<Incoming>) -> Self::Future {
         request.extensions_mut().insert(ConnectInfo(self.peer));
+        request.extensions_mut().insert(self.slot.clone());
         let in_flight = InFlight::start(&self.in_flight);
         let response = self.router.clone().oneshot(request);
         Box::pin(async move {

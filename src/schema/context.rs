@@ -9,6 +9,7 @@ use crate::{
     auth::{KeyRing, Viewer},
     db::CountedConnection,
     error::{AppError, AppResult},
+    events::EventHub,
 };
 
 /// Per-request facts: the counted connection, the request id that ties
@@ -72,6 +73,11 @@ pub fn db<'a>(ctx: &Context<'a>) -> AppResult<&'a CountedConnection> {
 /// The request's caller.
 pub fn viewer<'a>(ctx: &Context<'a>) -> AppResult<&'a Viewer> {
     Ok(&data::<RequestContext>(ctx)?.viewer)
+}
+
+/// The event hub: mutations tell it about commits, subscriptions listen.
+pub fn events<'a>(ctx: &Context<'a>) -> AppResult<&'a EventHub> {
+    data::<EventHub>(ctx)
 }
 
 /// The store's currency code.

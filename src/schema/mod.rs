@@ -17,9 +17,10 @@ pub mod orderings;
 pub mod query;
 mod response_order;
 pub mod scalars;
+pub mod subscription;
 pub mod types;
 
-use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
+use async_graphql::{Schema, SchemaBuilder};
 
 pub use context::{QueryLimits, RequestContext, StoreSettings};
 pub use limits::{
@@ -27,16 +28,18 @@ pub use limits::{
 };
 pub use observer::OperationObserver;
 
-use crate::{config::Settings, ratelimit::RateLimits};
+use crate::{config::Settings, events::EventHub, ratelimit::RateLimits};
 
 /// The service's schema type.
-pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubscription>;
+pub type AppSchema =
+    Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
 
-fn schema_builder() -> SchemaBuilder<query::QueryRoot, mutation::MutationRoot, EmptySubscription> {
+fn schema_builder()
+-> SchemaBuilder<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot> {
     Schema::build(
         query::QueryRoot::default(),
         mutation::MutationRoot::default(),
-        EmptySubscription,
+        subscription::SubscriptionRoot::default(),
     )
 }
 
@@ -45,11 +48,13 @@ pub fn sdl() -> String {
     schema_builder().finish().sdl()
 }
 
-/// Builds the schema with its limits; production hides introspection and
+/// Builds the schema with its limits and the event hub that mutations
+/// notify and subscriptions listen to; production hides introspection and
 /// "did you mean".
-pub fn build_schema(settings: &Settings) -> AppSchema {
+pub fn build_schema(settings: &Settings, events: EventHub) -> AppSchema {
     let limits = &settings.limits;
     let builder = schema_builder()
+        .data(events)
         .data(StoreSettings {
             currency: settings.currency.clone(),
             report_stats: settings.is_development(),

@@ -7,18 +7,21 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
-    time::Instant,
+    sync::{Arc, Mutex, MutexGuard},
+    time::{Duration, Instant},
 };
 
 use async_graphql::{
     Response, ServerError, ServerResult, ValidationResult, Value, Variables,
     extensions::{
         Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
-        NextValidation,
+        NextSubscribe, NextValidation,
     },
     parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition, OperationType},
+    registry::Registry,
 };
+
+use futures_util::stream::{BoxStream, StreamExt as _};
 
 use super::{
     argument_errors,
@@ -59,20 +62,25 @@ struct Facts {
     depth: usize,
     stats: Option<Arc<OperationStats>>,
     request_id: Option<String>,
+    validated: bool,
 }
 
 #[derive(Default)]
 struct ObservedOperation {
-    facts: Mutex<Facts>,
+    facts: Arc<Mutex<Facts>>,
 }
 
 impl ObservedOperation {
-    fn facts(&self) -> std::sync::MutexGuard<'_, Facts> {
-        // A panic while holding the lock leaves plain data behind; keep going.
-        self.facts
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn facts(&self) -> MutexGuard<'_, Facts> {
+        lock(&self.facts)
     }
+}
+
+fn lock(facts: &Mutex<Facts>) -> MutexGuard<'_, Facts> {
+    // A panic while holding the lock leaves plain data behind; keep going.
+    facts
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn operation_types(document: &ExecutableDocument) -> HashMap<Option<String>, OperationType> {
@@ -115,110 +123,161 @@ fn set_extension(error: &mut ServerError, name: &str, value: impl Into<Value>) {
         .set(name, value);
 }
 
+/// Whether responses carry `extensions.stats`.
+fn reports_stats(ctx: &ExtensionContext<'_>) -> bool {
+    ctx.data_opt::<StoreSettings>()
+        .is_some_and(|settings| settings.report_stats)
+}
+
+/// Completes a response as the contract wants it (nulled fields, selection
+/// order, error codes, internal errors hidden) and records its cost.
+fn finish(
+    facts: &Facts,
+    registry: &Registry,
+    report_stats: bool,
+    elapsed: Duration,
+    mut response: Response,
+) -> Response {
+    let request_id = facts.request_id.as_deref().unwrap_or("unknown");
+    if let Some(document) = &facts.document
+        && let Some(operation) = operation(document, facts.operation_name.as_deref())
+    {
+        if response.errors.iter().any(|error| !error.path.is_empty()) {
+            field_errors::complete(
+                &mut response.data,
+                &response.errors,
+                registry,
+                document,
+                operation,
+            );
+        }
+        response_order::restore(&mut response.data, document, operation);
+    }
+
+    for error in &mut response.errors {
+        let code = match code_of(error) {
+            Some(code) => code,
+            None => {
+                let argument = facts
+                    .document
+                    .as_ref()
+                    .filter(|_| facts.phase == Phase::Executing)
+                    .and_then(|document| argument_errors::argument_at(document, error));
+                let code = match (facts.phase, argument) {
+                    (Phase::Parsing, _) => ErrorCode::GraphqlParseFailed,
+                    (Phase::Validating, _) => ErrorCode::GraphqlValidationFailed,
+                    (Phase::Executing, Some(argument)) => {
+                        set_extension(error, "field", argument);
+                        ErrorCode::BadUserInput
+                    }
+                    (Phase::Executing, None) => ErrorCode::InternalServerError,
+                };
+                set_extension(error, "code", code.as_str());
+                code.as_str().to_owned()
+            }
+        };
+        if code == ErrorCode::InternalServerError.as_str() {
+            let cause = error
+                .source
+                .as_ref()
+                .and_then(|source| source.downcast_ref::<InternalCause>())
+                .map_or_else(|| error.message.clone(), |cause| format!("{:#}", cause.0));
+            tracing::error!(request_id, path = ?error.path, %cause, "internal error");
+            error.message = INTERNAL_MESSAGE.to_owned();
+            set_extension(error, "requestId", request_id);
+        }
+    }
+
+    let operation_type = facts
+        .operation_types
+        .get(&facts.operation_name)
+        .or_else(|| facts.operation_types.values().next())
+        .map_or("unknown", |ty| match ty {
+            OperationType::Query => "query",
+            OperationType::Mutation => "mutation",
+            OperationType::Subscription => "subscription",
+        });
+    let (statements, cache_hits, cache_misses) = facts.stats.as_ref().map_or((0, 0, 0), |s| {
+        (s.statements(), s.cache_hits(), s.cache_misses())
+    });
+    let outcome = if facts.phase != Phase::Executing {
+        OperationOutcome::Rejected
+    } else if response.errors.is_empty() {
+        OperationOutcome::Ok
+    } else {
+        OperationOutcome::Error
+    };
+    OperationRecord {
+        name: facts.operation_name.as_deref(),
+        operation_type,
+        outcome,
+        elapsed,
+        statements,
+        cache_hits,
+        cache_misses,
+    }
+    .record();
+
+    if report_stats {
+        let stats = serde_json::json!({
+            "sqlStatements": statements,
+            "cacheHits": cache_hits,
+            "cacheMisses": cache_misses,
+            "complexity": facts.complexity,
+            "depth": facts.depth,
+            "elapsedMs": (elapsed.as_secs_f64() * 1e6).round() / 1e3,
+        });
+        if let Ok(value) = Value::from_json(stats) {
+            response.extensions.insert("stats".to_owned(), value);
+        }
+    }
+    response
+}
+
 #[async_trait::async_trait]
 impl Extension for ObservedOperation {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let started = Instant::now();
-        let mut response = next.run(ctx).await;
+        let response = next.run(ctx).await;
         let facts = std::mem::take(&mut *self.facts());
-        let request_id = facts.request_id.as_deref().unwrap_or("unknown");
-        if let Some(document) = &facts.document
-            && let Some(operation) = operation(document, facts.operation_name.as_deref())
-        {
-            if response.errors.iter().any(|error| !error.path.is_empty()) {
-                field_errors::complete(
-                    &mut response.data,
-                    &response.errors,
-                    &ctx.schema_env.registry,
-                    document,
-                    operation,
-                );
-            }
-            response_order::restore(&mut response.data, document, operation);
-        }
+        finish(
+            &facts,
+            &ctx.schema_env.registry,
+            reports_stats(ctx),
+            started.elapsed(),
+            response,
+        )
+    }
 
-        for error in &mut response.errors {
-            let code = match code_of(error) {
-                Some(code) => code,
-                None => {
-                    let argument = facts
-                        .document
-                        .as_ref()
-                        .filter(|_| facts.phase == Phase::Executing)
-                        .and_then(|document| argument_errors::argument_at(document, error));
-                    let code = match (facts.phase, argument) {
-                        (Phase::Parsing, _) => ErrorCode::GraphqlParseFailed,
-                        (Phase::Validating, _) => ErrorCode::GraphqlValidationFailed,
-                        (Phase::Executing, Some(argument)) => {
-                            set_extension(error, "field", argument);
-                            ErrorCode::BadUserInput
-                        }
-                        (Phase::Executing, None) => ErrorCode::InternalServerError,
-                    };
-                    set_extension(error, "code", code.as_str());
-                    code.as_str().to_owned()
+    /// Operations over a WebSocket run as streams, which skip the
+    /// `request` hook: each of their results is finished here instead.
+    /// Subscription events skip the `execute` hook too, so a validated
+    /// subscription counts as executing from its first result on.
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        let facts = Arc::clone(&self.facts);
+        if let Some(request) = ctx.data_opt::<RequestContext>() {
+            let mut facts = lock(&facts);
+            facts.stats = Some(request.db.stats().clone());
+            facts.request_id = Some(request.request_id.clone());
+        }
+        let env = ctx.schema_env.clone();
+        let report_stats = reports_stats(ctx);
+        let mut since = Instant::now();
+        next.run(ctx, stream)
+            .map(move |response| {
+                let mut facts = lock(&facts);
+                if facts.phase == Phase::Validating && facts.validated {
+                    facts.phase = Phase::Executing;
                 }
-            };
-            if code == ErrorCode::InternalServerError.as_str() {
-                let cause = error
-                    .source
-                    .as_ref()
-                    .and_then(|source| source.downcast_ref::<InternalCause>())
-                    .map_or_else(|| error.message.clone(), |cause| format!("{:#}", cause.0));
-                tracing::error!(request_id, path = ?error.path, %cause, "internal error");
-                error.message = INTERNAL_MESSAGE.to_owned();
-                set_extension(error, "requestId", request_id);
-            }
-        }
-
-        let elapsed = started.elapsed();
-        let operation_type = facts
-            .operation_types
-            .get(&facts.operation_name)
-            .or_else(|| facts.operation_types.values().next())
-            .map_or("unknown", |ty| match ty {
-                OperationType::Query => "query",
-                OperationType::Mutation => "mutation",
-                OperationType::Subscription => "subscription",
-            });
-        let (statements, cache_hits, cache_misses) = facts.stats.as_ref().map_or((0, 0, 0), |s| {
-            (s.statements(), s.cache_hits(), s.cache_misses())
-        });
-        let outcome = if facts.phase != Phase::Executing {
-            OperationOutcome::Rejected
-        } else if response.errors.is_empty() {
-            OperationOutcome::Ok
-        } else {
-            OperationOutcome::Error
-        };
-        OperationRecord {
-            name: facts.operation_name.as_deref(),
-            operation_type,
-            outcome,
-            elapsed,
-            statements,
-            cache_hits,
-            cache_misses,
-        }
-        .record();
-
-        if ctx
-            .data_opt::<StoreSettings>()
-            .is_some_and(|settings| settings.report_stats)
-        {
-            let stats = serde_json::json!({
-                "sqlStatements": statements,
-                "cacheHits": cache_hits,
-                "cacheMisses": cache_misses,
-                "complexity": facts.complexity,
-                "depth": facts.depth,
-                "elapsedMs": (elapsed.as_secs_f64() * 1e6).round() / 1e3,
-            });
-            if let Ok(value) = Value::from_json(stats) {
-                response.extensions.insert("stats".to_owned(), value);
-            }
-        }
-        response
+                let elapsed = std::mem::replace(&mut since, Instant::now()).elapsed();
+                finish(&facts, &env.registry, report_stats, elapsed, response)
+            })
+            .boxed()
     }
 
     async fn parse_query(
@@ -243,6 +302,7 @@ impl Extension for ObservedOperation {
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let result = next.run(ctx).await?;
         let mut facts = self.facts();
+        facts.validated = true;
         facts.complexity = result.complexity;
         facts.depth = result.depth;
         Ok(result)

@@ -7,5 +7,6 @@ pub mod accounts;
 pub mod catalog;
 pub mod housekeeping;
 pub mod orders;
+pub mod outbox;
 pub mod read;
 pub mod reviews;

@@ -30,6 +30,10 @@ use storefront::{
 };
 use tokio::sync::oneshot;
 
+pub mod process;
+pub mod redis_server;
+pub mod ws;
+
 /// Where the test database lives, removed when the test ends.
 pub enum TestDatabase {
     Sqlite { _dir: tempfile::TempDir },
@@ -175,6 +179,31 @@ pub async fn spawn_with_settings(plan: SeedPlan, adjust: impl FnOnce(&mut Settin
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
+    }
+
+    /// Stops the server as SIGTERM would: it stops accepting and drains.
+    pub fn shut_down(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
+    /// The value of the Prometheus sample whose line starts with `metric`
+    /// and contains every one of `labels` (0 when absent).
+    pub async fn metric(&self, metric: &str, labels: &[&str]) -> f64 {
+        let text = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("GET /metrics")
+            .text()
+            .await
+            .expect("metrics text");
+        text.lines()
+            .filter(|line| line.starts_with(metric) && labels.iter().all(|l| line.contains(l)))
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
     }
 
     /// POSTs an operation as JSON; returns the whole response body.
@@ -353,6 +382,53 @@ impl TestApp {
             .await
             .expect("request");
         Reply::read(response).await
+    }
+}
+
+/// Another server on a test application's database, as a second instance
+/// behind a load balancer would be; stopped when dropped.
+pub struct Instance {
+    pub address: SocketAddr,
+    _stop: oneshot::Sender<()>,
+}
+
+impl TestApp {
+    /// Starts another server on this application's database, its test
+    /// settings changed by `adjust` first.
+    pub async fn another_instance(&self, adjust: impl FnOnce(&mut Settings)) -> Instance {
+        let mut settings = settings(self.database_url.clone(), Environment::Development);
+        adjust(&mut settings);
+        let app = Application::build(settings)
+            .await
+            .expect("build another instance");
+        let address = app.address();
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        Instance {
+            address,
+            _stop: stop,
+        }
+    }
+}
+
+impl TestApp {
+    /// Waits until `/readyz` reports `value` for `component`.
+    pub async fn wait_for_readiness(&self, component: &str, value: &str) {
+        for _ in 0..400 {
+            let ready: Value = self
+                .get_page("/readyz", "*/*")
+                .await
+                .json()
+                .await
+                .expect("a JSON body");
+            if ready[component] == value {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("/readyz never reported {component}: {value}");
     }
 }
 

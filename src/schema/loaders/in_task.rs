@@ -8,7 +8,8 @@
 //! executor is blocked: it returned `Pending` without waking itself (list
 //! resolution yields voluntarily part-way through long lists, and is
 //! re-polled until it stops doing so). By then every sibling has registered
-//! its key: one level, one batch, whatever the load.
+//! its key: one level, one batch, whatever the load. Subscriptions drive
+//! each event's resolution the same way (`drive_stream`).
 
 use std::{
     future::{Future, poll_fn},
@@ -20,7 +21,11 @@ use std::{
     task::{Context, Poll, Wake, Waker},
 };
 
-use futures_util::{StreamExt, future::BoxFuture, stream::FuturesUnordered};
+use futures_util::{
+    Stream, StreamExt,
+    future::BoxFuture,
+    stream::{self, FuturesUnordered},
+};
 
 /// Re-polls allowed while the executor keeps waking itself; far above what
 /// any query accepted by the depth and complexity limits needs.
@@ -43,20 +48,19 @@ impl Wake for FlaggingWaker {
     }
 }
 
-/// Polls `future` until it completes or is blocked on something outside
+/// Polls with `poll` until it is ready or blocked on something outside
 /// itself; `None` means blocked.
-fn poll_until_blocked<F: Future>(
-    future: std::pin::Pin<&mut F>,
+fn poll_until_blocked<T>(
+    mut poll: impl FnMut(&mut Context<'_>) -> Poll<T>,
     cx: &Context<'_>,
-) -> Option<F::Output> {
-    let mut future = future;
+) -> Option<T> {
     for _ in 0..MAX_SELF_WAKES {
         let flag = Arc::new(FlaggingWaker {
             woken: AtomicBool::new(false),
             task: cx.waker().clone(),
         });
         let waker = Waker::from(flag.clone());
-        if let Poll::Ready(output) = future.as_mut().poll(&mut Context::from_waker(&waker)) {
+        if let Poll::Ready(output) = poll(&mut Context::from_waker(&waker)) {
             return Some(output);
         }
         if !flag.woken.load(Ordering::Acquire) {
@@ -97,18 +101,36 @@ impl BatchQueue {
     pub async fn drive<F: Future>(self, execution: F) -> F::Output {
         let mut execution = pin!(execution);
         let mut running = FuturesUnordered::new();
-        poll_fn(move |cx| {
-            if let Some(output) = poll_until_blocked(execution.as_mut(), cx) {
-                return Poll::Ready(output);
-            }
-            loop {
-                running.extend(self.take());
-                match running.poll_next_unpin(cx) {
-                    Poll::Ready(Some(())) => continue,
-                    Poll::Ready(None) | Poll::Pending => return Poll::Pending,
-                }
-            }
+        poll_fn(move |cx| self.poll_driving(&mut running, |cx| execution.as_mut().poll(cx), cx))
+            .await
+    }
+
+    /// The items of `responses` (a subscription's), each resolved with its
+    /// batches driven in between passes, as [`drive`](Self::drive) does.
+    pub fn drive_stream<S: Stream + Unpin>(self, mut responses: S) -> impl Stream<Item = S::Item> {
+        let mut running = FuturesUnordered::new();
+        stream::poll_fn(move |cx| {
+            self.poll_driving(&mut running, |cx| responses.poll_next_unpin(cx), cx)
         })
-        .await
+    }
+
+    /// One poll of the work `poll` stands for: run it until it is blocked,
+    /// then the batches it handed over until they are all pending too.
+    fn poll_driving<T>(
+        &self,
+        running: &mut FuturesUnordered<BoxFuture<'static, ()>>,
+        poll: impl FnMut(&mut Context<'_>) -> Poll<T>,
+        cx: &mut Context<'_>,
+    ) -> Poll<T> {
+        if let Some(output) = poll_until_blocked(poll, cx) {
+            return Poll::Ready(output);
+        }
+        loop {
+            running.extend(self.take());
+            match running.poll_next_unpin(cx) {
+                Poll::Ready(Some(())) => continue,
+                Poll::Ready(None) | Poll::Pending => return Poll::Pending,
+            }
+        }
     }
 }

@@ -9,7 +9,7 @@ use crate::{
     domain::{StockDelta, StockReason},
     error::AppResult,
     schema::{
-        context::{db, viewer},
+        context::{db, events, viewer},
         guards::AdminOnly,
         ids::{self, NodeKind},
         types::{Category, Product},
@@ -133,6 +133,7 @@ impl CatalogMutation {
         let tx = db(ctx)?.begin_write().await?;
         let adjusted = catalog::adjust_stock(&tx, change).await?;
         tx.commit().await?;
+        events(ctx)?.committed();
         Ok(Product(adjusted.product))
     }
 }

@@ -6,7 +6,7 @@ use crate::{
     domain::{IdempotencyKey, OrderRequest, RequestedLine, order::line_field},
     error::{AppError, AppResult},
     schema::{
-        context::{db, viewer},
+        context::{db, events, viewer},
         enums::GraphqlOrderStatus,
         guards::{AdminOnly, SignedIn},
         ids::{self, NodeKind},
@@ -94,6 +94,7 @@ impl OrderMutation {
         let order = match placement {
             Placement::Placed(placed) => {
                 txn.commit().await?;
+                events(ctx)?.committed();
                 placed.order
             }
             // Dropping the transaction rolls back whatever the replay wrote.
@@ -111,6 +112,7 @@ impl OrderMutation {
         let txn = db(ctx)?.begin_write().await?;
         let change = orders::cancel_order(&txn, viewer(ctx)?, id).await?;
         txn.commit().await?;
+        events(ctx)?.committed();
         Ok(Order(change.order))
     }
 
@@ -128,6 +130,7 @@ impl OrderMutation {
         let txn = db(ctx)?.begin_write().await?;
         let change = orders::update_order_status(&txn, id, status.into()).await?;
         txn.commit().await?;
+        events(ctx)?.committed();
         Ok(Order(change.order))
     }
 }

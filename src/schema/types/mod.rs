@@ -2,6 +2,7 @@
 //! relations resolve through the request's loaders.
 
 mod category;
+mod event;
 mod node;
 mod order;
 mod product;
@@ -11,6 +12,7 @@ mod totals;
 mod user;
 
 pub use category::Category;
+pub use event::{OrderEvent, OrderEventType, StockEvent};
 pub use node::Node;
 pub use order::{Order, OrderConnection, OrderItem, OrderTotal};
 pub use product::{Product, RatingSummary};

@@ -9,9 +9,15 @@ use sea_orm::{
 
 use crate::{
     db::CountedTransaction,
-    domain::{StockDelta, StockReason, clock::now, stock::STOCK_MAX},
+    domain::{
+        StockDelta, StockReason,
+        clock::now,
+        event::{Change, NewEvent},
+        stock::STOCK_MAX,
+    },
     entities::{products, stock_adjustments},
     error::{AppError, AppResult},
+    services::outbox,
 };
 
 /// A checked stock change by an admin.
@@ -38,7 +44,7 @@ pub struct StockAdjusted {
 
 /// Adds or removes units with one conditional UPDATE, so that concurrent
 /// changes can never take stock below zero or above [`STOCK_MAX`], and
-/// records the change in `stock_adjustments`.
+/// records the change in `stock_adjustments` and its event in the outbox.
 #[tracing::instrument(skip(tx, change), fields(product_id = change.product_id, delta = change.delta.get()))]
 pub async fn adjust_stock(
     tx: &CountedTransaction,
@@ -75,6 +81,15 @@ pub async fn adjust_stock(
     }
     .insert(tx)
     .await?;
+    let event = NewEvent {
+        occurred_at: now,
+        change: Change::Stock {
+            product_id: product.id,
+            stock: product.stock,
+            delta,
+        },
+    };
+    outbox::record(tx, &[event]).await?;
     Ok(StockAdjusted {
         product,
         adjustment,

@@ -9,9 +9,15 @@ use sea_orm::{
 
 use super::{StockChange, idempotency, number, stock};
 use crate::{
-    domain::{OrderRequest, OrderStatus, clock::now, order::line_field},
+    domain::{
+        OrderRequest, OrderStatus,
+        clock::now,
+        event::{Change, NewEvent, OrderChange},
+        order::line_field,
+    },
     entities::{order_items, orders, products},
     error::{AppError, AppResult, is_foreign_key_violation},
+    services::outbox,
 };
 
 /// Attempts at a free order number before giving up (each collision has a
@@ -39,7 +45,8 @@ pub enum Placement {
     Replayed(orders::Model),
 }
 
-/// Places `request` for `user_id` inside `db`, a write transaction.
+/// Places `request` for `user_id` inside `db`, a write transaction, and
+/// records the order's and the stock's events in the outbox.
 ///
 /// The unit prices are the products' prices in the database. Stock is taken
 /// with one conditional update per product, in ascending product id order;
@@ -80,7 +87,7 @@ pub async fn place_order(
 
     let mut taken = Vec::with_capacity(lines.len());
     for line in &lines {
-        if !stock::take(db, line.product_id, line.quantity, at).await? {
+        let Some(left) = stock::take(db, line.product_id, line.quantity, at).await? else {
             return Err(AppError::conflict_on(
                 line_field(line.index, "quantity"),
                 format!(
@@ -88,10 +95,11 @@ pub async fn place_order(
                     line.name, line.quantity
                 ),
             ));
-        }
+        };
         taken.push(StockChange {
             product_id: line.product_id,
             delta: -line.quantity,
+            stock: left,
         });
     }
 
@@ -105,6 +113,18 @@ pub async fn place_order(
     let items = order_items::Entity::insert_many(rows)
         .exec_with_returning(db)
         .await?;
+    let placed = NewEvent {
+        occurred_at: at,
+        change: Change::Order {
+            order_id: order.id,
+            customer_id: user_id,
+            change: OrderChange::Placed,
+        },
+    };
+    let events: Vec<NewEvent> = std::iter::once(placed)
+        .chain(taken.iter().map(|change| change.event(at)))
+        .collect();
+    outbox::record(db, &events).await?;
     Ok(Placement::Placed(PlacedOrder {
         order,
         items,

@@ -8,7 +8,11 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait},
 };
 
-use crate::{entities::products, error::AppResult};
+use crate::{
+    domain::event::{Change, NewEvent},
+    entities::products,
+    error::AppResult,
+};
 
 /// How one product's stock moved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,20 +21,37 @@ pub struct StockChange {
     pub product_id: i64,
     /// Units added (negative: taken).
     pub delta: i32,
+    /// The stock right after the change.
+    pub stock: i32,
+}
+
+impl StockChange {
+    /// The outbox event of this move.
+    pub fn event(&self, occurred_at: DateTime<Utc>) -> NewEvent {
+        NewEvent {
+            occurred_at,
+            change: Change::Stock {
+                product_id: self.product_id,
+                stock: self.stock,
+                delta: self.delta,
+            },
+        }
+    }
 }
 
 /// Takes `quantity` units of `product_id` if that many are left:
 /// `UPDATE … SET stock = stock - n WHERE id = ? AND stock >= n`. PostgreSQL
 /// re-checks the condition after waiting for a concurrent writer, SQLite
 /// runs writers one at a time, so two orders can never both take the last
-/// unit. False when too few units are left (nothing changed).
+/// unit. Returns the stock left, or `None` when too few units are left
+/// (nothing changed).
 pub async fn take(
     db: &impl ConnectionTrait,
     product_id: i64,
     quantity: i32,
     at: DateTime<Utc>,
-) -> AppResult<bool> {
-    let result = products::Entity::update_many()
+) -> AppResult<Option<i32>> {
+    let updated = products::Entity::update_many()
         .col_expr(
             products::Column::Stock,
             Expr::col(products::Column::Stock).sub(quantity),
@@ -38,26 +59,27 @@ pub async fn take(
         .col_expr(products::Column::UpdatedAt, Expr::value(at))
         .filter(products::Column::Id.eq(product_id))
         .filter(products::Column::Stock.gte(quantity))
-        .exec(db)
+        .exec_with_returning(db)
         .await?;
-    Ok(result.rows_affected == 1)
+    Ok(updated.first().map(|product| product.stock))
 }
 
-/// Puts `quantity` units of `product_id` back.
+/// Puts `quantity` units of `product_id` back; returns the stock now, or
+/// `None` when the product no longer exists.
 pub async fn restore(
     db: &impl ConnectionTrait,
     product_id: i64,
     quantity: i32,
     at: DateTime<Utc>,
-) -> AppResult<()> {
-    products::Entity::update_many()
+) -> AppResult<Option<i32>> {
+    let updated = products::Entity::update_many()
         .col_expr(
             products::Column::Stock,
             Expr::col(products::Column::Stock).add(quantity),
         )
         .col_expr(products::Column::UpdatedAt, Expr::value(at))
         .filter(products::Column::Id.eq(product_id))
-        .exec(db)
+        .exec_with_returning(db)
         .await?;
-    Ok(())
+    Ok(updated.first().map(|product| product.stock))
 }

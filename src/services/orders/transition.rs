@@ -11,9 +11,14 @@ use sea_orm::{
 use super::{StockChange, stock};
 use crate::{
     auth::Viewer,
-    domain::{OrderStatus, clock::now},
+    domain::{
+        OrderStatus,
+        clock::now,
+        event::{Change, NewEvent, OrderChange},
+    },
     entities::{order_items, orders},
     error::{AppError, AppResult},
+    services::outbox,
 };
 
 /// An order after a status change, and everything the change touched.
@@ -94,7 +99,8 @@ pub async fn update_order_status(
 
 /// Sets the status only if it is still `from` (a compare-and-set, so that
 /// of two concurrent changes one loses with `CONFLICT` instead of both
-/// restoring stock), and restores stock when cancelling.
+/// restoring stock), restores stock when cancelling, and records the
+/// events of both in the outbox.
 async fn change_status(
     db: &impl ConnectionTrait,
     order: orders::Model,
@@ -119,6 +125,23 @@ async fn change_status(
     } else {
         Vec::new()
     };
+    let change = if to == OrderStatus::Cancelled {
+        OrderChange::Cancelled
+    } else {
+        OrderChange::StatusChanged
+    };
+    let changed = NewEvent {
+        occurred_at: at,
+        change: Change::Order {
+            order_id: order.id,
+            customer_id: order.user_id,
+            change,
+        },
+    };
+    let events: Vec<NewEvent> = std::iter::once(changed)
+        .chain(restored.iter().map(|change| change.event(at)))
+        .collect();
+    outbox::record(db, &events).await?;
     Ok(StatusChange {
         order: orders::Model {
             status: to,
@@ -146,11 +169,14 @@ async fn restore_stock(
     }
     let mut restored = Vec::with_capacity(per_product.len());
     for (product_id, quantity) in per_product {
-        stock::restore(db, product_id, quantity, at).await?;
-        restored.push(StockChange {
-            product_id,
-            delta: quantity,
-        });
+        // A deleted product has no stock to restore and no event to tell.
+        if let Some(stock) = stock::restore(db, product_id, quantity, at).await? {
+            restored.push(StockChange {
+                product_id,
+                delta: quantity,
+                stock,
+            });
+        }
     }
     Ok(restored)
 }

@@ -1,0 +1,91 @@
+//! Redis for tests: the shared server's URL, or a test-owned
+//! `redis-server` that a test may kill (never the shared one).
+
+use std::{
+    net::TcpListener,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+/// The shared Redis every test may use with its own key prefix.
+pub const SHARED_REDIS_URL: &str = "redis://127.0.0.1:6379";
+
+/// A fresh key and channel prefix, so that tests never see each other.
+pub fn unique_prefix() -> String {
+    format!("test:{}:", uuid::Uuid::new_v4().simple())
+}
+
+/// A `redis-server` owned by one test, killed when dropped.
+pub struct OwnedRedis {
+    child: Child,
+    pub url: String,
+}
+
+impl OwnedRedis {
+    /// Starts `redis-server` on a free port and waits until it answers.
+    pub async fn start() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let mut owned = Self {
+            child: Command::new("redis-server")
+                .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+                .args(["--save", "", "--appendonly", "no"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start redis-server"),
+            url: format!("redis://127.0.0.1:{port}"),
+        };
+        let client = redis::Client::open(owned.url.as_str()).expect("Redis URL");
+        for _ in 0..200 {
+            if let Ok(mut connection) = client.get_multiplexed_async_connection().await
+                && redis::cmd("PING")
+                    .query_async::<String>(&mut connection)
+                    .await
+                    .is_ok()
+            {
+                return owned;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        owned.kill();
+        panic!("redis-server on port {port} did not start");
+    }
+
+    /// Kills the server, as a crash or network loss would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for OwnedRedis {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Waits until `count` connections subscribe to `channel` on the Redis at
+/// `url` (each instance subscribes once it is up).
+pub async fn wait_for_subscribers(url: &str, channel: &str, count: i64) {
+    let client = redis::Client::open(url).expect("Redis URL");
+    let mut connection = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect to Redis");
+    for _ in 0..400 {
+        let (_, subscribers): (String, i64) = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg(channel)
+            .query_async(&mut connection)
+            .await
+            .expect("PUBSUB NUMSUB");
+        if subscribers >= count {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{channel} never had {count} subscribers");
+}

@@ -10,7 +10,7 @@ use crate::{
     event_fixtures::{ORDER_EVENTS, burst_during_resubscription, cursor_now, place_on},
     helpers::{
         TestApp,
-        redis_server::{OwnedRedis, SHARED_REDIS_URL, unique_prefix, wait_for_subscribers},
+        redis_server::{OwnedRedis, TestRedis, unique_prefix, wait_for_subscribers},
         spawn_app_with,
         ws::WsClient,
     },
@@ -49,10 +49,11 @@ async fn live_subscription(app: &TestApp, customer: &str) -> WsClient {
 async fn an_order_on_one_instance_reaches_another_through_redis() {
     let prefix = unique_prefix();
     // Polling so rarely that only a Redis notice can deliver in time.
-    let settings = with_redis(SHARED_REDIS_URL, &prefix, Duration::from_secs(3600));
+    let redis = TestRedis::get().await;
+    let settings = with_redis(redis.url(), &prefix, Duration::from_secs(3600));
     let app = spawn_app_with(&settings).await;
     let other = app.another_instance(&settings).await;
-    wait_for_subscribers(SHARED_REDIS_URL, &format!("{prefix}events"), 2).await;
+    wait_for_subscribers(redis.url(), &format!("{prefix}events"), 2).await;
     let (_, customer) = app.signed_in(Role::Customer).await;
     stock_product(&app, 3, 100, 500).await;
     let mut socket = live_subscription(&app, &customer).await;
@@ -117,10 +118,11 @@ async fn instances_start_and_fan_out_while_redis_is_unreachable() {
 async fn a_burst_of_orders_on_two_instances_during_a_resubscription_is_neither_lost_nor_duplicated()
 {
     let prefix = unique_prefix();
-    let settings = with_redis(SHARED_REDIS_URL, &prefix, Duration::from_secs(1));
+    let redis = TestRedis::get().await;
+    let settings = with_redis(redis.url(), &prefix, Duration::from_secs(1));
     let app = spawn_app_with(&settings).await;
     let other = app.another_instance(&settings).await;
-    wait_for_subscribers(SHARED_REDIS_URL, &format!("{prefix}events"), 2).await;
+    wait_for_subscribers(redis.url(), &format!("{prefix}events"), 2).await;
     let (_, admin) = app.signed_in(Role::Admin).await;
     let (_, customer) = app.signed_in(Role::Customer).await;
     stock_product(&app, 3, 10_000, 100).await;

@@ -78,6 +78,9 @@ pub fn settings(database_url: String, environment: Environment) -> Settings {
     settings.http.shutdown_timeout = Duration::from_secs(1);
     settings.no_migrate = false;
     settings.auth.jwt_secret = Some(TEST_JWT_SECRET.into());
+    // With `REDIS_URL` set (CI's second pass) every app fans out through
+    // that Redis, each under its own prefix so parallel tests never meet.
+    settings.redis.prefix = redis_server::unique_prefix();
     settings
 }
 

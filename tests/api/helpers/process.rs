@@ -11,7 +11,7 @@ use std::{
 
 use serde_json::Value;
 
-use super::TEST_JWT_SECRET;
+use super::{TEST_JWT_SECRET, redis_server};
 
 /// How long the binary may take to start serving before the test fails.
 const STARTUP_PATIENCE: Duration = Duration::from_secs(60);
@@ -29,6 +29,7 @@ impl ServerProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_storefront"))
             .arg("serve")
             .env("DATABASE_URL", database_url)
+            .env("STOREFRONT_REDIS_PREFIX", redis_server::unique_prefix())
             .env("STOREFRONT_LISTEN", "127.0.0.1:0")
             .env("JWT_SECRET", TEST_JWT_SECRET)
             .env("STOREFRONT_LOG_FORMAT", "json")

@@ -1,5 +1,5 @@
-//! Redis for tests: the shared server's URL, or a test-owned
-//! `redis-server` that a test may kill (never the shared one).
+//! Redis for tests: the server `REDIS_URL` names (CI's second pass), or a
+//! test-owned `redis-server` that a test may kill (never the shared one).
 
 use std::{
     net::TcpListener,
@@ -7,8 +7,31 @@ use std::{
     time::Duration,
 };
 
-/// The shared Redis every test may use with its own key prefix.
-pub const SHARED_REDIS_URL: &str = "redis://127.0.0.1:6379";
+/// A Redis a test may use with its own key prefix but must not break.
+pub enum TestRedis {
+    /// The server `REDIS_URL` names, shared by every test.
+    Shared(String),
+    /// Started for this test alone, when `REDIS_URL` is unset.
+    Owned(OwnedRedis),
+}
+
+impl TestRedis {
+    /// `REDIS_URL`'s server when set, else a `redis-server` of the test's own,
+    /// so that `cargo test` needs no running Redis.
+    pub async fn get() -> Self {
+        match std::env::var("REDIS_URL") {
+            Ok(url) if !url.is_empty() => Self::Shared(url),
+            _ => Self::Owned(OwnedRedis::start().await),
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        match self {
+            Self::Shared(url) => url,
+            Self::Owned(owned) => &owned.url,
+        }
+    }
+}
 
 /// A fresh key and channel prefix, so that tests never see each other.
 pub fn unique_prefix() -> String {

@@ -5,12 +5,15 @@
 
 use axum::{
     extract::{Path, State},
-    http::{HeaderValue, StatusCode, header},
-    response::{Html, IntoResponse, Response},
+    http::{HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
 };
 use rust_embed::Embed;
 
-use super::security;
+use super::{
+    embedded::{self, REVALIDATE, VERSIONED},
+    security,
+};
 use crate::state::AppState;
 
 /// The page; it links only to the scripts and styles of [`asset`].
@@ -18,14 +21,6 @@ const PAGE: &str = include_str!("../../assets/graphiql/page.html");
 
 /// Where the page takes the nonce of its response's policy.
 const STYLE_NONCE: &str = "{style_nonce}";
-
-/// A vendored file's folder names its package version (`react@18.3.1/`):
-/// another version is another URL, so a browser may keep this one for good.
-const VERSIONED: &str = "public, max-age=31536000, immutable";
-
-/// The page and our own files keep their URLs across releases: browsers
-/// check them again before each use.
-const REVALIDATE: &str = "no-cache";
 
 /// The page's scripts and stylesheets.
 #[derive(Embed)]
@@ -44,14 +39,7 @@ pub async fn page(State(state): State<AppState>) -> Response {
     let Ok(policy) = HeaderValue::try_from(security::page_policy_with_style_nonce(&nonce)) else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    (
-        [
-            (header::CONTENT_SECURITY_POLICY, policy),
-            (header::CACHE_CONTROL, HeaderValue::from_static(REVALIDATE)),
-        ],
-        Html(PAGE.replace(STYLE_NONCE, &nonce)),
-    )
-        .into_response()
+    embedded::page(policy, PAGE.replace(STYLE_NONCE, &nonce))
 }
 
 /// `GET /graphiql/{*path}`: a script or stylesheet of the page; absent in
@@ -60,30 +48,13 @@ pub async fn asset(State(state): State<AppState>, Path(path): Path<String>) -> R
     if !state.settings.is_development() {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let (Some(content_type), Some(file)) = (content_type(&path), Assets::get(&path)) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
+    // A vendored file's folder names its package version.
     let cache = if is_versioned(&path) {
         VERSIONED
     } else {
         REVALIDATE
     };
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, cache),
-        ],
-        file.data,
-    )
-        .into_response()
-}
-
-fn content_type(path: &str) -> Option<&'static str> {
-    match path.rsplit_once('.')?.1 {
-        "js" => Some("text/javascript; charset=utf-8"),
-        "css" => Some("text/css; charset=utf-8"),
-        _ => None,
-    }
+    embedded::file::<Assets>(&path, cache)
 }
 
 fn is_versioned(path: &str) -> bool {

@@ -1,12 +1,14 @@
 //! HTTP routes on one port: GraphQL (over HTTP and WebSocket), GraphiQL,
-//! health and metrics, behind
+//! the live dashboard, health and metrics, behind
 //! the request id, tracing, the per-request deadline, CORS and security
 //! headers.
 
 mod batch;
 mod body;
 mod client_address;
+mod dashboard;
 mod deadline;
+mod embedded;
 mod graphiql;
 mod graphql;
 mod health;
@@ -39,6 +41,8 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .route("/", get(graphiql::page))
         .route("/graphiql/{*path}", get(graphiql::asset))
+        .route("/dashboard", get(dashboard::page))
+        .route("/dashboard/{*path}", get(dashboard::asset))
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))

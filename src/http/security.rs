@@ -39,6 +39,13 @@ pub const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 
     img-src 'self' data:; font-src 'self' data:; connect-src 'self'; \
     base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+/// The policy of the dashboard page: its modules, stylesheet and icon from
+/// this origin, requests (HTTP and its WebSocket) to this origin only;
+/// nothing inline, no `eval`, no `data:` URL.
+pub const DASHBOARD_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+    img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; \
+    frame-ancestors 'none'";
+
 /// [`PAGE_POLICY`], also admitting the `<style>` elements tagged with
 /// `nonce`: GraphiQL's dialogs inject one to lock scrolling, and the page
 /// hands it a fresh nonce per response rather than allowing every inline

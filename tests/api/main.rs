@@ -7,6 +7,7 @@ mod catalog;
 mod catalog_admin;
 mod concurrency;
 mod connections;
+mod dashboard;
 mod event_fixtures;
 mod fanout;
 mod field_errors;

@@ -14,9 +14,9 @@ use crate::{
         tokens::{KeySources, TokenPolicy},
     },
     cli::{self, Cli, Command, MigrateAction, MigrateArgs, SeedArgs},
-    config::{DatabaseSettings, DatabaseUrl, EventSettings, Settings},
+    config::{DashboardSettings, DatabaseSettings, DatabaseUrl, EventSettings, Settings},
     db,
-    events::{EventHub, InProcessBus, RedisFanout, dispatcher, retention},
+    events::{DashboardHub, EventHub, InProcessBus, RedisFanout, dashboard, dispatcher, retention},
     http, metrics,
     schema::{self, build_schema},
     seed::{self, Scale},
@@ -135,6 +135,8 @@ pub struct Application {
     outbox_position: i64,
     event_settings: EventSettings,
     fanout: Option<RedisFanout>,
+    dashboard: DashboardHub,
+    dashboard_settings: DashboardSettings,
 }
 
 impl Application {
@@ -184,6 +186,7 @@ impl Application {
             Arc::new(InProcessBus::new(outbox_position)),
             development && settings.events.fault_exit_after_commit,
         );
+        let dashboard = DashboardHub::default();
         let fanout = settings
             .redis
             .url
@@ -195,7 +198,7 @@ impl Application {
             sockets: sockets.clone(),
             keys,
             read_db,
-            schema: build_schema(&settings, events.clone()),
+            schema: build_schema(&settings, events.clone(), dashboard.clone()),
             events: events.clone(),
             fanout: fanout.as_ref().map(RedisFanout::health),
             metrics: metrics::handle()?,
@@ -225,6 +228,8 @@ impl Application {
             outbox_position,
             event_settings: settings.events.clone(),
             fanout,
+            dashboard,
+            dashboard_settings: settings.dashboard.clone(),
         })
     }
 
@@ -261,6 +266,12 @@ impl Application {
                     .announce_forever(self.events.announce().clone()),
             ));
         }
+        tasks.push(tokio::spawn(dashboard::refresh_forever(
+            self.dashboard,
+            self.db.clone(),
+            self.events.clone(),
+            self.dashboard_settings,
+        )));
         let dispatcher = tokio::spawn(dispatcher::run(
             self.db.clone(),
             self.events,

@@ -6,6 +6,7 @@
 //! password, so `Debug` output (logged at start) can never leak them.
 
 mod auth;
+mod dashboard;
 mod database;
 mod events;
 mod http;
@@ -19,6 +20,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 pub use auth::AuthSettings;
+pub use dashboard::DashboardSettings;
 pub use database::{DatabaseSettings, DatabaseUrl};
 pub use events::EventSettings;
 pub use http::{HttpSettings, Origins, TrustedProxies};
@@ -119,6 +121,10 @@ pub struct Settings {
     /// The Redis server shared by instances.
     #[command(flatten)]
     pub redis: RedisSettings,
+
+    /// The live dashboard.
+    #[command(flatten)]
+    pub dashboard: DashboardSettings,
 }
 
 impl Settings {

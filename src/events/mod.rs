@@ -11,6 +11,7 @@
 //! everywhere.
 
 pub mod bus;
+pub mod dashboard;
 pub mod dispatcher;
 pub mod fanout;
 pub mod feed;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 pub use bus::{EventBus, InProcessBus, Listener};
+pub use dashboard::DashboardHub;
 pub use fanout::{FanoutHealth, RedisFanout};
 pub use feed::{Resume, feed};
 

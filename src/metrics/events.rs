@@ -35,3 +35,9 @@ pub fn record_lagged(missed: u64) {
 pub fn record_delivered(subscription: &'static str) {
     counter!("subscription_events_delivered_total", "subscription" => subscription).increment(1);
 }
+
+/// The dashboard snapshot shared by this instance's subscribers was
+/// recomputed.
+pub fn record_dashboard_snapshot() {
+    counter!("dashboard_snapshots_total").increment(1);
+}

@@ -28,7 +28,11 @@ pub use limits::{
 };
 pub use observer::OperationObserver;
 
-use crate::{config::Settings, events::EventHub, ratelimit::RateLimits};
+use crate::{
+    config::Settings,
+    events::{DashboardHub, EventHub},
+    ratelimit::RateLimits,
+};
 
 /// The service's schema type.
 pub type AppSchema =
@@ -48,13 +52,14 @@ pub fn sdl() -> String {
     schema_builder().finish().sdl()
 }
 
-/// Builds the schema with its limits and the event hub that mutations
-/// notify and subscriptions listen to; production hides introspection and
-/// "did you mean".
-pub fn build_schema(settings: &Settings, events: EventHub) -> AppSchema {
+/// Builds the schema with its limits, the event hub that mutations notify
+/// and subscriptions listen to, and the dashboard's shared snapshot;
+/// production hides introspection and "did you mean".
+pub fn build_schema(settings: &Settings, events: EventHub, dashboard: DashboardHub) -> AppSchema {
     let limits = &settings.limits;
     let builder = schema_builder()
         .data(events)
+        .data(dashboard)
         .data(StoreSettings {
             currency: settings.currency.clone(),
             report_stats: settings.is_development(),

@@ -1,216 +1,220 @@
-//! The live dashboard page is served from the binary, in every
-//! environment: the page, its modules, stylesheet and icon come from this
-//! server only, under a policy that admits no other origin, no `eval` and
-//! no inline script, and that lets the page reach its own WebSocket.
+//! The `dashboard` subscription: admins only, a snapshot at once, then one
+//! per change, throttled, computed once per instance and shared.
 
-use std::collections::BTreeSet;
+use std::time::Duration;
 
-use reqwest::{StatusCode, header::HeaderMap};
-use storefront::{config::Environment, seed::Scale};
+use chrono::{DateTime, Utc};
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+use storefront::{auth::Role, schema::ids::NodeKind};
 
-use crate::helpers::{TestApp, spawn_app, spawn_with};
+use crate::{
+    event_fixtures::ADJUST_STOCK,
+    helpers::{TestApp, gid, spawn_app, spawn_app_with, ws::WsClient},
+    order_fixtures::{line, place, stock_product},
+};
 
-/// The one absolute URL the files may hold: SVG's namespace, a name that
-/// browsers never fetch.
-const SVG_NAMESPACE: &str = "http://www.w3.org/2000/svg";
+const DASHBOARD: &str = "subscription {
+  dashboard {
+    generatedAt ordersToday ordersLastHour
+    revenueToday { amount currency }
+    ordersPerMinute { minute orders }
+    topProducts { unitsSold revenue { amount } product { id name } }
+    lowStock { id stock }
+    recentOrders { id number total { amount } customer { id } }
+  }
+}";
 
-fn value<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
-    headers
-        .get(name)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
+/// The next snapshot on `socket`'s subscription `id`.
+async fn snapshot(socket: &mut WsClient, id: &str) -> Value {
+    socket.next_data(id).await["dashboard"].clone()
 }
 
-async fn fetch(app: &TestApp, path: &str, accept: &str) -> (HeaderMap, String) {
-    let response = app.get_page(path, accept).await;
-    assert_eq!(response.status(), StatusCode::OK, "{path}");
-    let headers = response.headers().clone();
-    (headers, response.text().await.expect("body"))
-}
-
-/// Every `src` and `href` attribute value of `html`.
-fn linked_urls(html: &str) -> Vec<String> {
-    ["src=\"", "href=\""]
-        .iter()
-        .flat_map(|attribute| html.split(attribute).skip(1))
-        .filter_map(|rest| rest.split('"').next())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// The modules a script imports (`from './x.js'`), as absolute paths
-/// beside `path`.
-fn imports(path: &str, script: &str) -> Vec<String> {
-    let folder = &path[..=path.rfind('/').expect("an absolute path")];
-    script
-        .split("from '")
-        .skip(1)
-        .filter_map(|rest| rest.split('\'').next())
-        .map(|module| {
-            let relative = module
-                .strip_prefix("./")
-                .unwrap_or_else(|| panic!("{path} imports {module}, not a sibling module"));
-            format!("{folder}{relative}")
-        })
-        .collect()
-}
-
-/// The page and every file it loads, directly or through imports, with
-/// each file's headers and text.
-async fn every_file(app: &TestApp) -> Vec<(String, HeaderMap, String)> {
-    let (headers, html) = fetch(app, "/dashboard", "text/html").await;
-    let mut pending: Vec<String> = linked_urls(&html);
-    let mut seen = BTreeSet::new();
-    let mut files = vec![("/dashboard".to_owned(), headers, html)];
-    while let Some(path) = pending.pop() {
-        if !seen.insert(path.clone()) {
-            continue;
+/// The first snapshot on `socket` that satisfies `wanted`. Others may come
+/// first: the turn of a minute also refreshes the dashboard.
+async fn snapshot_where(socket: &mut WsClient, wanted: impl Fn(&Value) -> bool) -> Value {
+    loop {
+        let next = snapshot(socket, "dash").await;
+        if wanted(&next) {
+            return next;
         }
-        let (headers, text) = fetch(app, &path, "*/*").await;
-        if path.ends_with(".js") {
-            pending.extend(imports(&path, &text));
-        }
-        files.push((path, headers, text));
     }
-    files
+}
+
+/// An admin's socket following the dashboard, with its first snapshot.
+async fn follow(app: &TestApp, admin: &str) -> (WsClient, Value) {
+    let mut socket = WsClient::connect_as(app.address, admin).await;
+    socket.subscribe("dash", DASHBOARD, json!({})).await;
+    let first = snapshot(&mut socket, "dash").await;
+    (socket, first)
+}
+
+fn generated_at(snapshot: &Value) -> DateTime<Utc> {
+    snapshot["generatedAt"]
+        .as_str()
+        .and_then(|at| at.parse().ok())
+        .unwrap_or_else(|| panic!("generatedAt in {snapshot}"))
+}
+
+fn count(snapshot: &Value, field: &str) -> i64 {
+    snapshot[field]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{field} in {snapshot}"))
 }
 
 #[tokio::test]
-async fn the_dashboard_is_an_html_page_with_a_title_a_language_and_no_inline_script() {
+async fn an_admin_gets_a_snapshot_at_once_and_another_when_an_order_is_placed() {
     let app = spawn_app().await;
-    let (headers, html) = fetch(&app, "/dashboard", "text/html").await;
-
-    assert!(
-        value(&headers, "content-type").starts_with("text/html"),
-        "{headers:?}"
+    let (_, admin) = app.signed_in(Role::Admin).await;
+    let (customer, token) = app.signed_in(Role::Customer).await;
+    stock_product(&app, 3, 50, 1_250).await;
+    let (mut socket, before) = follow(&app, &admin).await;
+    assert_eq!(
+        before["ordersPerMinute"].as_array().map(Vec::len),
+        Some(60),
+        "{before}"
     );
-    assert_eq!(value(&headers, "cache-control"), "no-cache");
-    assert!(html.contains("<html lang=\"en\">"), "{html}");
-    assert!(html.contains("<title>"), "{html}");
-    for script in html.split("<script").skip(1) {
-        let tag = script.split('>').next().unwrap_or_default();
+
+    let placed = place(&app, &token, vec![line(3, 2)]).await;
+
+    let after = snapshot_where(&mut socket, |next| {
+        count(next, "ordersToday") > count(&before, "ordersToday")
+    })
+    .await;
+    assert_eq!(
+        count(&after, "ordersToday"),
+        count(&before, "ordersToday") + 1
+    );
+    assert_eq!(
+        count(&after, "ordersLastHour"),
+        count(&before, "ordersLastHour") + 1
+    );
+    let minutes = after["ordersPerMinute"].as_array().expect("a series");
+    let sum: i64 = minutes.iter().map(|minute| count(minute, "orders")).sum();
+    assert_eq!(sum, count(&after, "ordersLastHour"));
+    assert!(count(&minutes[59], "orders") >= 1, "{after}");
+    let revenue = |snapshot: &Value| -> f64 {
+        snapshot["revenueToday"]["amount"]
+            .as_str()
+            .and_then(|amount| amount.parse().ok())
+            .unwrap_or_else(|| panic!("revenueToday in {snapshot}"))
+    };
+    assert!(
+        (revenue(&after) - revenue(&before) - 25.0).abs() < 1e-9,
+        "{after}"
+    );
+    let newest = &after["recentOrders"][0];
+    assert_eq!(newest["number"], placed["number"], "{after}");
+    assert_eq!(newest["customer"]["id"], gid(NodeKind::User, customer));
+    let top = after["topProducts"].as_array().expect("best sellers");
+    assert!(
+        top.iter()
+            .any(|entry| entry["product"]["id"] == gid(NodeKind::Product, 3)),
+        "{after}"
+    );
+    assert!(generated_at(&after) > generated_at(&before));
+}
+
+#[tokio::test]
+async fn a_product_running_low_appears_in_low_stock() {
+    let app = spawn_app().await;
+    let (_, admin) = app.signed_in(Role::Admin).await;
+    stock_product(&app, 4, 40, 500).await;
+    let (mut socket, before) = follow(&app, &admin).await;
+    let product = gid(NodeKind::Product, 4);
+    let listed = |snapshot: &Value| {
+        snapshot["lowStock"]
+            .as_array()
+            .is_some_and(|products| products.iter().any(|entry| entry["id"] == product))
+    };
+    assert!(!listed(&before), "{before}");
+
+    let reply = app
+        .gql_as(&admin, ADJUST_STOCK, json!({ "id": product, "delta": -38 }))
+        .await;
+    assert_eq!(
+        reply.body["data"]["adjustStock"]["stock"], 2,
+        "{}",
+        reply.body
+    );
+
+    let after = snapshot_where(&mut socket, |next| listed(next)).await;
+    assert!(listed(&after), "{after}");
+}
+
+#[tokio::test]
+async fn every_subscriber_shares_one_snapshot_per_change() {
+    let app = spawn_app().await;
+    let (_, admin) = app.signed_in(Role::Admin).await;
+    let (_, token) = app.signed_in(Role::Customer).await;
+    stock_product(&app, 3, 50, 1_000).await;
+    let (mut first, before) = follow(&app, &admin).await;
+    let (mut second, _) = follow(&app, &admin).await;
+    let target = count(&before, "ordersToday") + 1;
+
+    place(&app, &token, vec![line(3, 1)]).await;
+
+    let seen_first = snapshot_where(&mut first, |next| count(next, "ordersToday") == target).await;
+    let seen_second =
+        snapshot_where(&mut second, |next| count(next, "ordersToday") == target).await;
+    // Each snapshot is stamped when it is read: two subscribers reading
+    // their own would differ.
+    assert_eq!(seen_first["generatedAt"], seen_second["generatedAt"]);
+    assert_eq!(seen_first, seen_second);
+}
+
+#[tokio::test]
+async fn a_burst_of_orders_is_coalesced_into_throttled_snapshots() {
+    let interval = Duration::from_millis(700);
+    let app = spawn_app_with(|settings| settings.dashboard.interval = interval).await;
+    let (_, admin) = app.signed_in(Role::Admin).await;
+    let (_, token) = app.signed_in(Role::Customer).await;
+    stock_product(&app, 3, 100, 1_000).await;
+    let (mut socket, before) = follow(&app, &admin).await;
+    let burst = 20;
+
+    join_all((0..burst).map(|_| place(&app, &token, vec![line(3, 1)]))).await;
+
+    let target = count(&before, "ordersToday") + burst;
+    let mut snapshots = vec![before];
+    while count(snapshots.last().expect("a snapshot"), "ordersToday") < target {
+        snapshots.push(snapshot(&mut socket, "dash").await);
+    }
+    assert!(
+        snapshots.len() - 1 < usize::try_from(burst).expect("small"),
+        "{} snapshots for {burst} orders",
+        snapshots.len() - 1
+    );
+    for pair in snapshots.windows(2) {
+        let gap = generated_at(&pair[1]) - generated_at(&pair[0]);
         assert!(
-            tag.contains(" src=\"/dashboard/"),
-            "an inline script: {script}"
+            gap.to_std().is_ok_and(|gap| gap >= interval),
+            "snapshots {gap} apart, closer than {interval:?}"
         );
-        assert!(script.starts_with(&format!("{tag}></script>")), "{script}");
-    }
-    for label in ["<label for=\"email\">", "<label for=\"password\">"] {
-        assert!(html.contains(label), "no {label} in {html}");
-    }
-    assert!(html.contains("aria-live=\"polite\""), "{html}");
-}
-
-#[tokio::test]
-async fn the_dashboard_policy_admits_this_origin_only_and_no_eval_or_inline_code() {
-    let app = spawn_app().await;
-    let (headers, _) = fetch(&app, "/dashboard", "text/html").await;
-    let policy = value(&headers, "content-security-policy");
-
-    let mut directives = std::collections::BTreeMap::new();
-    for directive in policy.split(';').map(str::trim) {
-        let mut parts = directive.split_whitespace();
-        let name = parts.next().unwrap_or_default();
-        let sources: Vec<&str> = parts.collect();
-        for source in &sources {
-            assert!(
-                matches!(*source, "'self'" | "'none'"),
-                "`{directive}` allows {source}: {policy}"
-            );
-        }
-        directives.insert(name, sources);
-    }
-    assert_eq!(directives["default-src"], ["'none'"], "{policy}");
-    // 'self' admits ws:/wss: on the page's own host and port (CSP Level 3),
-    // which is where the page opens its WebSocket.
-    for name in ["script-src", "style-src", "connect-src", "img-src"] {
-        assert_eq!(directives[name], ["'self'"], "{name}: {policy}");
-    }
-    for name in ["frame-ancestors", "base-uri", "form-action"] {
-        assert_eq!(directives[name], ["'none'"], "{name}: {policy}");
     }
 }
 
 #[tokio::test]
-async fn dashboard_modules_styles_and_icon_are_served_with_their_content_types() {
+async fn customers_and_anonymous_callers_get_no_dashboard() {
     let app = spawn_app().await;
-    let files = every_file(&app).await;
-    let paths: Vec<&str> = files.iter().map(|(path, _, _)| path.as_str()).collect();
-    for expected in [
-        "/dashboard/main.js",
-        "/dashboard/socket.js",
-        "/dashboard/session.js",
-        "/dashboard/chart.js",
-        "/dashboard/dashboard.css",
-        "/dashboard/icon.svg",
+    let (_, customer) = app.signed_in(Role::Customer).await;
+    for (socket, code) in [
+        (
+            WsClient::connect_as(app.address, &customer).await,
+            "FORBIDDEN",
+        ),
+        (
+            WsClient::connect(app.address, json!({})).await,
+            "UNAUTHENTICATED",
+        ),
     ] {
-        assert!(paths.contains(&expected), "{expected} not in {paths:?}");
-    }
-
-    for (path, headers, text) in &files[1..] {
-        let expected = match path.rsplit_once('.').map(|(_, extension)| extension) {
-            Some("js") => "text/javascript; charset=utf-8",
-            Some("css") => "text/css; charset=utf-8",
-            Some("svg") => "image/svg+xml",
-            _ => panic!("the page loads {path}: not a module, stylesheet or icon"),
-        };
-        assert_eq!(value(headers, "content-type"), expected, "{path}");
-        assert_eq!(value(headers, "cache-control"), "no-cache", "{path}");
-        assert!(!text.is_empty(), "{path} is empty");
-    }
-}
-
-#[tokio::test]
-async fn no_external_url_appears_in_the_dashboard_or_its_files() {
-    let app = spawn_app().await;
-
-    for (path, _, text) in every_file(&app).await {
-        let text = text.replace(SVG_NAMESPACE, "");
-        for scheme in ["http://", "https://", "ws://", "wss://", "url("] {
-            assert!(!text.contains(scheme), "{path} holds {scheme}…");
-        }
-        if path == "/dashboard" {
-            for url in linked_urls(&text) {
-                assert!(
-                    url.starts_with("/dashboard/") && !url.starts_with("//"),
-                    "the page links to {url}"
-                );
-            }
-        }
-    }
-}
-
-#[tokio::test]
-async fn the_dashboard_is_served_in_production_too() {
-    let app = spawn_with(Scale::Tiny.plan(), Environment::Production).await;
-
-    for path in [
-        "/dashboard",
-        "/dashboard/main.js",
-        "/dashboard/dashboard.css",
-    ] {
+        let mut socket = socket;
+        socket.subscribe("dash", DASHBOARD, json!({})).await;
+        let payload = socket.next("dash").await;
         assert_eq!(
-            app.get_page(path, "*/*").await.status(),
-            StatusCode::OK,
-            "{path}"
+            payload["errors"][0]["extensions"]["code"], code,
+            "{payload}"
         );
-    }
-}
-
-#[tokio::test]
-async fn unknown_dashboard_files_are_not_found() {
-    let app = spawn_app().await;
-
-    for path in [
-        "/dashboard/no-such-module.js",
-        "/dashboard/..%2F..%2FCargo.toml",
-        "/dashboard/page.html",
-        "/dashboard/",
-    ] {
-        assert_eq!(
-            app.get_page(path, "*/*").await.status(),
-            StatusCode::NOT_FOUND,
-            "{path}"
-        );
+        assert_eq!(socket.recv().await["type"], "complete");
     }
 }

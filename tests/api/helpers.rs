@@ -53,6 +53,9 @@ pub struct TestApp {
     pub database_url: String,
     /// The same keys as the server's: `token()` mints valid access tokens.
     pub keys: Arc<KeyRing>,
+    /// The Redis key prefix of this deployment, shared by its other
+    /// instances.
+    pub redis_prefix: String,
     /// Held for its `Drop`, which removes the database.
     _database: TestDatabase,
     stop: Option<oneshot::Sender<()>>,
@@ -160,6 +163,7 @@ pub async fn spawn_with_settings(plan: SeedPlan, adjust: impl FnOnce(&mut Settin
     let mut settings = settings(url.clone(), Environment::Development);
     adjust(&mut settings);
     let keys = Arc::new(key_ring(&settings));
+    let redis_prefix = settings.redis.prefix.clone();
     let app = Application::build(settings)
         .await
         .expect("build application");
@@ -174,6 +178,7 @@ pub async fn spawn_with_settings(plan: SeedPlan, adjust: impl FnOnce(&mut Settin
         db,
         database_url: url,
         keys,
+        redis_prefix,
         _database: database,
         stop: Some(stop),
     }
@@ -400,6 +405,7 @@ impl TestApp {
     /// settings changed by `adjust` first.
     pub async fn another_instance(&self, adjust: impl FnOnce(&mut Settings)) -> Instance {
         let mut settings = settings(self.database_url.clone(), Environment::Development);
+        settings.redis.prefix.clone_from(&self.redis_prefix);
         adjust(&mut settings);
         let app = Application::build(settings)
             .await

@@ -8,6 +8,7 @@ mod catalog_admin;
 mod concurrency;
 mod connections;
 mod dashboard;
+mod dashboard_page;
 mod event_fixtures;
 mod fanout;
 mod field_errors;

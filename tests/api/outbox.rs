@@ -83,8 +83,9 @@ async fn an_order_placed_on_another_instance_reaches_subscribers_here() {
         )
         .await;
     // Once a local order has arrived, the subscription is live: the next
-    // event can only come through this instance's dispatcher reading the
-    // outbox, since the other instance's commit never woke it.
+    // event comes through this instance's dispatcher reading the outbox,
+    // woken by the other instance's Redis notice when REDIS_URL is set and
+    // by its poll timer otherwise.
     let local = place(&app, &token, vec![line(3, 1)]).await;
     let first = socket.next_data("orders").await;
     assert_eq!(first["orderEvents"]["order"]["number"], local["number"]);

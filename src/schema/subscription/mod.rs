@@ -6,6 +6,7 @@
 //! Authorization is checked per event, not only at the start.
 
 pub mod cursor;
+mod dashboard;
 mod orders;
 mod stock;
 
@@ -14,4 +15,8 @@ use async_graphql::MergedSubscription;
 /// Every live entry point.
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
-pub struct SubscriptionRoot(orders::OrderSubscription, stock::StockSubscription);
+pub struct SubscriptionRoot(
+    orders::OrderSubscription,
+    stock::StockSubscription,
+    dashboard::DashboardSubscription,
+);

@@ -2,6 +2,7 @@
 //! relations resolve through the request's loaders.
 
 mod category;
+mod dashboard;
 mod event;
 mod node;
 mod order;
@@ -12,6 +13,7 @@ mod totals;
 mod user;
 
 pub use category::Category;
+pub use dashboard::{DashboardSnapshot, MinuteCount};
 pub use event::{OrderEvent, OrderEventType, StockEvent};
 pub use node::Node;
 pub use order::{Order, OrderConnection, OrderItem, OrderTotal};

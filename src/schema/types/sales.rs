@@ -5,6 +5,7 @@ use async_graphql::{Context, Object};
 use super::Product;
 use crate::{
     domain::{TopProductsLimit, listing::TOP_PRODUCTS_MAX},
+    entities::products,
     error::AppResult,
     schema::{
         context::{currency, db, loaders, required},
@@ -58,28 +59,56 @@ impl SalesSummary {
     ) -> AppResult<Vec<TopProduct>> {
         let limit = TopProductsLimit::new(limit)?;
         let rows = sales::top_products(db(ctx)?, self.range, limit.get()).await?;
-        Ok(rows.into_iter().map(TopProduct).collect())
+        Ok(rows.into_iter().map(TopProduct::of).collect())
     }
 }
 
 /// How one product sold.
-pub struct TopProduct(ProductSales);
+pub struct TopProduct {
+    sales: ProductSales,
+    /// The product when it was read with the figures (the dashboard's
+    /// shared snapshot); otherwise it loads through the request's loaders.
+    product: Option<products::Model>,
+}
+
+impl TopProduct {
+    /// A best seller whose product loads when selected.
+    pub fn of(sales: ProductSales) -> Self {
+        Self {
+            sales,
+            product: None,
+        }
+    }
+
+    /// A best seller whose product is already read.
+    pub fn with_product(sales: ProductSales, product: products::Model) -> Self {
+        Self {
+            sales,
+            product: Some(product),
+        }
+    }
+}
 
 #[Object]
 impl TopProduct {
     /// The product.
     async fn product(&self, ctx: &Context<'_>) -> AppResult<Product> {
-        let row = loaders(ctx)?.load_one(ProductId(self.0.product_id)).await?;
+        if let Some(product) = &self.product {
+            return Ok(Product(product.clone()));
+        }
+        let row = loaders(ctx)?
+            .load_one(ProductId(self.sales.product_id))
+            .await?;
         Ok(Product(required(row, "sold product")?))
     }
 
     /// Units sold.
     async fn units_sold(&self) -> i64 {
-        self.0.units_sold
+        self.sales.units_sold
     }
 
     /// Quantity × unit price, summed.
     async fn revenue(&self, ctx: &Context<'_>) -> AppResult<Money> {
-        Ok(Money::from_cents(self.0.revenue_cents, currency(ctx)?))
+        Ok(Money::from_cents(self.sales.revenue_cents, currency(ctx)?))
     }
 }

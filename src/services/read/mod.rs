@@ -6,6 +6,7 @@
 
 pub mod categories;
 pub mod children;
+pub mod dashboard;
 pub mod keyset;
 pub mod orderings;
 pub mod orders;

@@ -16,6 +16,7 @@ export const money = ({ amount, currency }) => {
 };
 
 const timeFormat = new Intl.DateTimeFormat('en', { timeStyle: 'medium' });
+const dateTimeFormat = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short' });
 const minuteFormat = new Intl.DateTimeFormat('en', {
   hour: '2-digit',
   minute: '2-digit',
@@ -23,8 +24,12 @@ const minuteFormat = new Intl.DateTimeFormat('en', {
   timeZone: 'UTC',
 });
 
-/** An RFC 3339 timestamp as a local time of day. */
-export const time = (timestamp) => timeFormat.format(new Date(timestamp));
+/** An RFC 3339 timestamp as a local time of day, with its date unless it is today. */
+export const time = (timestamp) => {
+  const when = new Date(timestamp);
+  const today = new Date().toDateString() === when.toDateString();
+  return (today ? timeFormat : dateTimeFormat).format(when);
+};
 
 /** An RFC 3339 timestamp as its UTC hour and minute, "14:05". */
 export const utcMinute = (timestamp) => minuteFormat.format(new Date(timestamp));

@@ -14,6 +14,7 @@ export class RecentOrders {
   #orders = new Map();
   #cursors = new Set();
   #limit;
+  #snapshotSeen = false;
   /** The cursor of the last event applied: `after` for the next subscribe. */
   cursor = null;
 
@@ -35,11 +36,15 @@ export class RecentOrders {
     return true;
   }
 
-  /** Merges a snapshot's `recentOrders`. */
+  /**
+   * Merges a snapshot's `recentOrders`. After the first snapshot, an order
+   * the list did not hold yet is new (placed while the page was away).
+   */
   applySnapshot(orders) {
     for (const order of orders) {
-      this.#upsert(order, false);
+      this.#upsert(order, this.#snapshotSeen);
     }
+    this.#snapshotSeen = true;
   }
 
   /** Forgets the resume point (its events were pruned from the server). */
@@ -47,12 +52,12 @@ export class RecentOrders {
     this.cursor = null;
   }
 
-  /** The orders to show, newest first; `fresh` marks orders placed live. */
+  /** The orders to show, newest first; `fresh` marks orders new since the first snapshot. */
   list() {
     return [...this.#orders.values()].sort((a, b) => byNewest(a.order, b.order));
   }
 
-  #upsert(order, placedLive) {
+  #upsert(order, isNew) {
     const known = this.#orders.get(order.id);
     if (known) {
       if (newer(order, known.order)) {
@@ -60,7 +65,7 @@ export class RecentOrders {
       }
       return;
     }
-    this.#orders.set(order.id, { order, fresh: placedLive });
+    this.#orders.set(order.id, { order, fresh: isNew });
     if (this.#orders.size > this.#limit) {
       const oldest = this.list().at(-1);
       this.#orders.delete(oldest.order.id);

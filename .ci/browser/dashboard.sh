@@ -9,6 +9,7 @@
 #   STOREFRONT_BIN=path   the server binary (default target/release/storefront)
 #   DASHBOARD_PORT=N      the port (default: a free one)
 #   CHROMIUM=path         the browser (default /usr/bin/chromium)
+#   SCREENSHOT=file.png   saves a picture of the page after the restart
 #
 # Needs Node.js 20 and Debian's chromium; Playwright downloads no browser.
 # Installs the pinned npm packages (npm ci) when node_modules/ is missing.

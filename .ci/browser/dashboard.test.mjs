@@ -9,7 +9,8 @@
 //
 // Set by dashboard.sh: STOREFRONT_BIN (the server binary), STOREFRONT_PORT
 // (a free port), STOREFRONT_WORKDIR (an empty folder for the database and
-// logs), CHROMIUM (the browser).
+// logs), CHROMIUM (the browser). SCREENSHOT: if set, where to save a PNG
+// of the whole page after the restart.
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -344,6 +345,9 @@ test('after a server restart the page resumes from its last cursor and shows wha
   assert.deepEqual(shown.slice(0, 3), placed.map((order) => order.number).reverse());
   await ordersTodayIs(ordersTodayAtStart + placedOrders.length);
   assert.equal((await page.locator('#connection-text').textContent()).trim(), 'Live');
+  if (process.env.SCREENSHOT) {
+    await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });
+  }
 });
 
 test('a status change shows on the order row', async () => {

@@ -197,6 +197,9 @@ before(async () => {
       );
     });
   });
+  // The page's clock runs at its normal pace, but the test can move it on
+  // to when the access token is due for renewal.
+  await context.clock.install();
   page = await context.newPage();
   page.on('console', (message) => {
     if (message.type() === 'error') {
@@ -365,19 +368,40 @@ test('a status change shows on the order row', async () => {
   assert.equal(await orderRow(order.number).count(), 1);
 });
 
-test('a socket closed with 4403 renews the access token and reconnects', async () => {
-  const tokenBefore = await page.evaluate(
-    () => JSON.parse(sessionStorage.getItem('storefront.dashboard.session')).accessToken,
-  );
-  const renewal = page.waitForRequest(
+const storedAccessToken = () =>
+  page.evaluate(() => JSON.parse(sessionStorage.getItem('storefront.dashboard.session')).accessToken);
+
+const refreshRequest = () =>
+  page.waitForRequest(
     (request) => request.url().endsWith('/graphql') && (request.postData() ?? '').includes('refreshToken('),
   );
+
+test('the access token is renewed before it expires and the socket reconnects with it', async () => {
+  const tokenBefore = await storedAccessToken();
+  const initsBefore = wire.toServer.filter((message) => message.type === 'connection_init').length;
+  const renewal = refreshRequest();
+  // Access tokens live 15 minutes; the page renews one minute ahead.
+  await page.clock.fastForward('14:10');
+  await renewal;
+  await waitUntil(
+    () => wire.toServer.filter((message) => message.type === 'connection_init').length > initsBefore,
+    10_000,
+    'a new connection_init',
+  );
+  await page.locator('#connection[data-state="live"]').waitFor({ timeout: 10_000 });
+  const tokenAfter = await storedAccessToken();
+  assert.notEqual(tokenAfter, tokenBefore);
+  const init = wire.toServer.filter((message) => message.type === 'connection_init').at(-1);
+  assert.equal(init.payload.authorization, `Bearer ${tokenAfter}`);
+});
+
+test('a socket closed with 4403 renews the access token and reconnects', async () => {
+  const tokenBefore = await storedAccessToken();
+  const renewal = refreshRequest();
   await wire.route.close({ code: 4403, reason: 'Forbidden: the access token expired' });
   await renewal;
   await page.locator('#connection[data-state="live"]').waitFor({ timeout: 10_000 });
-  const tokenAfter = await page.evaluate(
-    () => JSON.parse(sessionStorage.getItem('storefront.dashboard.session')).accessToken,
-  );
+  const tokenAfter = await storedAccessToken();
   assert.notEqual(tokenAfter, tokenBefore);
   const init = wire.toServer.filter((message) => message.type === 'connection_init').at(-1);
   assert.equal(init.payload.authorization, `Bearer ${tokenAfter}`);

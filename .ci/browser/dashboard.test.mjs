@@ -3,7 +3,8 @@
 // turned away, an admin signs in with the keyboard, an order placed
 // through the API shows within a second, and after the server restarts the
 // page resumes after its last orderEvents cursor, showing the orders placed
-// while it could not connect, each once. A 4403 close renews the token.
+// while it could not connect, each once. The access token is renewed
+// ahead of its expiry and after a 4403 close.
 // Every request beyond loopback is aborted and fails the run, and so does
 // any Content Security Policy violation, page error or console error.
 //
@@ -132,12 +133,9 @@ const shownNumbers = () =>
   page.locator('#recent-orders tbody tr th').evaluateAll((cells) => cells.map((cell) => cell.textContent));
 const ordersToday = async () => Number((await page.locator('#orders-today').textContent()).replace(/,/g, ''));
 
-// The orderEvents messages the server sent, and the subscribe messages of
-// orderEvents the page sent.
+// The orderEvents messages the server sent.
 const orderEventsNext = () =>
   wire.fromServer.filter((message) => message.type === 'next' && message.payload?.data?.orderEvents);
-const orderEventsSubscribes = () =>
-  wire.toServer.filter((message) => message.type === 'subscribe' && message.payload.query.includes('orderEvents('));
 
 before(async () => {
   assert.ok(bin && port && workdir, 'run through dashboard.sh (STOREFRONT_BIN, STOREFRONT_PORT, STOREFRONT_WORKDIR)');

@@ -66,8 +66,7 @@ struct CustomerChannels {
 impl CustomerChannels {
     fn subscribe(&mut self, customer_id: i64) -> broadcast::Receiver<Arc<Event>> {
         if self.senders.len() >= self.sweep_at {
-            self.senders
-                .retain(|_, sender| sender.receiver_count() > 0);
+            self.senders.retain(|_, sender| sender.receiver_count() > 0);
             self.sweep_at = (self.senders.len() * 2).max(64);
         }
         self.senders

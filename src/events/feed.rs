@@ -90,7 +90,9 @@ where
     Ok(try_stream! {
         loop {
             while replay {
-                let page = outbox::after(&db, last, REPLAY_PAGE).await?;
+                // Boxed: the statement's future is large, and inline it
+                // would sit in every idle subscriber's stream.
+                let page = Box::pin(outbox::after(&db, last, REPLAY_PAGE)).await?;
                 replay = page.len() as u64 == REPLAY_PAGE;
                 for event in page {
                     last = event.position;

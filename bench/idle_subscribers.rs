@@ -17,7 +17,10 @@
 use std::{
     collections::{HashMap, HashSet},
     path::PathBuf,
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -43,7 +46,8 @@ use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::H
 const SUBSCRIPTION: &str = "subscription Idle { orderEvents { cursor type occurredAt \
                             order { id number status total { amount } } } }";
 
-const PLACE_ORDER: &str = "mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }";
+const PLACE_ORDER: &str =
+    "mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Scenario {
@@ -87,6 +91,10 @@ struct Args {
     /// How long to wait for the last deliveries after the last order.
     #[arg(long, default_value_t = 10)]
     drain_seconds: u64,
+    /// Open and acknowledge the sockets without subscribing, report the
+    /// memory and stop: what a socket costs apart from its subscription.
+    #[arg(long)]
+    sockets_only: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -166,6 +174,8 @@ async fn run(args: Args, keys: KeyRing) -> anyhow::Result<()> {
     let opened = Instant::now();
     let (stop_tx, stop_rx) = watch::channel(false);
     let gate = Arc::new(Semaphore::new(args.connect_concurrency));
+    let received = Arc::new(AtomicUsize::new(0));
+    let skip = Arc::new(warm_up_orders.clone());
     let mut subscribers = JoinSet::new();
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::unbounded_channel::<Result<(), String>>();
     let subscriber_tokens: Vec<String> = match args.scenario {
@@ -177,8 +187,13 @@ async fn run(args: Args, keys: KeyRing) -> anyhow::Result<()> {
         let gate = gate.clone();
         let stop = stop_rx.clone();
         let ready = ready_tx.clone();
+        let counter = Counter {
+            received: received.clone(),
+            skip: skip.clone(),
+        };
+        let subscribe = !args.sockets_only;
         subscribers.spawn(async move {
-            let seen = subscriber(url, token, gate, ready, stop).await;
+            let seen = subscriber(url, token, subscribe, gate, ready, stop, counter).await;
             (index, seen)
         });
     }
@@ -199,6 +214,20 @@ async fn run(args: Args, keys: KeyRing) -> anyhow::Result<()> {
             args.subscribers,
             open_failures[0]
         );
+    }
+    if args.sockets_only {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let rss = proc.rss_kb()?;
+        println!(
+            "server RSS: {:.1} MB before, {:.1} MB with {} acknowledged sockets without subscriptions ({:.1} KB each)",
+            mb(rss_before),
+            mb(rss),
+            args.subscribers,
+            (rss as f64 - rss_before as f64) / args.subscribers as f64
+        );
+        stop_tx.send(true)?;
+        while subscribers.join_next().await.is_some() {}
+        return Ok(());
     }
     let active = wait_for_active(&http, &args.url, args.subscribers).await?;
     println!(
@@ -222,12 +251,8 @@ async fn run(args: Args, keys: KeyRing) -> anyhow::Result<()> {
     let expected: HashMap<usize, HashSet<i64>> = expected_per_subscriber(&args, &placed);
     let expected_total: usize = expected.values().map(HashSet::len).sum();
     let drain_until = Instant::now() + Duration::from_secs(args.drain_seconds);
-    while Instant::now() < drain_until {
-        let delivered = delivered_total(&http, &args.url).await.unwrap_or(0.0);
-        if delivered as usize >= expected_total {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+    while Instant::now() < drain_until && received.load(Ordering::Relaxed) < expected_total {
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     stop_tx.send(true)?;
     let mut seen_by = HashMap::new();
@@ -357,13 +382,15 @@ async fn run(args: Args, keys: KeyRing) -> anyhow::Result<()> {
 async fn subscriber(
     url: String,
     token: String,
+    subscribe: bool,
     gate: Arc<Semaphore>,
     ready: tokio::sync::mpsc::UnboundedSender<Result<(), String>>,
     mut stop: watch::Receiver<bool>,
+    counter: Counter,
 ) -> Seen {
     let mut seen = Seen::default();
     let permit = gate.acquire_owned().await;
-    let socket = match open(&url, &token).await {
+    let socket = match open(&url, &token, subscribe).await {
         Ok(socket) => socket,
         Err(err) => {
             let _ = ready.send(Err(format!("{err:#}")));
@@ -413,7 +440,12 @@ async fn subscriber(
                 kind,
                 payload: Some(payload),
             }) if kind == "next" => match delivery(payload, at, wall) {
-                Some(delivery) => seen.deliveries.push(delivery),
+                Some(delivery) => {
+                    if !counter.skip.contains(&delivery.order) {
+                        counter.received.fetch_add(1, Ordering::Relaxed);
+                    }
+                    seen.deliveries.push(delivery);
+                }
                 None => note_bad(&mut seen, text.to_string()),
             },
             _ => note_bad(&mut seen, text.to_string()),
@@ -421,6 +453,13 @@ async fn subscriber(
     }
     let _ = sink.send(Message::Close(None)).await;
     seen
+}
+
+/// Deliveries received so far by every subscriber, warm-up orders left
+/// out: the run stops waiting once all expected deliveries arrived.
+struct Counter {
+    received: Arc<AtomicUsize>,
+    skip: Arc<HashSet<i64>>,
 }
 
 fn note_bad(seen: &mut Seen, message: String) {
@@ -434,8 +473,8 @@ type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Connects, sends `connection_init` with the token, waits for the ack and
-/// subscribes.
-async fn open(url: &str, token: &str) -> anyhow::Result<Socket> {
+/// subscribes (unless told not to).
+async fn open(url: &str, token: &str, subscribe: bool) -> anyhow::Result<Socket> {
     let mut request = url.into_client_request()?;
     request.headers_mut().insert(
         "Sec-WebSocket-Protocol",
@@ -471,10 +510,13 @@ async fn open(url: &str, token: &str) -> anyhow::Result<Socket> {
             bail!("closed before connection_ack: {frame:?}");
         }
     }
-    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": SUBSCRIPTION } });
-    socket
-        .send(Message::Text(subscribe.to_string().into()))
-        .await?;
+    if subscribe {
+        let message =
+            json!({ "id": "1", "type": "subscribe", "payload": { "query": SUBSCRIPTION } });
+        socket
+            .send(Message::Text(message.to_string().into()))
+            .await?;
+    }
     Ok(socket)
 }
 
@@ -595,11 +637,9 @@ async fn place_orders(
                     .await?)
             }
             .await;
-            let order = reply.ok().and_then(|reply| {
-                reply["data"]["placeOrder"]["id"]
-                    .as_str()
-                    .and_then(row_id)
-            });
+            let order = reply
+                .ok()
+                .and_then(|reply| reply["data"]["placeOrder"]["id"].as_str().and_then(row_id));
             order.map(|order| Placed {
                 order,
                 customer_index,
@@ -665,7 +705,10 @@ fn expected_per_subscriber(args: &Args, placed: &[Placed]) -> HashMap<usize, Has
         Scenario::Customer => {
             let mut expected: HashMap<usize, HashSet<i64>> = HashMap::new();
             for p in placed {
-                expected.entry(p.customer_index).or_default().insert(p.order);
+                expected
+                    .entry(p.customer_index)
+                    .or_default()
+                    .insert(p.order);
             }
             expected
         }
@@ -688,15 +731,6 @@ async fn wait_for_active(http: &reqwest::Client, url: &str, n: usize) -> anyhow:
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-}
-
-async fn delivered_total(http: &reqwest::Client, url: &str) -> anyhow::Result<f64> {
-    metric(
-        http,
-        url,
-        "subscription_events_delivered_total{subscription=\"orderEvents\"}",
-    )
-    .await
 }
 
 /// A sample of `/metrics` by its exact series name (0 when absent).

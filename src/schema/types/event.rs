@@ -74,7 +74,7 @@ impl OrderEvent {
         self.kind.into()
     }
 
-    /// The order, as it is when the event is delivered.
+    /// The order, as it is now.
     async fn order(&self, ctx: &Context<'_>) -> AppResult<Order> {
         let load = async { loaders(ctx)?.load_one(OrderId(self.order_id)).await };
         let row = data::<EventSubjects>(ctx)?
@@ -128,7 +128,7 @@ impl StockEvent {
         cursor::encode(self.event.position)
     }
 
-    /// The product, as it is when the event is delivered.
+    /// The product, as it is now.
     async fn product(&self, ctx: &Context<'_>) -> AppResult<Product> {
         let load = async { loaders(ctx)?.load_one(ProductId(self.product_id)).await };
         let row = data::<EventSubjects>(ctx)?

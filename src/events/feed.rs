@@ -14,7 +14,7 @@ use futures_util::Stream;
 use sea_orm::ConnectionTrait;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::EventHub;
+use super::{EventHub, Listener};
 use crate::{
     domain::{clock::now, event::Event},
     error::{AppError, AppResult},
@@ -46,7 +46,32 @@ pub async fn feed<C>(
 where
     C: ConnectionTrait + Send + Sync + 'static,
 {
-    let listener = hub.listen();
+    listen(db, hub.listen(), resume).await
+}
+
+/// As [`feed`], but live events are only the order events of one
+/// customer: a customer's subscription is not woken by other customers'
+/// orders. Replayed events are all events; the caller filters them.
+pub async fn customer_feed<C>(
+    db: C,
+    hub: &EventHub,
+    customer_id: i64,
+    resume: Resume,
+) -> AppResult<impl Stream<Item = AppResult<Arc<Event>>> + Send + use<C>>
+where
+    C: ConnectionTrait + Send + Sync + 'static,
+{
+    listen(db, hub.bus().subscribe_customer(customer_id), resume).await
+}
+
+async fn listen<C>(
+    db: C,
+    listener: Listener,
+    resume: Resume,
+) -> AppResult<impl Stream<Item = AppResult<Arc<Event>>> + Send + use<C>>
+where
+    C: ConnectionTrait + Send + Sync + 'static,
+{
     let mut last = match resume {
         Resume::Live => listener.from,
         Resume::After(position) => {
@@ -65,7 +90,9 @@ where
     Ok(try_stream! {
         loop {
             while replay {
-                let page = outbox::after(&db, last, REPLAY_PAGE).await?;
+                // Boxed: the statement's future is large, and inline it
+                // would sit in every idle subscriber's stream.
+                let page = Box::pin(outbox::after(&db, last, REPLAY_PAGE)).await?;
                 replay = page.len() as u64 == REPLAY_PAGE;
                 for event in page {
                     last = event.position;

@@ -17,6 +17,7 @@ pub mod orderings;
 pub mod query;
 mod response_order;
 pub mod scalars;
+pub mod subjects;
 pub mod subscription;
 pub mod types;
 
@@ -60,6 +61,7 @@ pub fn build_schema(settings: &Settings, events: EventHub, dashboard: DashboardH
     let builder = schema_builder()
         .data(events)
         .data(dashboard)
+        .data(subjects::EventSubjects::default())
         .data(StoreSettings {
             currency: settings.currency.clone(),
             report_stats: settings.is_development(),

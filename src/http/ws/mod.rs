@@ -29,9 +29,10 @@ use crate::state::AppState;
 use protocol::Protocol;
 
 /// The read buffer each socket allocates up front. Clients send small
-/// messages (larger ones are read in several passes); tungstenite's default
-/// of 128 KiB made an idle subscriber cost about 150 KB of memory.
-const READ_BUFFER_BYTES: usize = 4 * 1024;
+/// messages (`pong`, `subscribe`; larger ones are read in several passes);
+/// tungstenite's default of 128 KiB made an idle subscriber cost about
+/// 150 KB of memory, and 4 KiB still cost 3 KB more per socket than this.
+const READ_BUFFER_BYTES: usize = 1024;
 
 /// Upgrades `GET /graphql`. A handshake naming neither subprotocol is
 /// still accepted, then closed with 4406, which clients understand (an

@@ -1,12 +1,13 @@
 //! `orderEvents`: admins see every order's events, customers their own.
 
 use async_graphql::{Context, Subscription};
-use futures_util::{Stream, TryStreamExt, future::ready};
+use futures_util::{Stream, StreamExt as _, TryStreamExt, future::ready};
 
 use super::cursor;
 use crate::{
+    auth::{Role, Viewer},
     error::{AppError, AppResult},
-    events::feed,
+    events::{feed, feed::customer_feed},
     metrics::events as metrics,
     schema::{
         context::{db, events, viewer},
@@ -34,7 +35,14 @@ impl OrderSubscription {
         let viewer = *viewer(ctx)?;
         viewer.require_user()?;
         let resume = cursor::resume(after.as_deref())?;
-        let events = feed(db(ctx)?.clone(), events(ctx)?, resume).await?;
+        let db = db(ctx)?.clone();
+        let hub = events(ctx)?;
+        let events = match viewer {
+            Viewer::User { id, role } if role != Role::Admin => {
+                customer_feed(db, hub, id, resume).await?.left_stream()
+            }
+            _ => feed(db, hub, resume).await?.right_stream(),
+        };
         Ok(events.try_filter_map(move |event| {
             let visible = OrderEvent::of(event).and_then(|(event, customer_id)| {
                 viewer.can_see_owned_by(customer_id).then_some(event)

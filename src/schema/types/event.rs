@@ -1,6 +1,8 @@
 //! `OrderEvent` and `StockEvent`: what subscriptions deliver. Each wraps an
-//! outbox event; its relations load through the subscription's loaders, so
-//! they show the order or product as it is when the event is delivered.
+//! outbox event. Its subject (the order or product) is loaded once per
+//! instance and event and shared by every subscriber (`EventSubjects`), so
+//! it shows the row as it was when the event was first delivered here; the
+//! subject's own relations load through each subscription's loaders.
 
 use std::sync::Arc;
 
@@ -11,9 +13,10 @@ use crate::{
     domain::event::{Change, Event, OrderChange},
     error::{AppError, AppResult},
     schema::{
-        context::{loaders, required},
+        context::{data, loaders, required},
         loaders::{OrderId, ProductId},
         scalars::Timestamp,
+        subjects::EventSubjects,
         subscription::cursor,
     },
 };
@@ -73,8 +76,11 @@ impl OrderEvent {
 
     /// The order, as it is now.
     async fn order(&self, ctx: &Context<'_>) -> AppResult<Order> {
-        let row = loaders(ctx)?.load_one(OrderId(self.order_id)).await?;
-        Ok(Order(required(row, "event order")?))
+        let load = async { loaders(ctx)?.load_one(OrderId(self.order_id)).await };
+        let row = data::<EventSubjects>(ctx)?
+            .order(self.event.position, load)
+            .await?;
+        Ok(Order(required(row, "event order")?.as_ref().clone()))
     }
 
     /// When it happened.
@@ -124,8 +130,11 @@ impl StockEvent {
 
     /// The product, as it is now.
     async fn product(&self, ctx: &Context<'_>) -> AppResult<Product> {
-        let row = loaders(ctx)?.load_one(ProductId(self.product_id)).await?;
-        row.map(Product)
+        let load = async { loaders(ctx)?.load_one(ProductId(self.product_id)).await };
+        let row = data::<EventSubjects>(ctx)?
+            .product(self.event.position, load)
+            .await?;
+        row.map(|row| Product(row.as_ref().clone()))
             .ok_or_else(|| AppError::not_found("this product has been deleted"))
     }
 

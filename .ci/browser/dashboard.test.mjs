@@ -19,13 +19,12 @@ import { openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { isLoopback, launchOffline, recordPageProblems } from './offline.mjs';
 
 const bin = process.env.STOREFRONT_BIN;
 const port = process.env.STOREFRONT_PORT;
 const workdir = process.env.STOREFRONT_WORKDIR;
 const base = `http://127.0.0.1:${port}`;
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 const ADMIN = { email: 'dashboard-admin@example.com', name: 'Dana Admin', password: 'dashboard-admin-pw' };
 const CUSTOMER = { email: 'dashboard-customer@example.com', name: 'Casey Customer', password: 'dashboard-customer-pw' };
@@ -58,7 +57,6 @@ const placedOrders = [];
 // may reach the server.
 const wire = { blocked: false, refused: 0, route: null, toServer: [], fromServer: [] };
 
-const isLoopback = (url) => LOOPBACK.has(new URL(url).hostname);
 
 const logs = () =>
   Array.from({ length: starts }, (_, index) => {
@@ -155,56 +153,13 @@ before(async () => {
   productIds = products.nodes.map((product) => product.id);
   assert.equal(productIds.length, 2);
 
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith('data:') || isLoopback(url)) {
-      return route.continue();
-    }
-    offsite.push(url);
-    return route.abort('blockedbyclient');
-  });
-  await context.routeWebSocket(
-    (url) => !isLoopback(url.href),
-    (socket) => {
-      offsite.push(socket.url());
-      return socket.close();
-    },
-  );
-  await context.exposeBinding('reportViolation', (_source, violation) => {
-    problems.push(`CSP violation: ${violation}`);
-  });
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (event) => {
-      window.reportViolation(
-        `${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} ` +
-          `(${event.sourceFile}:${event.lineNumber})`,
-      );
-    });
-  });
+  let context;
+  ({ browser, context } = await launchOffline({ viewport: { width: 1280, height: 900 }, offsite, problems }));
   // The page's clock runs at its normal pace, but the test can move it on
   // to when the access token is due for renewal.
   await context.clock.install();
   page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') {
-      problems.push(`console error: ${message.text()}`);
-    }
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  recordPageProblems(page, problems);
   // The page's own socket to /graphql, relayed so that the test sees every
   // message and can make the server unreachable for new sockets.
   await page.routeWebSocket(

@@ -12,10 +12,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { isLoopback, launchOffline, recordPageProblems } from './offline.mjs';
 
 const base = process.env.STOREFRONT_URL;
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const QUERY = '{ products(first: 2) { nodes { name } } }';
 
 // Requests that tried to leave this machine, and everything the page
@@ -26,7 +25,6 @@ const graphqlRequests = [];
 let browser;
 let page;
 
-const isLoopback = (url) => LOOPBACK.has(new URL(url).hostname);
 
 // Replaces the query editor's text by typing `text`. CodeMirror closes
 // brackets as they are typed and steps over a closing bracket typed in front
@@ -49,55 +47,10 @@ const editorText = (selector) =>
 
 before(async () => {
   assert.ok(base, 'set STOREFRONT_URL to the server under test');
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith('data:') || isLoopback(url)) {
-      return route.continue();
-    }
-    offsite.push(url);
-    return route.abort('blockedbyclient');
-  });
-  await context.routeWebSocket(
-    (url) => !isLoopback(url.href),
-    (socket) => {
-      offsite.push(socket.url());
-      return socket.close();
-    },
-  );
-  // Reported by the browser itself, so that the page's policy cannot hide
-  // its own violations.
-  await context.exposeBinding('reportViolation', (_source, violation) => {
-    problems.push(`CSP violation: ${violation}`);
-  });
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (event) => {
-      window.reportViolation(
-        `${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} ` +
-          `(${event.sourceFile}:${event.lineNumber})`,
-      );
-    });
-  });
+  let context;
+  ({ browser, context } = await launchOffline({ viewport: { width: 1280, height: 800 }, offsite, problems }));
   page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') {
-      problems.push(`console error: ${message.text()}`);
-    }
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  recordPageProblems(page, problems);
   page.on('request', (request) => {
     if (new URL(request.url()).pathname === '/graphql') {
       graphqlRequests.push(request);

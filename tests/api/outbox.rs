@@ -12,7 +12,7 @@ use storefront::{
 };
 
 use crate::{
-    event_fixtures::{ORDER_EVENTS, STOCK_CHANGES, cursor_now},
+    event_fixtures::{ORDER_EVENTS, STOCK_CHANGES, cursor_now, place_on},
     helpers::{assert_error, process::ServerProcess, spawn_app, ws::WsClient},
     order_fixtures::{line, place, place_reply, stock_product},
 };
@@ -90,24 +90,12 @@ async fn an_order_placed_on_another_instance_reaches_subscribers_here() {
     let first = socket.next_data("orders").await;
     assert_eq!(first["orderEvents"]["order"]["number"], local["number"]);
 
-    let reply = app
-        .client
-        .post(format!("http://{}/graphql", other.address))
-        .bearer_auth(&token)
-        .json(&json!({
-            "query": crate::order_fixtures::PLACE,
-            "variables": { "input": { "items": [line(3, 1)] } },
-        }))
-        .send()
-        .await
-        .expect("place an order on the other instance");
-    let body: serde_json::Value = reply.json().await.expect("JSON");
-    let placed = &body["data"]["placeOrder"];
+    let placed = place_on(&app, other.address, &token).await;
 
     let event = socket.next_data("orders").await;
     assert_eq!(
         event["orderEvents"]["order"]["number"], placed["number"],
-        "{event} {body}"
+        "{event} {placed}"
     );
 }
 

@@ -4,7 +4,7 @@ pub use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 
 /// The caller: anonymous, or a user with the role their token states.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Viewer {
     /// No `Authorization` header.
     Anonymous,

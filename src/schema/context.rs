@@ -27,6 +27,19 @@ pub struct RequestContext {
     pub keys: Arc<KeyRing>,
 }
 
+/// How far an operation runs. A subscription shared by several sockets
+/// (see `http::ws`) admits each socket's request on its own (limits,
+/// validation, the caller's cost budget) and then runs once for all of
+/// them, without charging anybody a second time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// Parse, validate and charge the cost budget, then stop before
+    /// execution with an empty result.
+    CheckOnly,
+    /// Already admitted and charged: run without charging again.
+    Granted,
+}
+
 /// Schema-wide facts set once at build time.
 pub struct StoreSettings {
     /// ISO 4217 code of every amount.

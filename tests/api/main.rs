@@ -35,6 +35,7 @@ mod read_replica;
 mod refresh;
 mod reviews;
 mod schema_sdl;
+mod shared_subscriptions;
 mod subscription_cost;
 mod subscription_resume;
 mod subscriptions;

@@ -6,11 +6,13 @@
 //! timeout, 1002/1011 where 4403/4401/4400 are due, a duplicate id replaces
 //! the stream, no server pings, HTTP 400 for an unknown subprotocol), so the
 //! protocol state lives here and each operation runs through
-//! `Schema::execute_stream` like an HTTP request.
+//! `Schema::execute_stream` like an HTTP request; sockets that subscribe to
+//! the same event stream as the same viewer share one execution (`shared`).
 
 mod operation;
 mod protocol;
 mod session;
+mod shared;
 mod sockets;
 mod writer;
 

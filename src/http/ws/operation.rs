@@ -1,37 +1,48 @@
 //! One operation of a socket as a stream of results, run like an HTTP
 //! request: its own loaders and statement counter, the socket's viewer,
 //! and its loader batches driven in its own task (the batch queue), or
-//! they would never run.
+//! they would never run. Results are serialized once, as the payload of
+//! the message that carries them.
 
 use std::{
     collections::HashSet,
+    convert::Infallible,
     net::IpAddr,
     sync::{Arc, OnceLock},
 };
 
-use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
+use async_graphql::{
+    Name, Value, Variables,
+    parser::types::{DocumentOperations, OperationDefinition, OperationType, Selection},
+};
 use futures_util::{
     StreamExt as _,
     stream::{self, AbortHandle, BoxStream},
 };
+use serde::Serialize;
+use serde_json::value::RawValue;
 
+use super::shared;
 use crate::{
     auth::Viewer,
     db::{CountedConnection, OperationStats},
     metrics,
-    schema::{RequestContext, loaders},
+    schema::{Admission, RequestContext, loaders, subscription::SHAREABLE},
     state::AppState,
 };
 
 /// What an operation stream yields.
+#[derive(Clone, Debug)]
 pub enum Outcome {
-    /// A result; `first` tells a refusal (only ever first) from an event.
-    Result {
-        /// Whether this is the operation's first result.
-        first: bool,
-        /// The result.
-        response: Box<async_graphql::Response>,
-    },
+    /// One result, as the `next` message's payload: serialized once, and
+    /// shared as is by every socket of a shared subscription.
+    Next(Arc<RawValue>),
+    /// The operation was refused before it ran (parse, validation,
+    /// limits): the `error` message's errors. Only ever first, and last.
+    Refused(Arc<RawValue>),
+    /// The socket fell this many results behind the shared subscription it
+    /// joined, which does not wait for anybody.
+    Lagged(u64),
     /// The operation has no more results.
     Done,
 }
@@ -44,33 +55,25 @@ pub struct Started {
     pub stop: AbortHandle,
 }
 
-/// Starts `request` for `viewer`.
+/// Starts `request` for `viewer`: alone, or as one more socket of a
+/// shared subscription when another socket of this instance already runs
+/// the same operation for the same viewer (see `shared`).
 pub fn start(
     state: &AppState,
     viewer: Viewer,
     client_ip: IpAddr,
     mut request: async_graphql::Request,
 ) -> Started {
-    let active = subscription_field(&mut request)
-        .map(|field| ActiveSubscription::new(metric_label(state, field)));
-    let db = CountedConnection::new(state.db.clone(), Arc::new(OperationStats::default()));
-    let (loaders, batches) = loaders::for_request(db.clone());
-    let request = request.data(loaders).data(RequestContext {
-        db,
-        request_id: uuid::Uuid::new_v4().to_string(),
-        viewer,
-        client_ip: Some(client_ip),
-        keys: state.keys.clone(),
-    });
-    let responses = state.schema.execute_stream(request);
-    let driven = batches
-        .drive_stream(responses)
-        .enumerate()
-        .map(|(index, response)| Outcome::Result {
-            first: index == 0,
-            response: Box::new(response),
-        });
-    let finished = driven.chain(stream::once(async { Outcome::Done }));
+    let root = subscription_field(&mut request);
+    let share = root
+        .as_ref()
+        .is_some_and(|root| !root.resumes && SHAREABLE.contains(&root.name.as_str()));
+    let active = root.map(|root| ActiveSubscription::new(metric_label(state, root.name)));
+    let finished = if share {
+        shared::join(state.clone(), viewer, client_ip, request)
+    } else {
+        run(state, viewer, client_ip, request, None)
+    };
     let (results, stop) = stream::abortable(finished);
     let results = results
         .map(move |outcome| {
@@ -82,18 +85,75 @@ pub fn start(
     Started { results, stop }
 }
 
+/// Runs `request` for `viewer` with its own loaders and statement counter:
+/// its results, then [`Outcome::Done`].
+pub fn run(
+    state: &AppState,
+    viewer: Viewer,
+    client_ip: IpAddr,
+    request: async_graphql::Request,
+    admission: Option<Admission>,
+) -> BoxStream<'static, Outcome> {
+    let context = request_context(state, viewer, client_ip);
+    let (loaders, batches) = loaders::for_request(context.db.clone());
+    let mut request = request.data(loaders).data(context);
+    if let Some(admission) = admission {
+        request = request.data(admission);
+    }
+    let responses = state.schema.execute_stream(request);
+    batches
+        .drive_stream(responses)
+        .enumerate()
+        .map(|(index, response)| {
+            if index == 0 && is_refusal(&response) {
+                Outcome::Refused(serialized(&response.errors))
+            } else {
+                Outcome::Next(serialized(&response))
+            }
+        })
+        .chain(stream::once(async { Outcome::Done }))
+        .boxed()
+}
+
+/// What a request of this socket carries to the schema: its own counted
+/// connection and request id, the socket's viewer and address.
+pub fn request_context(state: &AppState, viewer: Viewer, client_ip: IpAddr) -> RequestContext {
+    RequestContext {
+        db: CountedConnection::new(state.db.clone(), Arc::new(OperationStats::default())),
+        request_id: uuid::Uuid::new_v4().to_string(),
+        viewer,
+        client_ip: Some(client_ip),
+        keys: state.keys.clone(),
+    }
+}
+
+/// `value` as JSON text; `null` in the impossible case that a response
+/// does not serialize.
+pub fn serialized(value: &impl Serialize) -> Arc<RawValue> {
+    serde_json::value::to_raw_value(value)
+        .map_or_else(|_| Arc::from(RawValue::NULL.to_owned()), Arc::from)
+}
+
 /// Whether a first result is a refusal before execution (parse,
 /// validation, limits): no data, and errors that belong to no field.
-pub fn is_refusal(response: &async_graphql::Response) -> bool {
+fn is_refusal(response: &async_graphql::Response) -> bool {
     response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|error| error.path.is_empty())
 }
 
+/// The root field of a subscription operation.
+struct RootField {
+    name: String,
+    /// Whether it is given an `after` cursor: a replay of its own.
+    resumes: bool,
+}
+
 /// The root field of a subscription operation; `None` for queries,
 /// mutations and documents that do not parse.
-fn subscription_field(request: &mut async_graphql::Request) -> Option<String> {
+fn subscription_field(request: &mut async_graphql::Request) -> Option<RootField> {
     let name = request.operation_name.clone();
+    let variables = request.variables.clone();
     let document = request.parsed_query().ok()?;
     let operation = match (&document.operations, name) {
         (DocumentOperations::Single(operation), _) => operation,
@@ -113,9 +173,30 @@ fn subscription_field(request: &mut async_graphql::Request) -> Option<String> {
         .items
         .iter()
         .find_map(|selection| match &selection.node {
-            Selection::Field(field) => Some(field.node.name.node.to_string()),
+            Selection::Field(field) => Some(RootField {
+                name: field.node.name.node.to_string(),
+                resumes: field.node.get_argument("after").is_some_and(|after| {
+                    let after = after.node.clone().into_const_with(|name| {
+                        Ok::<_, Infallible>(variable(&name, &operation.node, &variables))
+                    });
+                    after.is_ok_and(|after| after != Value::Null)
+                }),
+            }),
             _ => None,
         })
+}
+
+/// The value of a variable of `operation`: the request's, else its default.
+fn variable(name: &Name, operation: &OperationDefinition, variables: &Variables) -> Value {
+    variables.get(name).cloned().unwrap_or_else(|| {
+        operation
+            .variable_definitions
+            .iter()
+            .find(|definition| definition.node.name.node == *name)
+            .and_then(|definition| definition.node.default_value())
+            .cloned()
+            .unwrap_or(Value::Null)
+    })
 }
 
 /// A root field name as a metric label: names the schema knows, else

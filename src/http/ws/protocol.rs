@@ -4,7 +4,8 @@
 //! `graphql-ws` of subscriptions-transport-ws.
 
 use axum::http::HeaderValue;
-use serde_json::{Map, Value as Json, json};
+use serde::Serialize;
+use serde_json::{Map, Value as Json, json, value::RawValue};
 
 use crate::http::graphql::graphql_request;
 
@@ -130,14 +131,14 @@ pub enum ServerMessage<'a> {
         /// The operation id.
         id: &'a str,
         /// The execution result.
-        payload: Json,
+        payload: &'a RawValue,
     },
     /// `error`: operation `id` was refused before it ran.
     Error {
         /// The operation id.
         id: Option<&'a str>,
         /// The GraphQL errors.
-        errors: Json,
+        errors: &'a RawValue,
     },
     /// `complete`: operation `id` has no more results.
     Complete(&'a str),
@@ -157,14 +158,25 @@ pub fn encode(protocol: Protocol, message: ServerMessage<'_>) -> String {
         ServerMessage::Pong(None) => json!({ "type": "pong" }),
         ServerMessage::Next { id, payload } => {
             let kind = if legacy { "data" } else { "next" };
-            json!({ "id": id, "type": kind, "payload": payload })
+            return frame(Some(id), kind, payload);
         }
-        ServerMessage::Error { id, errors } => {
-            json!({ "id": id, "type": "error", "payload": errors })
-        }
+        ServerMessage::Error { id, errors } => return frame(id, "error", errors),
         ServerMessage::Complete(id) => json!({ "id": id, "type": "complete" }),
     };
     json.to_string()
+}
+
+/// A message around a payload that is already JSON text, which is copied
+/// as is (a shared subscription serializes each result once).
+fn frame(id: Option<&str>, kind: &str, payload: &RawValue) -> String {
+    #[derive(Serialize)]
+    struct Frame<'a> {
+        id: Option<&'a str>,
+        #[serde(rename = "type")]
+        kind: &'a str,
+        payload: &'a RawValue,
+    }
+    serde_json::to_string(&Frame { id, kind, payload }).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -215,7 +227,7 @@ mod tests {
             Protocol::Legacy,
             ServerMessage::Next {
                 id: "1",
-                payload: json!({}),
+                payload: &RawValue::from_string("{}".to_owned()).unwrap(),
             },
         );
         assert_eq!(data, r#"{"id":"1","type":"data","payload":{}}"#);

@@ -2,14 +2,14 @@
 //! operations by id), the timers (init timeout, token expiry, pings) and
 //! the close codes of graphql-transport-ws's PROTOCOL.md.
 
-use std::{collections::HashMap, net::IpAddr, time::Duration};
+use std::{collections::HashMap, net::IpAddr, sync::Arc, time::Duration};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::{
     StreamExt as _,
     stream::{AbortHandle, SelectAll, SplitStream},
 };
-use serde_json::{Value as Json, json};
+use serde_json::{Value as Json, json, value::RawValue};
 use tokio::{
     sync::{mpsc, oneshot},
     time::{Instant, MissedTickBehavior},
@@ -226,7 +226,7 @@ impl Session {
             Protocol::TransportWs => Err(Ending::Close(4400, reason)),
             Protocol::Legacy => self.send(ServerMessage::Error {
                 id: None,
-                errors: json!([{ "message": reason }]),
+                errors: &error_list(&reason),
             }),
         }
     }
@@ -293,7 +293,7 @@ impl Session {
                 Protocol::TransportWs => Err(Ending::close(4401, "Unauthorized")),
                 Protocol::Legacy => self.send(ServerMessage::Error {
                     id: Some(&id),
-                    errors: json!([{ "message": "send connection_init first" }]),
+                    errors: &error_list("send connection_init first"),
                 }),
             };
         }
@@ -333,20 +333,23 @@ impl Session {
             return Ok(());
         }
         match outcome {
-            Outcome::Result { first, response } => {
-                if first && operation::is_refusal(&response) {
-                    if let Some(stop) = self.running.remove(id) {
-                        stop.abort();
-                    }
-                    let errors = serde_json::to_value(&response.errors).unwrap_or_default();
-                    return self.send(ServerMessage::Error {
-                        id: Some(id),
-                        errors,
-                    });
+            Outcome::Next(payload) => self.send(ServerMessage::Next {
+                id,
+                payload: &payload,
+            }),
+            Outcome::Refused(errors) => {
+                if let Some(stop) = self.running.remove(id) {
+                    stop.abort();
                 }
-                let payload = serde_json::to_value(&response).unwrap_or_default();
-                self.send(ServerMessage::Next { id, payload })
+                self.send(ServerMessage::Error {
+                    id: Some(id),
+                    errors: &errors,
+                })
             }
+            Outcome::Lagged(missed) => Err(Ending::close(
+                1013,
+                format!("Subscriber too slow: {missed} results of {id} were missed"),
+            )),
             Outcome::Done => {
                 self.running.remove(id);
                 self.send(ServerMessage::Complete(id))
@@ -381,6 +384,11 @@ async fn sleep_until(deadline: Option<Instant>) {
         Some(deadline) => tokio::time::sleep_until(deadline).await,
         None => std::future::pending().await,
     }
+}
+
+/// An `error` payload of one message.
+fn error_list(message: &str) -> Arc<RawValue> {
+    operation::serialized(&json!([{ "message": message }]))
 }
 
 /// A close reason cut to what a frame can carry, on a character boundary.

@@ -1,6 +1,7 @@
 //! Every open WebSocket of the process. axum's graceful shutdown does not
 //! wait for upgraded connections, so the server asks these sockets to close
-//! (1001) and waits for them itself; they also hold the per-user counts.
+//! (1001) and waits for them itself; they also hold the per-user counts
+//! and the subscriptions the sockets share.
 
 use std::{
     collections::HashMap,
@@ -12,6 +13,7 @@ use tokio_util::{
     task::{TaskTracker, task_tracker::TaskTrackerToken},
 };
 
+use super::shared::SharedSubscriptions;
 use crate::{http::server::ConnectionSlot, metrics};
 
 /// The registry; clones share it.
@@ -23,6 +25,7 @@ struct Registry {
     open: TaskTracker,
     closing: CancellationToken,
     per_user: Mutex<HashMap<i64, u32>>,
+    shared: SharedSubscriptions,
 }
 
 impl Registry {
@@ -44,6 +47,11 @@ impl Sockets {
             _slot: slot,
             closing: self.0.closing.clone(),
         }
+    }
+
+    /// The subscriptions these sockets share.
+    pub fn shared(&self) -> &SharedSubscriptions {
+        &self.0.shared
     }
 
     /// Asks every socket to close, now and from now on.

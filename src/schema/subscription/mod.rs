@@ -12,6 +12,13 @@ mod stock;
 
 use async_graphql::MergedSubscription;
 
+/// Root fields whose results depend only on the event, the arguments and
+/// the viewer, and which begin with the next live event unless resumed
+/// with `after`: sockets that send the same operation may share one
+/// execution of it. `dashboard` begins with a snapshot of its own for
+/// every subscriber, so each runs alone.
+pub const SHAREABLE: [&str; 2] = ["orderEvents", "stockChanges"];
+
 /// Every live entry point.
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]

@@ -192,6 +192,14 @@ impl WsClient {
         message["payload"].clone()
     }
 
+    /// As [`Self::next`], or `None` when nothing arrives within `wait`.
+    pub async fn next_within(&mut self, id: &str, wait: Duration) -> Option<Value> {
+        let message = tokio::time::timeout(wait, self.recv()).await.ok()?;
+        assert_eq!(message["type"], "next", "{message}");
+        assert_eq!(message["id"], id, "{message}");
+        Some(message["payload"].clone())
+    }
+
     /// The `data` of the next `next` message for `id`, which must have no errors.
     pub async fn next_data(&mut self, id: &str) -> Value {
         let payload = self.next(id).await;

@@ -35,33 +35,34 @@ pub enum Resume {
     After(i64),
 }
 
+/// Whose live events a feed carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Audience {
+    /// Every event.
+    Everyone,
+    /// The order events of one customer only, so that a customer's
+    /// subscription is not woken by other customers' orders (a replay
+    /// still reads every event; the subscription filters them).
+    Customer(i64),
+}
+
 /// The events of one subscription, in position order. Resuming after a
 /// position that is no longer stored (older than the retention, or never
 /// given out) fails at once with `BAD_USER_INPUT` on `after`.
 pub async fn feed<C>(
     db: C,
     hub: &EventHub,
+    audience: Audience,
     resume: Resume,
 ) -> AppResult<impl Stream<Item = AppResult<Arc<Event>>> + Send + use<C>>
 where
     C: ConnectionTrait + Send + Sync + 'static,
 {
-    listen(db, hub.listen(), resume).await
-}
-
-/// As [`feed`], but live events are only the order events of one
-/// customer: a customer's subscription is not woken by other customers'
-/// orders. Replayed events are all events; the caller filters them.
-pub async fn customer_feed<C>(
-    db: C,
-    hub: &EventHub,
-    customer_id: i64,
-    resume: Resume,
-) -> AppResult<impl Stream<Item = AppResult<Arc<Event>>> + Send + use<C>>
-where
-    C: ConnectionTrait + Send + Sync + 'static,
-{
-    listen(db, hub.bus().subscribe_customer(customer_id), resume).await
+    let listener = match audience {
+        Audience::Everyone => hub.listen(),
+        Audience::Customer(customer_id) => hub.bus().subscribe_customer(customer_id),
+    };
+    listen(db, listener, resume).await
 }
 
 async fn listen<C>(
@@ -75,7 +76,9 @@ where
     let mut last = match resume {
         Resume::Live => listener.from,
         Resume::After(position) => {
-            if !outbox::contains(&db, position).await? {
+            // Boxed: inline, the statement's future would stay in every
+            // subscriber's stream.
+            if !Box::pin(outbox::contains(&db, position)).await? {
                 return Err(AppError::bad_input(
                     "after",
                     "this cursor has expired (events are kept for STOREFRONT_EVENT_RETENTION) \

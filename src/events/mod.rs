@@ -24,7 +24,7 @@ use tokio::sync::Notify;
 pub use bus::{EventBus, InProcessBus, Listener};
 pub use dashboard::DashboardHub;
 pub use fanout::{FanoutHealth, RedisFanout};
-pub use feed::{Resume, feed};
+pub use feed::{Audience, Resume, feed};
 
 /// The application's handle on event delivery: writers tell it about
 /// commits, subscriptions listen to it. Cheap to clone.

@@ -27,18 +27,13 @@ pub struct RequestContext {
     pub keys: Arc<KeyRing>,
 }
 
-/// How far an operation runs. A subscription shared by several sockets
-/// (see `http::ws`) admits each socket's request on its own (limits,
-/// validation, the caller's cost budget) and then runs once for all of
-/// them, without charging anybody a second time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Admission {
-    /// Parse, validate and charge the cost budget, then stop before
-    /// execution with an empty result.
-    CheckOnly,
-    /// Already admitted and charged: run without charging again.
-    Granted,
-}
+/// Request data: the operation was admitted, and its cost charged to its
+/// caller, by an earlier run of the same request for the same caller. A
+/// subscription shared by several sockets (see `http::ws`) runs once per
+/// socket to admit it, then once per event for all of them, which must not
+/// charge anybody again.
+#[derive(Clone, Copy, Debug)]
+pub struct Admitted;
 
 /// Schema-wide facts set once at build time.
 pub struct StoreSettings {

@@ -23,7 +23,7 @@ pub mod types;
 
 use async_graphql::{Schema, SchemaBuilder};
 
-pub use context::{Admission, QueryLimits, RequestContext, StoreSettings};
+pub use context::{Admitted, QueryLimits, RequestContext, StoreSettings};
 pub use limits::{
     LIMIT_HEADER, QueryProtection, REMAINING_HEADER, RESET_HEADER, within_token_limit,
 };

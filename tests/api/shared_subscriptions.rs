@@ -15,7 +15,7 @@ use crate::{
 };
 
 const ORDERS: &str = "subscription Orders {
-  orderEvents { cursor type order { id number status } }
+  orderEvents { cursor type order { id number status items { quantity product { name } } } }
 }";
 
 /// How long a socket that should receive nothing is watched.
@@ -77,6 +77,9 @@ async fn sockets_of_one_viewer_get_one_execution_of_each_event() {
     for socket in &mut sockets {
         payloads.push(event_about(socket, &placed).await);
     }
+    let items = &payloads[0]["data"]["orderEvents"]["order"]["items"];
+    assert_eq!(items[0]["quantity"], 1, "{items}");
+    assert!(items[0]["product"]["name"].is_string(), "{items}");
     // Separate executions would differ in their statistics: their timing,
     // and which of them loaded the order.
     assert!(

@@ -27,7 +27,7 @@ use crate::{
     auth::Viewer,
     db::{CountedConnection, OperationStats},
     metrics,
-    schema::{Admission, RequestContext, loaders, subscription::SHAREABLE},
+    schema::{RequestContext, loaders, subscription::shared_audience},
     state::AppState,
 };
 
@@ -56,8 +56,7 @@ pub struct Started {
 }
 
 /// Starts `request` for `viewer`: alone, or as one more socket of a
-/// shared subscription when another socket of this instance already runs
-/// the same operation for the same viewer (see `shared`).
+/// shared subscription (see `shared`) when its root field allows it.
 pub fn start(
     state: &AppState,
     viewer: Viewer,
@@ -65,14 +64,16 @@ pub fn start(
     mut request: async_graphql::Request,
 ) -> Started {
     let root = subscription_field(&mut request);
-    let share = root
+    let audience = root
         .as_ref()
-        .is_some_and(|root| !root.resumes && SHAREABLE.contains(&root.name.as_str()));
+        .filter(|root| !root.resumes)
+        .and_then(|root| shared_audience(&root.name, viewer));
     let active = root.map(|root| ActiveSubscription::new(metric_label(state, root.name)));
-    let finished = if share {
-        shared::join(state.clone(), viewer, client_ip, request)
-    } else {
-        run(state, viewer, client_ip, request, None)
+    let finished = match audience {
+        Some(audience) => shared::join(state.clone(), viewer, client_ip, audience, request),
+        None => results(state, viewer, client_ip, request)
+            .chain(stream::once(async { Outcome::Done }))
+            .boxed(),
     };
     let (results, stop) = stream::abortable(finished);
     let results = results
@@ -86,21 +87,18 @@ pub fn start(
 }
 
 /// Runs `request` for `viewer` with its own loaders and statement counter:
-/// its results, then [`Outcome::Done`].
-pub fn run(
+/// its results, without [`Outcome::Done`].
+pub fn results(
     state: &AppState,
     viewer: Viewer,
     client_ip: IpAddr,
     request: async_graphql::Request,
-    admission: Option<Admission>,
 ) -> BoxStream<'static, Outcome> {
     let context = request_context(state, viewer, client_ip);
     let (loaders, batches) = loaders::for_request(context.db.clone());
-    let mut request = request.data(loaders).data(context);
-    if let Some(admission) = admission {
-        request = request.data(admission);
-    }
-    let responses = state.schema.execute_stream(request);
+    let responses = state
+        .schema
+        .execute_stream(request.data(loaders).data(context));
     batches
         .drive_stream(responses)
         .enumerate()
@@ -111,7 +109,6 @@ pub fn run(
                 Outcome::Next(serialized(&response))
             }
         })
-        .chain(stream::once(async { Outcome::Done }))
         .boxed()
 }
 

@@ -1,17 +1,22 @@
 //! Subscriptions shared between sockets. When sockets of one instance send
-//! the same operation (document, operation name, variables, extensions)
-//! for the same viewer, it runs once: each event is resolved and
-//! serialized once, and the same payload goes to every socket. A thousand
-//! tabs of one admin's dashboard then cost one execution per event, not a
-//! thousand.
+//! the same live operation (document, operation name, variables,
+//! extensions) as the same viewer, one feed of events serves them all, and
+//! each event is resolved and serialized once: the same payload goes to
+//! every socket. A thousand tabs of one admin's dashboard cost one
+//! execution per event, not a thousand.
 //!
-//! Each socket is still admitted on its own: its request is parsed,
-//! validated, held to the limits and charged to its caller's budget (an
-//! `Admission::CheckOnly` run) before it joins. The shared execution runs
-//! with `Admission::Granted`, so nobody is charged twice. Only operations
-//! that start with the next live event share (see
-//! `schema::subscription::SHAREABLE`); one that resumes with `after` runs
-//! alone, since its replay is its own.
+//! Between events a shared subscription holds no execution at all: each
+//! event is resolved by a short run of the operation with that event
+//! (`Delivered`), so an idle subscriber costs its socket and little more.
+//!
+//! Each socket is admitted on its own first, by a run of its request with
+//! no event: limits, validation, its caller's cost budget and the
+//! resolver's checks of viewer and arguments. Whatever that run answers (a
+//! refusal, an error) is the socket's answer; a run that answers nothing
+//! admits it. The runs per event carry `Admitted`, so nobody is charged
+//! twice. Only fields with a shared audience share (see
+//! `schema::subscription::shared_audience`); one that resumes with `after`
+//! runs alone, since its replay is its own.
 //!
 //! A socket that falls too far behind the shared results is closed (see
 //! `Outcome::Lagged`) rather than buffered: the shared execution never
@@ -20,26 +25,36 @@
 use std::{
     collections::HashMap,
     net::IpAddr,
+    pin::pin,
     sync::{
         Arc, Mutex, MutexGuard, PoisonError, Weak,
         atomic::{AtomicBool, Ordering},
     },
 };
 
+use async_graphql::{Extensions, Variables};
 use async_stream::stream;
 use futures_util::{
     StreamExt as _,
     stream::{AbortHandle, BoxStream},
 };
+use serde_json::json;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::operation::{self, Outcome};
-use crate::{auth::Viewer, schema::Admission, state::AppState};
+use crate::{
+    auth::Viewer,
+    domain::event::Event,
+    error::{AppError, ErrorCode, INTERNAL_MESSAGE},
+    events::{Audience, Resume, feed},
+    schema::{Admitted, subscription::Delivered},
+    state::AppState,
+};
 
 /// Results a shared subscription holds for its slowest socket; one that
 /// falls further behind is closed. Each holds an `Arc`, so the buffer is
 /// small, and it is allocated once per shared subscription.
-const BUFFER: usize = 64;
+const BUFFER: usize = 32;
 
 /// What makes two sockets' operations the same.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -60,6 +75,36 @@ impl Key {
             variables: serde_json::to_string(&request.variables).unwrap_or_default(),
             extensions: serde_json::to_string(&request.extensions).unwrap_or_default(),
         }
+    }
+}
+
+/// The request a shared subscription runs once per event.
+struct Template {
+    query: String,
+    operation_name: Option<String>,
+    variables: Variables,
+    extensions: Extensions,
+}
+
+impl Template {
+    fn of(request: &async_graphql::Request) -> Self {
+        Self {
+            query: request.query.clone(),
+            operation_name: request.operation_name.clone(),
+            variables: request.variables.clone(),
+            extensions: request.extensions.clone(),
+        }
+    }
+
+    /// The request again, to run with `event`.
+    fn with(&self, event: Arc<Event>) -> async_graphql::Request {
+        let mut request = async_graphql::Request::new(self.query.clone())
+            .variables(self.variables.clone())
+            .data(Delivered(Some(event)))
+            .data(Admitted);
+        request.operation_name.clone_from(&self.operation_name);
+        request.extensions.clone_from(&self.extensions);
+        request
     }
 }
 
@@ -161,22 +206,31 @@ impl Drop for Group {
 }
 
 /// `request` for `viewer` as one more socket of its shared subscription:
-/// admitted on its own first (a refusal is its only result), then the
-/// shared results from the moment it joins.
+/// admitted on its own first (what that run answers is its only answer),
+/// then the shared results from the moment it joins.
 pub fn join(
     state: AppState,
     viewer: Viewer,
     client_ip: IpAddr,
+    audience: Audience,
     request: async_graphql::Request,
 ) -> BoxStream<'static, Outcome> {
     stream! {
-        if let Err(refused) = admit(&state, viewer, client_ip, &request).await {
-            yield refused;
+        let key = Key::of(&request, viewer);
+        let template = Template::of(&request);
+        let admission = request.data(Delivered(None));
+        let mut answers = operation::results(&state, viewer, client_ip, admission);
+        let mut answered = false;
+        while let Some(answer) = answers.next().await {
+            answered = true;
+            yield answer;
+        }
+        if answered {
+            yield Outcome::Done;
             return;
         }
-        let key = Key::of(&request, viewer);
         let (group, mut results) = state.sockets.shared().join(key, || {
-            operation::run(&state, viewer, client_ip, request, Some(Admission::Granted))
+            events(state.clone(), viewer, client_ip, audience, template)
         });
         loop {
             let outcome = match results.recv().await {
@@ -195,24 +249,53 @@ pub fn join(
     .boxed()
 }
 
-/// Runs everything that may refuse `request` for this socket (limits,
-/// validation, the caller's cost budget) without executing it.
-async fn admit(
-    state: &AppState,
+/// A shared subscription's results: the live events of `audience`, each
+/// run through the operation once.
+fn events(
+    state: AppState,
     viewer: Viewer,
     client_ip: IpAddr,
-    request: &async_graphql::Request,
-) -> Result<(), Outcome> {
-    let mut check = async_graphql::Request::new(request.query.clone())
-        .variables(request.variables.clone())
-        .data(operation::request_context(state, viewer, client_ip))
-        .data(Admission::CheckOnly);
-    check.operation_name.clone_from(&request.operation_name);
-    check.extensions.clone_from(&request.extensions);
-    let response = state.schema.execute(check).await;
-    if response.errors.is_empty() {
-        Ok(())
-    } else {
-        Err(Outcome::Refused(operation::serialized(&response.errors)))
+    audience: Audience,
+    template: Template,
+) -> BoxStream<'static, Outcome> {
+    stream! {
+        match feed(state.db.clone(), &state.events, audience, Resume::Live).await {
+            Ok(events) => {
+                let mut events = pin!(events);
+                while let Some(event) = events.next().await {
+                    let event = match event {
+                        Ok(event) => event,
+                        Err(err) => {
+                            yield feed_failed(&err);
+                            break;
+                        }
+                    };
+                    let request = template.with(event);
+                    let mut results = operation::results(&state, viewer, client_ip, request);
+                    while let Some(result) = results.next().await {
+                        yield result;
+                    }
+                }
+            }
+            Err(err) => yield feed_failed(&err),
+        }
+        yield Outcome::Done;
     }
+    .boxed()
+}
+
+/// The result that tells every socket of a shared subscription that its
+/// feed failed (a database error while catching up): resubscribe with the
+/// last cursor.
+fn feed_failed(err: &AppError) -> Outcome {
+    tracing::error!(error = ?err, "a shared subscription's event feed failed");
+    Outcome::Next(operation::serialized(&json!({
+        "data": null,
+        "errors": [{
+            "message": format!(
+                "{INTERNAL_MESSAGE}: the event feed failed; subscribe again with `after` set to the last cursor"
+            ),
+            "extensions": { "code": ErrorCode::InternalServerError.as_str() },
+        }],
+    })))
 }

@@ -20,16 +20,15 @@ use std::{
 };
 
 use async_graphql::{
-    ErrorExtensionValues, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
+    ErrorExtensionValues, Response, ServerError, ServerResult, ValidationResult, Variables,
     extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
-        NextValidation,
+        Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
     },
     parser::types::ExecutableDocument,
 };
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 
-use super::context::{Admission, QueryLimits, RequestContext};
+use super::context::{Admitted, QueryLimits, RequestContext};
 use crate::{
     error::{AppError, ErrorCode},
     ratelimit::{Budget, LimitKey, Limiter, RateLimits},
@@ -144,13 +143,13 @@ impl Protection {
     }
 
     /// Spends the operation's cost from its caller's budget: the signed-in
-    /// user's, else the client IP's (unless an admission check already did).
+    /// user's, else the client IP's (unless an earlier run already did).
     async fn spend_budget(
         &self,
         ctx: &ExtensionContext<'_>,
         complexity: usize,
     ) -> ServerResult<()> {
-        if ctx.data_opt::<Admission>() == Some(&Admission::Granted) {
+        if ctx.data_opt::<Admitted>().is_some() {
             return Ok(());
         }
         let Some(limiter) = ctx
@@ -248,19 +247,5 @@ impl Extension for Protection {
             .await
             .map_err(|error| vec![error])?;
         Ok(result)
-    }
-
-    /// An admission check ends here: everything that can refuse the
-    /// operation has run.
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        if ctx.data_opt::<Admission>() == Some(&Admission::CheckOnly) {
-            return Response::new(Value::Null);
-        }
-        next.run(ctx, operation_name).await
     }
 }

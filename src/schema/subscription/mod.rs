@@ -10,14 +10,39 @@ mod dashboard;
 mod orders;
 mod stock;
 
-use async_graphql::MergedSubscription;
+use std::sync::Arc;
 
-/// Root fields whose results depend only on the event, the arguments and
-/// the viewer, and which begin with the next live event unless resumed
-/// with `after`: sockets that send the same operation may share one
-/// execution of it. `dashboard` begins with a snapshot of its own for
-/// every subscriber, so each runs alone.
-pub const SHAREABLE: [&str; 2] = ["orderEvents", "stockChanges"];
+use async_graphql::{Context, MergedSubscription};
+use futures_util::{Stream, stream};
+
+use crate::{auth::Viewer, domain::event::Event, error::AppResult, events::Audience};
+
+/// An event handed to a subscription by a shared execution (see
+/// `http::ws::shared`): the resolver checks the viewer and its arguments as
+/// always, then streams this one event (with `None`, nothing) instead of
+/// opening a feed of its own.
+#[derive(Clone)]
+pub struct Delivered(pub Option<Arc<Event>>);
+
+/// The feed a root field needs for `viewer` when sockets may share its
+/// execution: fields whose results depend only on the event, the arguments
+/// and the viewer, and which begin with the next live event. `dashboard`
+/// begins with a snapshot of its own for every subscriber, so it runs
+/// alone.
+pub fn shared_audience(field: &str, viewer: Viewer) -> Option<Audience> {
+    match field {
+        "orderEvents" => Some(orders::audience(viewer)),
+        "stockChanges" => Some(Audience::Everyone),
+        _ => None,
+    }
+}
+
+/// The event of a shared execution, as a stream of it (or of nothing);
+/// `None` outside one.
+fn delivered(ctx: &Context<'_>) -> Option<impl Stream<Item = AppResult<Arc<Event>>> + use<>> {
+    ctx.data_opt::<Delivered>()
+        .map(|delivered| stream::iter(delivered.0.clone().map(Ok)))
+}
 
 /// Every live entry point.
 #[derive(MergedSubscription, Default)]

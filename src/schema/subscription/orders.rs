@@ -3,17 +3,26 @@
 use async_graphql::{Context, Subscription};
 use futures_util::{Stream, StreamExt as _, TryStreamExt, future::ready};
 
-use super::cursor;
+use super::{cursor, delivered};
 use crate::{
     auth::{Role, Viewer},
     error::{AppError, AppResult},
-    events::{feed, feed::customer_feed},
+    events::{Audience, feed},
     metrics::events as metrics,
     schema::{
         context::{db, events, viewer},
         types::OrderEvent,
     },
 };
+
+/// Whose order events `viewer` listens to: admins every order's,
+/// customers their own.
+pub fn audience(viewer: Viewer) -> Audience {
+    match viewer {
+        Viewer::User { id, role } if role != Role::Admin => Audience::Customer(id),
+        _ => Audience::Everyone,
+    }
+}
 
 /// Order entry points that stream.
 #[derive(Default)]
@@ -35,13 +44,14 @@ impl OrderSubscription {
         let viewer = *viewer(ctx)?;
         viewer.require_user()?;
         let resume = cursor::resume(after.as_deref())?;
-        let db = db(ctx)?.clone();
-        let hub = events(ctx)?;
-        let events = match viewer {
-            Viewer::User { id, role } if role != Role::Admin => {
-                customer_feed(db, hub, id, resume).await?.left_stream()
+        let events = match delivered(ctx) {
+            Some(events) => events.left_stream(),
+            None => {
+                let db = db(ctx)?.clone();
+                feed(db, events(ctx)?, audience(viewer), resume)
+                    .await?
+                    .right_stream()
             }
-            _ => feed(db, hub, resume).await?.right_stream(),
         };
         Ok(events.try_filter_map(move |event| {
             let visible = OrderEvent::of(event).and_then(|(event, customer_id)| {

@@ -3,12 +3,12 @@
 use std::collections::HashSet;
 
 use async_graphql::{Context, ID, Subscription};
-use futures_util::{Stream, TryStreamExt, future::ready};
+use futures_util::{Stream, StreamExt as _, TryStreamExt, future::ready};
 
-use super::cursor;
+use super::{cursor, delivered};
 use crate::{
     error::{AppError, AppResult},
-    events::feed,
+    events::{Audience, feed},
     metrics::events as metrics,
     schema::{
         context::{db, events},
@@ -43,7 +43,12 @@ impl StockSubscription {
             })
             .transpose()?;
         let resume = cursor::resume(after.as_deref())?;
-        let events = feed(db(ctx)?.clone(), events(ctx)?, resume).await?;
+        let events = match delivered(ctx) {
+            Some(events) => events.left_stream(),
+            None => feed(db(ctx)?.clone(), events(ctx)?, Audience::Everyone, resume)
+                .await?
+                .right_stream(),
+        };
         Ok(events.try_filter_map(move |event| {
             let wanted = StockEvent::of(event).filter(|event| {
                 only.as_ref()

@@ -54,7 +54,7 @@ use crate::{
 /// Results a shared subscription holds for its slowest socket; one that
 /// falls further behind is closed. Each holds an `Arc`, so the buffer is
 /// small, and it is allocated once per shared subscription.
-const BUFFER: usize = 32;
+const BUFFER: usize = 16;
 
 /// What makes two sockets' operations the same.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -218,14 +218,13 @@ pub fn join(
     stream! {
         let key = Key::of(&request, viewer);
         let template = Template::of(&request);
-        let admission = request.data(Delivered(None));
-        let mut answers = operation::results(&state, viewer, client_ip, admission);
-        let mut answered = false;
-        while let Some(answer) = answers.next().await {
-            answered = true;
-            yield answer;
-        }
-        if answered {
+        // Boxed, and collected: the run's state must not stay in every
+        // idle subscriber's stream.
+        let answers = Box::pin(admit(&state, viewer, client_ip, request)).await;
+        if !answers.is_empty() {
+            for answer in answers {
+                yield answer;
+            }
             yield Outcome::Done;
             return;
         }
@@ -249,6 +248,20 @@ pub fn join(
     .boxed()
 }
 
+/// What the run of `request` with no event answers: nothing when the
+/// socket is admitted.
+async fn admit(
+    state: &AppState,
+    viewer: Viewer,
+    client_ip: IpAddr,
+    request: async_graphql::Request,
+) -> Vec<Outcome> {
+    let admission = request.data(Delivered(None));
+    operation::results(state, viewer, client_ip, admission)
+        .collect()
+        .await
+}
+
 /// A shared subscription's results: the live events of `audience`, each
 /// run through the operation once.
 fn events(
@@ -259,7 +272,7 @@ fn events(
     template: Template,
 ) -> BoxStream<'static, Outcome> {
     stream! {
-        match feed(state.db.clone(), &state.events, audience, Resume::Live).await {
+        match Box::pin(feed(state.db.clone(), &state.events, audience, Resume::Live)).await {
             Ok(events) => {
                 let mut events = pin!(events);
                 while let Some(event) = events.next().await {

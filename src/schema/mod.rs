@@ -78,7 +78,7 @@ pub fn build_schema(settings: &Settings, events: EventHub, dashboard: DashboardH
         // documents get the depth error rather than a parse failure.
         .limit_recursive_depth(limits.max_depth.saturating_mul(4).max(32))
         .extension(QueryProtection)
-        .extension(OperationObserver);
+        .extension(OperationObserver::default());
     if settings.is_development() {
         builder.finish()
     } else {

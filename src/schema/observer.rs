@@ -22,6 +22,7 @@ use async_graphql::{
 };
 
 use futures_util::stream::{BoxStream, StreamExt as _};
+use moka::future::Cache;
 
 use super::{
     argument_errors,
@@ -34,13 +35,45 @@ use crate::{
     metrics::{OperationOutcome, OperationRecord},
 };
 
-/// Installs an [`ObservedOperation`] on every request.
-pub struct OperationObserver;
+/// Estimated bytes of parsed documents kept (see [`OperationObserver`]).
+const PARSED_DOCUMENTS_BYTES: u64 = 32 << 20;
+
+/// Installs an [`ObservedOperation`] on every request, and keeps the
+/// parsed documents of recent queries by their text: frontends send the
+/// same few documents again and again, and a clone of a parsed document
+/// costs a fraction of parsing it. Operations also share the copy they
+/// read at the end instead of cloning one each.
+pub struct OperationObserver {
+    documents: Cache<String, Arc<Parsed>>,
+}
+
+impl Default for OperationObserver {
+    fn default() -> Self {
+        Self {
+            documents: Cache::builder()
+                .max_capacity(PARSED_DOCUMENTS_BYTES)
+                // A parsed document takes roughly ten times its text.
+                .weigher(|query: &String, _| {
+                    u32::try_from(query.len().saturating_mul(10) + 1024).unwrap_or(u32::MAX)
+                })
+                .build(),
+        }
+    }
+}
 
 impl ExtensionFactory for OperationObserver {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ObservedOperation::default())
+        Arc::new(ObservedOperation {
+            facts: Arc::default(),
+            documents: self.documents.clone(),
+        })
     }
+}
+
+/// A parsed document and what the observer reads from it.
+struct Parsed {
+    document: ExecutableDocument,
+    operation_types: HashMap<Option<String>, OperationType>,
 }
 
 /// How far an operation got; errors are coded by the phase that raised them.
@@ -55,8 +88,7 @@ enum Phase {
 #[derive(Default)]
 struct Facts {
     phase: Phase,
-    operation_types: HashMap<Option<String>, OperationType>,
-    document: Option<ExecutableDocument>,
+    parsed: Option<Arc<Parsed>>,
     operation_name: Option<String>,
     complexity: usize,
     depth: usize,
@@ -65,9 +97,9 @@ struct Facts {
     validated: bool,
 }
 
-#[derive(Default)]
 struct ObservedOperation {
     facts: Arc<Mutex<Facts>>,
+    documents: Cache<String, Arc<Parsed>>,
 }
 
 impl ObservedOperation {
@@ -139,7 +171,8 @@ fn finish(
     mut response: Response,
 ) -> Response {
     let request_id = facts.request_id.as_deref().unwrap_or("unknown");
-    if let Some(document) = &facts.document
+    let document = facts.parsed.as_ref().map(|parsed| &parsed.document);
+    if let Some(document) = document
         && let Some(operation) = operation(document, facts.operation_name.as_deref())
     {
         if response.errors.iter().any(|error| !error.path.is_empty()) {
@@ -158,9 +191,7 @@ fn finish(
         let code = match code_of(error) {
             Some(code) => code,
             None => {
-                let argument = facts
-                    .document
-                    .as_ref()
+                let argument = document
                     .filter(|_| facts.phase == Phase::Executing)
                     .and_then(|document| argument_errors::argument_at(document, error));
                 let code = match (facts.phase, argument) {
@@ -188,10 +219,13 @@ fn finish(
         }
     }
 
-    let operation_type = facts
-        .operation_types
-        .get(&facts.operation_name)
-        .or_else(|| facts.operation_types.values().next())
+    let operation_types = facts.parsed.as_ref().map(|parsed| &parsed.operation_types);
+    let operation_type = operation_types
+        .and_then(|types| {
+            types
+                .get(&facts.operation_name)
+                .or_else(|| types.values().next())
+        })
         .map_or("unknown", |ty| match ty {
             OperationType::Query => "query",
             OperationType::Mutation => "mutation",
@@ -287,10 +321,23 @@ impl Extension for ObservedOperation {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
+        let parsed = match self.documents.get(query).await {
+            Some(parsed) => parsed,
+            None => {
+                let document = next.run(ctx, query, variables).await?;
+                let parsed = Arc::new(Parsed {
+                    operation_types: operation_types(&document),
+                    document,
+                });
+                self.documents
+                    .insert(query.to_owned(), Arc::clone(&parsed))
+                    .await;
+                parsed
+            }
+        };
+        let document = parsed.document.clone();
         let mut facts = self.facts();
-        facts.operation_types = operation_types(&document);
-        facts.document = Some(document.clone());
+        facts.parsed = Some(parsed);
         facts.phase = Phase::Validating;
         Ok(document)
     }

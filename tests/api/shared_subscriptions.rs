@@ -57,19 +57,26 @@ async fn event_about(socket: &mut WsClient, order: &Value) -> Value {
     payload
 }
 
-#[tokio::test]
-async fn sockets_of_one_viewer_get_one_execution_of_each_event() {
+/// An app with `count` sockets of one admin, each subscribed live to
+/// `ORDERS`; the admin's token and that of a customer who places orders.
+async fn live_admin_sockets(count: usize) -> (TestApp, String, String, Vec<WsClient>) {
     let app = spawn_app().await;
     let (_, admin) = app.signed_in(Role::Admin).await;
     let (_, customer) = app.signed_in(Role::Customer).await;
     stock_product(&app, 3, 500, 1_250).await;
     let mut sockets = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..count {
         let mut socket = WsClient::connect_as(app.address, &admin).await;
         socket.subscribe("s", ORDERS, json!({})).await;
         sockets.push(socket);
     }
     until_live(&app, &customer, &mut sockets).await;
+    (app, admin, customer, sockets)
+}
+
+#[tokio::test]
+async fn sockets_of_one_viewer_get_one_execution_of_each_event() {
+    let (app, _, customer, mut sockets) = live_admin_sockets(3).await;
 
     let placed = place(&app, &customer, vec![line(3, 1)]).await;
 
@@ -131,17 +138,7 @@ async fn each_socket_spends_its_own_cost_before_it_joins() {
 
 #[tokio::test]
 async fn the_others_keep_their_events_when_one_socket_leaves() {
-    let app = spawn_app().await;
-    let (_, admin) = app.signed_in(Role::Admin).await;
-    let (_, customer) = app.signed_in(Role::Customer).await;
-    stock_product(&app, 3, 500, 1_250).await;
-    let mut sockets = Vec::new();
-    for _ in 0..2 {
-        let mut socket = WsClient::connect_as(app.address, &admin).await;
-        socket.subscribe("s", ORDERS, json!({})).await;
-        sockets.push(socket);
-    }
-    until_live(&app, &customer, &mut sockets).await;
+    let (app, admin, customer, mut sockets) = live_admin_sockets(2).await;
 
     let mut leaving = sockets.remove(0);
     leaving.complete("s").await;

@@ -188,14 +188,16 @@ pub(super) async fn run(
     let pool = pool_for(state, &mut request).clone();
     let db = CountedConnection::new(pool, Arc::new(OperationStats::default()));
     let (loaders, batches) = loaders::for_request(db.clone());
-    let request = request.data(loaders).data(RequestContext {
+    let context = RequestContext {
         db,
         request_id: request_id(headers),
         viewer,
         client_ip: Some(client),
         keys: state.keys.clone(),
-    });
-    let response = batches.drive(state.schema.execute(request)).await;
+    };
+    let response = batches
+        .drive(state.schema.execute(request, context, loaders))
+        .await;
 
     let refused = request_error(&response);
     let mut body = Map::new();

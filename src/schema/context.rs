@@ -14,6 +14,7 @@ use crate::{
 
 /// Per-request facts: the counted connection, the request id that ties
 /// responses to log lines, and who is calling from where.
+#[derive(Clone)]
 pub struct RequestContext {
     /// The pool, counting this operation's statements.
     pub db: CountedConnection,

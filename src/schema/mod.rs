@@ -4,6 +4,7 @@ mod argument_errors;
 pub mod connection;
 pub mod context;
 pub mod enums;
+mod executor;
 mod field_errors;
 pub mod filters;
 pub mod guards;
@@ -21,30 +22,27 @@ pub mod subjects;
 pub mod subscription;
 pub mod types;
 
-use async_graphql::{Schema, SchemaBuilder};
+use async_graphql::{Schema, SchemaBuilder, ValidationMode};
 
 pub use context::{Admitted, QueryLimits, RequestContext, StoreSettings};
+pub use executor::AppSchema;
 pub use limits::{
     LIMIT_HEADER, QueryProtection, REMAINING_HEADER, RESET_HEADER, within_token_limit,
 };
 pub use observer::OperationObserver;
 
+use self::{mutation::MutationRoot, query::QueryRoot, subscription::SubscriptionRoot};
 use crate::{
     config::Settings,
     events::{DashboardHub, EventHub},
     ratelimit::RateLimits,
 };
 
-/// The service's schema type.
-pub type AppSchema =
-    Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
-
-fn schema_builder()
--> SchemaBuilder<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot> {
+fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
-        query::QueryRoot::default(),
-        mutation::MutationRoot::default(),
-        subscription::SubscriptionRoot::default(),
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot::default(),
     )
 }
 
@@ -58,33 +56,41 @@ pub fn sdl() -> String {
 /// production hides introspection and "did you mean".
 pub fn build_schema(settings: &Settings, events: EventHub, dashboard: DashboardHub) -> AppSchema {
     let limits = &settings.limits;
-    let builder = schema_builder()
-        .data(events)
-        .data(dashboard)
-        .data(subjects::EventSubjects::default())
-        .data(StoreSettings {
-            currency: settings.currency.clone(),
-            report_stats: settings.is_development(),
-        })
-        .data(QueryLimits {
-            max_depth: limits.max_depth,
-            max_complexity: limits.max_complexity,
-            max_aliases: limits.max_aliases,
-            max_directives: limits.max_directives,
-            max_tokens: limits.max_tokens,
-        })
-        .data(RateLimits::in_process(limits))
-        // Parser recursion stays above the depth limit, so that over-deep
-        // documents get the depth error rather than a parse failure.
-        .limit_recursive_depth(limits.max_depth.saturating_mul(4).max(32))
-        .extension(QueryProtection)
-        .extension(OperationObserver::default());
-    if settings.is_development() {
+    let subjects = subjects::EventSubjects::default();
+    let rate_limits = RateLimits::in_process(limits);
+    let build = |extended: bool| {
+        let mut builder = schema_builder()
+            .data(events.clone())
+            .data(dashboard.clone())
+            .data(subjects.clone())
+            .data(StoreSettings {
+                currency: settings.currency.clone(),
+                report_stats: settings.is_development(),
+            })
+            .data(QueryLimits {
+                max_depth: limits.max_depth,
+                max_complexity: limits.max_complexity,
+                max_aliases: limits.max_aliases,
+                max_directives: limits.max_directives,
+                max_tokens: limits.max_tokens,
+            })
+            .data(rate_limits.clone())
+            // Parser recursion stays above the depth limit, so that over-deep
+            // documents get the depth error rather than a parse failure.
+            .limit_recursive_depth(limits.max_depth.saturating_mul(4).max(32));
+        builder = if extended {
+            builder
+                .extension(QueryProtection)
+                .extension(OperationObserver::default())
+        } else {
+            // The checked pass validated the same document and variables
+            // in full; this keeps only what execution needs.
+            builder.validation_mode(ValidationMode::Fast)
+        };
+        if !settings.is_development() {
+            builder = builder.disable_introspection().disable_suggestions();
+        }
         builder.finish()
-    } else {
-        builder
-            .disable_introspection()
-            .disable_suggestions()
-            .finish()
-    }
+    };
+    AppSchema::new(build(true), build(false))
 }

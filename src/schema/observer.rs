@@ -4,6 +4,11 @@
 //! `BAD_USER_INPUT`), attaches the request id to internal errors (logging their
 //! cause once), and reports the operation's cost as `extensions.stats` (in
 //! development) and to `/metrics` (always).
+//!
+//! An operation that carries a [`Preflight`] stops once it is admitted: the
+//! observer leaves an [`Admission`] there instead of executing it, and the
+//! caller runs it elsewhere and finishes its response through the admission
+//! (see `executor`).
 
 use std::{
     collections::HashMap,
@@ -12,7 +17,7 @@ use std::{
 };
 
 use async_graphql::{
-    Response, ServerError, ServerResult, ValidationResult, Value, Variables,
+    Response, SchemaEnv, ServerError, ServerResult, ValidationResult, Value, Variables,
     extensions::{
         Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
         NextSubscribe, NextValidation,
@@ -108,11 +113,65 @@ impl ObservedOperation {
     }
 }
 
-fn lock(facts: &Mutex<Facts>) -> MutexGuard<'_, Facts> {
+fn lock<T>(facts: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock leaves plain data behind; keep going.
     facts
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Request data: stop the operation once it is admitted (parsed, validated,
+/// within its limits and budget) and leave its [`Admission`] here.
+#[derive(Clone, Default)]
+pub struct Preflight(Arc<Mutex<Option<Admission>>>);
+
+impl Preflight {
+    /// The admitted operation, if the run got that far.
+    pub fn admission(&self) -> Option<Admission> {
+        lock(&self.0).take()
+    }
+
+    fn admit(&self, admission: Admission) {
+        *lock(&self.0) = Some(admission);
+    }
+
+    fn is_admitted(&self) -> bool {
+        lock(&self.0).is_some()
+    }
+}
+
+/// An operation that passed every check but did not execute: its document,
+/// and what finishing its response needs.
+pub struct Admission {
+    parsed: Arc<Parsed>,
+    facts: Facts,
+    env: SchemaEnv,
+    report_stats: bool,
+}
+
+impl Admission {
+    /// The parsed document, to execute without parsing it again.
+    pub fn document(&self) -> ExecutableDocument {
+        self.parsed.document.clone()
+    }
+
+    /// The name of the operation that was admitted.
+    pub fn operation_name(&self) -> Option<&str> {
+        self.facts.operation_name.as_deref()
+    }
+
+    /// Completes the `response` of the admitted operation as the contract
+    /// wants it, and records its cost; `elapsed` counts from the start of
+    /// its checks.
+    pub fn finish(self, response: Response, elapsed: Duration) -> Response {
+        finish(
+            &self.facts,
+            &self.env.registry,
+            self.report_stats,
+            elapsed,
+            response,
+        )
+    }
 }
 
 fn operation_types(document: &ExecutableDocument) -> HashMap<Option<String>, OperationType> {
@@ -273,6 +332,12 @@ impl Extension for ObservedOperation {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let started = Instant::now();
         let response = next.run(ctx).await;
+        if ctx
+            .data_opt::<Preflight>()
+            .is_some_and(Preflight::is_admitted)
+        {
+            return response;
+        }
         let facts = std::mem::take(&mut *self.facts());
         finish(
             &facts,
@@ -368,6 +433,18 @@ impl Extension for ObservedOperation {
             if let Some(request) = ctx.data_opt::<RequestContext>() {
                 facts.stats = Some(request.db.stats().clone());
                 facts.request_id = Some(request.request_id.clone());
+            }
+        }
+        if let Some(preflight) = ctx.data_opt::<Preflight>() {
+            let mut facts = self.facts();
+            if let Some(parsed) = facts.parsed.clone() {
+                preflight.admit(Admission {
+                    parsed,
+                    facts: std::mem::take(&mut *facts),
+                    env: ctx.schema_env.clone(),
+                    report_stats: reports_stats(ctx),
+                });
+                return Response::default();
             }
         }
         next.run(ctx, operation_name).await

@@ -26,7 +26,9 @@ const TIME_TO_LIVE: Duration = Duration::from_secs(5);
 /// Most subjects of each kind kept at once.
 const CAPACITY: u64 = 10_000;
 
-/// The instance's shared event subjects, one entry per event position.
+/// The instance's shared event subjects, one entry per event position;
+/// clones share the entries.
+#[derive(Clone)]
 pub struct EventSubjects {
     orders: Cache<i64, Option<Arc<orders::Model>>>,
     products: Cache<i64, Option<Arc<products::Model>>>,

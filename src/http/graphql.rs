@@ -10,7 +10,7 @@
 //! rendered in the negotiated media type.
 
 use std::{
-    collections::HashMap,
+    collections::{BTreeMap, HashMap},
     net::{IpAddr, SocketAddr},
     sync::Arc,
 };
@@ -27,7 +27,8 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use sea_orm::DatabaseConnection;
-use serde_json::{Map, Value as Json};
+use serde::Serialize;
+use serde_json::{Map, Value as Json, json};
 
 use super::{
     REQUEST_ID_HEADER, batch, body, client_address, graphiql,
@@ -38,19 +39,27 @@ use super::{
 use crate::{
     auth::Viewer,
     db::{CountedConnection, OperationStats},
-    error::{AppError, ErrorCode, Refusal},
+    error::{AppError, ErrorCode, INTERNAL_MESSAGE, Refusal},
     schema::{RequestContext, loaders, within_token_limit},
     state::AppState,
 };
 
-/// A JSON body with the negotiated content type.
-pub(super) fn json_response(status: StatusCode, media: ResponseMedia, body: &Json) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, media.content_type())],
-        body.to_string(),
-    )
-        .into_response()
+/// A serialized JSON body with the negotiated content type.
+pub(super) fn json_response(status: StatusCode, media: ResponseMedia, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response()
+}
+
+/// The body of one operation's result, serialized straight from the
+/// executor's values: `data` is left out of a request error under
+/// `application/graphql-response+json`, `errors` and `extensions` when empty.
+#[derive(Serialize)]
+struct ResultBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [async_graphql::ServerError],
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    extensions: &'a BTreeMap<String, async_graphql::Value>,
 }
 
 /// The request id the request-id layer put on the request.
@@ -120,8 +129,8 @@ pub(super) fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Ap
 /// One operation's answer, before it becomes (part of) an HTTP response.
 pub(super) struct Answer {
     status: StatusCode,
-    /// The response body of this operation.
-    pub(super) body: Json,
+    /// The response body of this operation, serialized.
+    pub(super) body: String,
     /// Its response headers (rate-limit figures, `Retry-After`).
     pub(super) headers: HeaderMap,
 }
@@ -200,28 +209,21 @@ pub(super) async fn run(
         .await;
 
     let refused = request_error(&response);
-    let mut body = Map::new();
-    if !(refused.is_some() && media == ResponseMedia::GraphqlResponseJson) {
-        body.insert(
-            "data".to_owned(),
-            serde_json::to_value(&response.data).unwrap_or(Json::Null),
-        );
-    }
-    if !response.errors.is_empty() {
-        body.insert(
-            "errors".to_owned(),
-            serde_json::to_value(&response.errors).unwrap_or_default(),
-        );
-    }
-    if !response.extensions.is_empty() {
-        body.insert(
-            "extensions".to_owned(),
-            serde_json::to_value(&response.extensions).unwrap_or_default(),
-        );
-    }
+    let body = ResultBody {
+        data: (!(refused.is_some() && media == ResponseMedia::GraphqlResponseJson))
+            .then_some(&response.data),
+        errors: &response.errors,
+        extensions: &response.extensions,
+    };
+    // Values, errors and extensions serialize infallibly; should one ever
+    // fail, the client gets a valid error body rather than a broken one.
+    let body = serde_json::to_string(&body).unwrap_or_else(|err| {
+        tracing::error!(error = %err, "a GraphQL response did not serialize");
+        json!({ "errors": [{ "message": INTERNAL_MESSAGE }] }).to_string()
+    });
     Answer {
         status: status_of(refused, media),
-        body: Json::Object(body),
+        body,
         headers: response.http_headers,
     }
 }
@@ -239,7 +241,7 @@ async fn execute(
         Err(error) => return media.label(error.into_response()),
     };
     let answer = run(state, client, headers, viewer, request, media).await;
-    let mut http = json_response(answer.status, media, &answer.body);
+    let mut http = json_response(answer.status, media, answer.body);
     http.headers_mut().extend(answer.headers);
     http
 }

@@ -52,8 +52,19 @@ impl<'a> KeyOrder<'a> {
             Value::Object(fields) => {
                 let mut position = 0;
                 for (key, order) in &self.keys {
-                    let Some(index) = fields.get_index_of(*key) else {
-                        continue;
+                    // Most keys are already in place (fields that resolve
+                    // without waiting finish in selection order): compare
+                    // before paying for a hash lookup.
+                    let in_place = fields
+                        .get_index(position)
+                        .is_some_and(|(name, _)| name == *key);
+                    let index = if in_place {
+                        position
+                    } else {
+                        match fields.get_index_of(*key) {
+                            Some(index) => index,
+                            None => continue,
+                        }
                     };
                     if index != position {
                         fields.swap_indices(index, position);

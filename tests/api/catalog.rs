@@ -322,3 +322,105 @@ async fn money_is_exact_and_ratings_summarise_reviews() {
         }
     }
 }
+
+/// Walks one nested connection page by page (two rows a page) forward with
+/// `after`, then backward with `before`, and returns the ids both ways.
+async fn walk_nested(app: &TestApp, query: &str, variables: Value) -> (Vec<Value>, Vec<Value>) {
+    let connection = |data: Value| -> Value {
+        let holder = data.as_object().and_then(|o| o.values().next().cloned());
+        let holder = holder.expect("one root field");
+        let list = holder.as_object().and_then(|o| o.values().next().cloned());
+        list.expect("one connection")
+    };
+    let mut forward = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let mut vars = variables.clone();
+        vars["first"] = json!(2);
+        vars["after"] = after;
+        let page = connection(app.data(query, vars).await);
+        forward.extend(page["nodes"].as_array().expect("nodes").iter().cloned());
+        if page["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    let mut backward = Vec::new();
+    let mut before = Value::Null;
+    loop {
+        let mut vars = variables.clone();
+        vars["last"] = json!(2);
+        vars["before"] = before;
+        let page = connection(app.data(query, vars).await);
+        let nodes = page["nodes"].as_array().expect("nodes");
+        backward.splice(0..0, nodes.iter().cloned());
+        if page["pageInfo"]["hasPreviousPage"] != true {
+            break;
+        }
+        before = page["pageInfo"]["startCursor"].clone();
+    }
+    (forward, backward)
+}
+
+#[tokio::test]
+async fn nested_pages_walk_with_cursors_both_ways_like_the_whole_list() {
+    let app = spawn_seeded(catalog_plan()).await;
+    let categories = app
+        .data(
+            "{ categories(first: 100) { nodes { id slug products(first: 100) { totalCount } } } }",
+            json!({}),
+        )
+        .await;
+    let busiest = categories["categories"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .max_by_key(|c| c["products"]["totalCount"].as_i64())
+        .cloned()
+        .expect("a category");
+    assert!(busiest["products"]["totalCount"].as_i64() > Some(4));
+
+    for order in [
+        json!({ "field": "PRICE", "direction": "DESC" }),
+        json!({ "field": "NAME", "direction": "ASC" }),
+    ] {
+        let whole = app
+            .data(
+                "query($filter: ProductFilter, $order: ProductOrder) { products(first: 100, filter: $filter, orderBy: $order) { nodes { id } } }",
+                json!({ "filter": { "categoryId": busiest["id"] }, "order": order }),
+            )
+            .await["products"]["nodes"]
+            .clone();
+        let (forward, backward) = walk_nested(
+            &app,
+            "query($slug: String, $order: ProductOrder, $first: Int, $after: String, $last: Int, $before: String) { category(slug: $slug) { products(first: $first, after: $after, last: $last, before: $before, orderBy: $order) { pageInfo { hasNextPage hasPreviousPage startCursor endCursor } nodes { id } } } }",
+            json!({ "slug": busiest["slug"], "order": order }),
+        )
+        .await;
+        assert_eq!(Value::Array(forward), whole, "forward, {order}");
+        assert_eq!(Value::Array(backward), whole, "backward, {order}");
+    }
+
+    let product = app
+        .data(
+            "{ products(first: 100) { nodes { slug reviews(first: 100) { nodes { id } } } } }",
+            json!({}),
+        )
+        .await["products"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .max_by_key(|p| p["reviews"]["nodes"].as_array().map(Vec::len))
+        .cloned()
+        .expect("a product");
+    let reviews = product["reviews"]["nodes"].clone();
+    assert!(reviews.as_array().map(Vec::len) > Some(3), "{reviews}");
+    let (forward, backward) = walk_nested(
+        &app,
+        "query($slug: String, $first: Int, $after: String, $last: Int, $before: String) { product(slug: $slug) { reviews(first: $first, after: $after, last: $last, before: $before) { pageInfo { hasNextPage hasPreviousPage startCursor endCursor } nodes { id } } } }",
+        json!({ "slug": product["slug"] }),
+    )
+    .await;
+    assert_eq!(Value::Array(forward), reviews);
+    assert_eq!(Value::Array(backward), reviews);
+}

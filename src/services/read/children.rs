@@ -39,11 +39,14 @@ pub trait ChildList: Clone + Eq + Hash + Send + Sync + 'static {
 /// The row type of `L`'s children.
 pub type ChildModel<L> = <<L as ChildList>::Order as KeysetOrder>::Model;
 
+/// Children that pass `filter`.
+fn passing<L: ChildList>(filter: &L::Filter) -> Select<L::Entity> {
+    L::Entity::find().filter(L::condition(filter))
+}
+
 /// Children of `parents` that pass `filter`.
 fn select<L: ChildList>(filter: &L::Filter, parents: &[i64]) -> Select<L::Entity> {
-    L::Entity::find()
-        .filter(L::parent_column().is_in(parents.iter().copied()))
-        .filter(L::condition(filter))
+    passing::<L>(filter).filter(L::parent_column().is_in(parents.iter().copied()))
 }
 
 /// A product's reviews.
@@ -131,8 +134,7 @@ impl ChildList for UserOrders {
     }
 }
 
-/// The same page of `L` children for each of `parents`: one windowed
-/// statement. Every parent gets a page, empty when it has no children.
+/// The same page of `L` children for each of `parents`: one statement. Every parent gets a page, empty when it has no children.
 pub async fn pages<L: ChildList>(
     db: &impl ConnectionTrait,
     filter: &L::Filter,
@@ -142,8 +144,9 @@ pub async fn pages<L: ChildList>(
     let mut found = keyset
         .fetch_per_parent(
             db,
-            select::<L>(filter, parents),
+            passing::<L>(filter),
             L::parent_column(),
+            parents,
             L::parent_of,
         )
         .await?;

@@ -3,19 +3,20 @@
 //! A cursor carries the sort key and the id of its row, plus the name of the
 //! ordering that produced it. Paging compares against that pair instead of
 //! counting rows, so pages stay stable under inserts and cost the same at any
-//! depth. Nested connections use the same keyset inside a
-//! `ROW_NUMBER() OVER (PARTITION BY parent …)` window: one statement for a
-//! whole level of parents.
+//! depth. Nested connections use the same keyset for a whole level of
+//! parents in one statement: a `LATERAL` page per parent on PostgreSQL, a
+//! `ROW_NUMBER() OVER (PARTITION BY parent …)` window elsewhere.
 
 use std::{collections::HashMap, hash::Hash};
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ConnectionTrait, EntityTrait, FromQueryResult, PartialModelTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, PartialModelTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
     sea_query::{
-        Alias, Asterisk, Condition, Expr, ExprTrait, Order, Query, SimpleExpr, WindowStatement,
+        Alias, Asterisk, Condition, Expr, ExprTrait, JoinType, Order, Query, SelectStatement,
+        SimpleExpr, WindowStatement,
     },
 };
 use serde::{Deserialize, Serialize};
@@ -27,6 +28,10 @@ use crate::{
 
 const ROW_NUMBER: &str = "row_number";
 const WINDOW: &str = "windowed";
+/// The `VALUES` list of parent ids a lateral page query joins, and its
+/// column (PostgreSQL names the columns of `VALUES` `column1`, …).
+const PARENTS: &str = "parents";
+const PARENT_VALUE: &str = "column1";
 
 /// The sort-key value of one row, as stored in a cursor.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -304,14 +309,15 @@ impl<O: KeysetOrder> Keyset<O> {
         Ok(self.page(rows))
     }
 
-    /// The same page for many parents at once: one windowed statement.
-    /// `select` must already restrict `partition` to the parents; parents
-    /// without rows are absent from the result.
+    /// The same page for many parents at once, in one statement. `select`
+    /// holds the children that pass the list's filter; `partition` is their
+    /// parent column. Parents without rows are absent from the result.
     pub async fn fetch_per_parent<E, C>(
         &self,
         db: &C,
         select: Select<E>,
         partition: E::Column,
+        parents: &[i64],
         parent_of: fn(&O::Model) -> i64,
     ) -> AppResult<HashMap<i64, Page<O::Model>>>
     where
@@ -319,21 +325,19 @@ impl<O: KeysetOrder> Keyset<O> {
         E::Model: FromQueryResult,
         C: ConnectionTrait,
     {
-        let mut inner = self.beyond_cursor(select).into_query();
-        let mut window = WindowStatement::partition_by((E::default(), partition));
-        for (expr, order) in self.order_by() {
-            window.order_by_expr(expr, order);
+        if parents.is_empty() {
+            return Ok(HashMap::new());
         }
-        inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new(ROW_NUMBER));
-        let outer = Query::select()
-            .column(Asterisk)
-            .from_subquery(inner, Alias::new(WINDOW))
-            .and_where(Expr::col(Alias::new(ROW_NUMBER)).lte(self.fetch_limit()))
-            .order_by(partition, Order::Asc)
-            .order_by(Alias::new(ROW_NUMBER), Order::Asc)
-            .to_owned();
-        let statement = db.get_database_backend().build(&outer);
-        let rows = E::find().from_raw_sql(statement).all(db).await?;
+        let backend = db.get_database_backend();
+        let statement = if backend == DbBackend::Postgres {
+            self.lateral_pages(select, partition, parents)
+        } else {
+            self.windowed_pages(select, partition, parents)
+        };
+        let rows = E::find()
+            .from_raw_sql(backend.build(&statement))
+            .all(db)
+            .await?;
 
         let mut grouped: HashMap<i64, Vec<O::Model>> = HashMap::new();
         for row in rows {
@@ -343,6 +347,56 @@ impl<O: KeysetOrder> Keyset<O> {
             .into_iter()
             .map(|(parent, rows)| (parent, self.page(rows)))
             .collect())
+    }
+
+    /// PostgreSQL: each parent's page read on its own by a `LATERAL`
+    /// subquery, which walks the (parent, sort key, id) index and stops
+    /// after `fetch_limit` rows instead of ranking every child. The
+    /// subquery is aliased as the table itself, so the ordering terms apply
+    /// outside it unchanged; rows come out in page order within each parent.
+    fn lateral_pages<E: EntityTrait>(
+        &self,
+        select: Select<E>,
+        partition: E::Column,
+        parents: &[i64],
+    ) -> SelectStatement {
+        let parent = (Alias::new(PARENTS), Alias::new(PARENT_VALUE));
+        let page = self
+            .page_query(select.filter(Expr::col((E::default(), partition)).equals(parent)))
+            .into_query();
+        let mut outer = Query::select();
+        outer
+            .column((E::default(), Asterisk))
+            .from_values(parents.iter().copied(), Alias::new(PARENTS))
+            .join_lateral(JoinType::InnerJoin, page, E::default(), Condition::all());
+        for (expr, order) in self.order_by() {
+            outer.order_by_expr(expr, order);
+        }
+        outer
+    }
+
+    /// Other backends: one `ROW_NUMBER()` window over the children of all
+    /// `parents`, cut at `fetch_limit` per parent.
+    fn windowed_pages<E: EntityTrait>(
+        &self,
+        select: Select<E>,
+        partition: E::Column,
+        parents: &[i64],
+    ) -> SelectStatement {
+        let select = select.filter(partition.is_in(parents.iter().copied()));
+        let mut inner = self.beyond_cursor(select).into_query();
+        let mut window = WindowStatement::partition_by((E::default(), partition));
+        for (expr, order) in self.order_by() {
+            window.order_by_expr(expr, order);
+        }
+        inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new(ROW_NUMBER));
+        Query::select()
+            .column(Asterisk)
+            .from_subquery(inner, Alias::new(WINDOW))
+            .and_where(Expr::col(Alias::new(ROW_NUMBER)).lte(self.fetch_limit()))
+            .order_by(partition, Order::Asc)
+            .order_by(Alias::new(ROW_NUMBER), Order::Asc)
+            .to_owned()
     }
 
     /// The page of a parent that has no rows.

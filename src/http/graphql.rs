@@ -204,8 +204,10 @@ pub(super) async fn run(
         client_ip: Some(client),
         keys: state.keys.clone(),
     };
+    // Boxed: an operation's future is many kilobytes, and every layer
+    // above (handler, middleware) would otherwise copy it when it moves.
     let response = batches
-        .drive(state.schema.execute(request, context, loaders))
+        .drive(Box::pin(state.schema.execute(request, context, loaders)))
         .await;
 
     let refused = request_error(&response);

@@ -12,6 +12,7 @@ use sea_orm::{
 use super::{
     keyset::{Keyset, KeysetOrder, Page},
     orderings::{OrderOrdering, ProductOrdering, ReviewsNewestFirst},
+    positional::Positional,
     products::ProductFilterSpec,
 };
 use crate::{
@@ -24,7 +25,7 @@ pub trait ChildList: Clone + Eq + Hash + Send + Sync + 'static {
     /// The child table.
     type Entity: EntityTrait<Model = <Self::Order as KeysetOrder>::Model>;
     /// How children are ordered.
-    type Order: KeysetOrder<Model: FromQueryResult>;
+    type Order: KeysetOrder<Model: Positional>;
     /// Extra conditions every parent of a batch shares.
     type Filter: Clone + Eq + Hash + Send + Sync + 'static;
 

@@ -12,8 +12,8 @@ use std::{collections::HashMap, hash::Hash};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, PartialModelTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PartialModelTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select,
     sea_query::{
         Alias, Asterisk, Condition, Expr, ExprTrait, JoinType, Order, Query, SelectStatement,
         SimpleExpr, WindowStatement,
@@ -21,6 +21,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::positional::{ByPosition, Positional};
 use crate::{
     domain::PageSize,
     error::{AppError, AppResult},
@@ -286,11 +287,15 @@ impl<O: KeysetOrder> Keyset<O> {
     pub async fn fetch<E, C>(&self, db: &C, select: Select<E>) -> AppResult<Page<O::Model>>
     where
         E: EntityTrait<Model = O::Model>,
-        E::Model: FromQueryResult,
+        O::Model: Positional,
         C: ConnectionTrait,
     {
-        let rows = self.page_query(select).all(db).await?;
-        Ok(self.page(rows))
+        let rows = self
+            .page_query(select)
+            .into_model::<ByPosition<O::Model>>()
+            .all(db)
+            .await?;
+        Ok(self.page(rows.into_iter().map(|row| row.0).collect()))
     }
 
     /// One page of a top-level list read as a partial model, so that
@@ -298,15 +303,14 @@ impl<O: KeysetOrder> Keyset<O> {
     pub async fn fetch_partial<E, C>(&self, db: &C, select: Select<E>) -> AppResult<Page<O::Model>>
     where
         E: EntityTrait,
-        O::Model: PartialModelTrait,
+        O::Model: PartialModelTrait + Positional,
         C: ConnectionTrait,
     {
-        let rows = self
-            .page_query(select)
-            .into_partial_model::<O::Model>()
+        let rows = O::Model::select_cols(self.page_query(select).select_only())
+            .into_model::<ByPosition<O::Model>>()
             .all(db)
             .await?;
-        Ok(self.page(rows))
+        Ok(self.page(rows.into_iter().map(|row| row.0).collect()))
     }
 
     /// The same page for many parents at once, in one statement. `select`
@@ -322,7 +326,7 @@ impl<O: KeysetOrder> Keyset<O> {
     ) -> AppResult<HashMap<i64, Page<O::Model>>>
     where
         E: EntityTrait<Model = O::Model>,
-        E::Model: FromQueryResult,
+        O::Model: Positional,
         C: ConnectionTrait,
     {
         if parents.is_empty() {
@@ -336,11 +340,12 @@ impl<O: KeysetOrder> Keyset<O> {
         };
         let rows = E::find()
             .from_raw_sql(backend.build(&statement))
+            .into_model::<ByPosition<O::Model>>()
             .all(db)
             .await?;
 
         let mut grouped: HashMap<i64, Vec<O::Model>> = HashMap::new();
-        for row in rows {
+        for ByPosition(row) in rows {
             grouped.entry(parent_of(&row)).or_default().push(row);
         }
         Ok(grouped

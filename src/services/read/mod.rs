@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod keyset;
 pub mod orderings;
 pub mod orders;
+pub mod positional;
 pub mod products;
 pub mod reviews;
 pub mod sales;
@@ -17,6 +18,7 @@ pub mod users;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
+use self::positional::{ByPosition, Positional};
 use crate::error::AppResult;
 
 /// Rows of `E` whose `column` is one of `values`: one statement for a batch.
@@ -26,10 +28,15 @@ async fn rows_where_in<E, V>(
     values: impl IntoIterator<Item = V>,
 ) -> AppResult<Vec<E::Model>>
 where
-    E: EntityTrait,
+    E: EntityTrait<Model: Positional>,
     V: Into<sea_orm::Value>,
 {
-    Ok(E::find().filter(column.is_in(values)).all(db).await?)
+    let rows = E::find()
+        .filter(column.is_in(values))
+        .into_model::<ByPosition<E::Model>>()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|row| row.0).collect())
 }
 
 /// A row count as GraphQL's `Int`-sized total, saturating.

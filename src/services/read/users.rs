@@ -2,12 +2,14 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, PaginatorTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, PaginatorTrait,
+    PartialModelTrait, QueryFilter, QuerySelect,
 };
 
 use super::{
     keyset::{Keyset, Page},
     orderings::UsersNewestFirst,
+    positional::ByPosition,
     total,
 };
 use crate::{domain::Role, entities::users, error::AppResult};
@@ -39,11 +41,12 @@ pub async fn by_ids(
     db: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = i64>,
 ) -> AppResult<Vec<UserRecord>> {
-    Ok(users::Entity::find()
-        .filter(users::Column::Id.is_in(ids))
-        .into_partial_model::<UserRecord>()
+    let select = users::Entity::find().filter(users::Column::Id.is_in(ids));
+    let rows = UserRecord::select_cols(select.select_only())
+        .into_model::<ByPosition<UserRecord>>()
         .all(db)
-        .await?)
+        .await?;
+    Ok(rows.into_iter().map(|row| row.0).collect())
 }
 
 /// One page of every user, newest first.

@@ -365,9 +365,12 @@ impl<O: KeysetOrder> Keyset<O> {
         partition: E::Column,
         parents: &[i64],
     ) -> SelectStatement {
-        let parent = (Alias::new(PARENTS), Alias::new(PARENT_VALUE));
+        // Typed in the statement itself: a client that sends the ids as
+        // untyped parameters (pgbench, psql) would otherwise get text.
+        let parent = Expr::col((Alias::new(PARENTS), Alias::new(PARENT_VALUE)))
+            .cast_as(Alias::new("bigint"));
         let page = self
-            .page_query(select.filter(Expr::col((E::default(), partition)).equals(parent)))
+            .page_query(select.filter(Expr::col((E::default(), partition)).eq(parent)))
             .into_query();
         let mut outer = Query::select();
         outer

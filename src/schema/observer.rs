@@ -113,9 +113,9 @@ impl ObservedOperation {
     }
 }
 
-fn lock<T>(facts: &Mutex<T>) -> MutexGuard<'_, T> {
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock leaves plain data behind; keep going.
-    facts
+    mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

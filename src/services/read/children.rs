@@ -135,7 +135,8 @@ impl ChildList for UserOrders {
     }
 }
 
-/// The same page of `L` children for each of `parents`: one statement. Every parent gets a page, empty when it has no children.
+/// The same page of `L` children for each of `parents`: one statement.
+/// Every parent gets a page, empty when it has no children.
 pub async fn pages<L: ChildList>(
     db: &impl ConnectionTrait,
     filter: &L::Filter,

@@ -21,7 +21,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::positional::{ByPosition, Positional};
+use super::positional::{self, Positional};
 use crate::{
     domain::PageSize,
     error::{AppError, AppResult},
@@ -290,12 +290,8 @@ impl<O: KeysetOrder> Keyset<O> {
         O::Model: Positional,
         C: ConnectionTrait,
     {
-        let rows = self
-            .page_query(select)
-            .into_model::<ByPosition<O::Model>>()
-            .all(db)
-            .await?;
-        Ok(self.page(rows.into_iter().map(|row| row.0).collect()))
+        let rows = positional::all(db, self.page_query(select)).await?;
+        Ok(self.page(rows))
     }
 
     /// One page of a top-level list read as a partial model, so that
@@ -306,11 +302,9 @@ impl<O: KeysetOrder> Keyset<O> {
         O::Model: PartialModelTrait + Positional,
         C: ConnectionTrait,
     {
-        let rows = O::Model::select_cols(self.page_query(select).select_only())
-            .into_model::<ByPosition<O::Model>>()
-            .all(db)
-            .await?;
-        Ok(self.page(rows.into_iter().map(|row| row.0).collect()))
+        let select = positional::partial::<_, O::Model>(self.page_query(select));
+        let rows = positional::all(db, select).await?;
+        Ok(self.page(rows))
     }
 
     /// The same page for many parents at once, in one statement. `select`
@@ -338,14 +332,11 @@ impl<O: KeysetOrder> Keyset<O> {
         } else {
             self.windowed_pages(select, partition, parents)
         };
-        let rows = E::find()
-            .from_raw_sql(backend.build(&statement))
-            .into_model::<ByPosition<O::Model>>()
-            .all(db)
-            .await?;
+        let rows: Vec<O::Model> =
+            positional::all_of_statement(db, backend.build(&statement)).await?;
 
         let mut grouped: HashMap<i64, Vec<O::Model>> = HashMap::new();
-        for ByPosition(row) in rows {
+        for row in rows {
             grouped.entry(parent_of(&row)).or_default().push(row);
         }
         Ok(grouped

@@ -18,7 +18,7 @@ pub mod users;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use self::positional::{ByPosition, Positional};
+use self::positional::Positional;
 use crate::error::AppResult;
 
 /// Rows of `E` whose `column` is one of `values`: one statement for a batch.
@@ -31,12 +31,7 @@ where
     E: EntityTrait<Model: Positional>,
     V: Into<sea_orm::Value>,
 {
-    let rows = E::find()
-        .filter(column.is_in(values))
-        .into_model::<ByPosition<E::Model>>()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|row| row.0).collect())
+    Ok(positional::all(db, E::find().filter(column.is_in(values))).await?)
 }
 
 /// A row count as GraphQL's `Int`-sized total, saturating.

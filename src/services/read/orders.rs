@@ -11,8 +11,7 @@ use sea_orm::{
 use super::{
     keyset::{Keyset, Page},
     orderings::OrderOrdering,
-    positional::ByPosition,
-    rows_where_in, total,
+    positional, rows_where_in, total,
 };
 use crate::{
     domain::OrderStatus,
@@ -92,13 +91,10 @@ pub async fn items_of(
     db: &impl ConnectionTrait,
     order_ids: impl IntoIterator<Item = i64>,
 ) -> AppResult<Vec<order_items::Model>> {
-    let rows = order_items::Entity::find()
+    let select = order_items::Entity::find()
         .filter(order_items::Column::OrderId.is_in(order_ids))
-        .order_by_asc(order_items::Column::Id)
-        .into_model::<ByPosition<order_items::Model>>()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|row| row.0).collect())
+        .order_by_asc(order_items::Column::Id);
+    Ok(positional::all(db, select).await?)
 }
 
 /// The order lines with these ids (those that exist).

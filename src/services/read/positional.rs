@@ -11,7 +11,8 @@
 //! Other backends decode by name, as SeaORM does.
 
 use sea_orm::{
-    ActiveEnum, DbErr, FromQueryResult, QueryResult,
+    ActiveEnum, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryResult, QuerySelect,
+    Select, Statement,
     sqlx::{Column as _, Decode, Postgres, Row as _, postgres::PgRow},
 };
 
@@ -55,8 +56,37 @@ impl<'r> Columns<'r> {
     }
 }
 
+/// Every row of `select` as `M`, by position where the backend allows it.
+pub async fn all<E: EntityTrait, M: Positional>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+) -> Result<Vec<M>, DbErr> {
+    let rows = select.into_model::<ByPosition<M>>().all(db).await?;
+    Ok(rows.into_iter().map(|ByPosition(row)| row).collect())
+}
+
+/// Every row of a hand-built `statement` as `M`, by position where the
+/// backend allows it.
+pub async fn all_of_statement<M: Positional>(
+    db: &impl ConnectionTrait,
+    statement: Statement,
+) -> Result<Vec<M>, DbErr> {
+    let rows = ByPosition::<M>::find_by_statement(statement)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|ByPosition(row)| row).collect())
+}
+
+/// `select` reduced to the columns of the partial model `M`, in its field
+/// order (what SeaORM's `into_partial_model` selects).
+pub fn partial<E: EntityTrait, M: Positional + sea_orm::PartialModelTrait>(
+    select: Select<E>,
+) -> Select<E> {
+    M::select_cols(select.select_only())
+}
+
 /// A row read through [`Positional`] where the backend allows it.
-pub struct ByPosition<M>(pub M);
+struct ByPosition<M>(M);
 
 impl<M: Positional> FromQueryResult for ByPosition<M> {
     fn from_query_result(result: &QueryResult, prefix: &str) -> Result<Self, DbErr> {

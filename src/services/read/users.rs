@@ -2,15 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, PaginatorTrait,
-    PartialModelTrait, QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, PaginatorTrait, QueryFilter,
 };
 
 use super::{
     keyset::{Keyset, Page},
     orderings::UsersNewestFirst,
-    positional::ByPosition,
-    total,
+    positional, total,
 };
 use crate::{domain::Role, entities::users, error::AppResult};
 
@@ -42,11 +40,7 @@ pub async fn by_ids(
     ids: impl IntoIterator<Item = i64>,
 ) -> AppResult<Vec<UserRecord>> {
     let select = users::Entity::find().filter(users::Column::Id.is_in(ids));
-    let rows = UserRecord::select_cols(select.select_only())
-        .into_model::<ByPosition<UserRecord>>()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|row| row.0).collect())
+    Ok(positional::all(db, positional::partial::<_, UserRecord>(select)).await?)
 }
 
 /// One page of every user, newest first.

@@ -1,6 +1,7 @@
 //! Storefront: a batched GraphQL commerce backend over SeaORM.
 
 pub mod auth;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod db;

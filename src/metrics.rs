@@ -1,5 +1,6 @@
 //! Prometheus metrics: one process-wide recorder, rendered at `/metrics`.
 
+pub mod cache;
 pub mod events;
 
 use std::{

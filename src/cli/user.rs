@@ -9,6 +9,7 @@ use migration::{Migrator, MigratorTrait};
 
 use crate::{
     auth::Role,
+    cache::ResponseCache,
     config::DatabaseSettings,
     db::{CountedConnection, OperationStats},
     domain::{DisplayName, Email, Password},
@@ -69,7 +70,12 @@ async fn create(args: CreateUserArgs) -> anyhow::Result<()> {
     };
     let db = connect(&args.database).await?;
     Migrator::up(&db, None).await?;
-    let db = CountedConnection::new(db, std::sync::Arc::new(OperationStats::default()));
+    // A new account changes nothing a public response shows.
+    let db = CountedConnection::new(
+        db,
+        std::sync::Arc::new(OperationStats::default()),
+        ResponseCache::off(),
+    );
     let txn = db.begin_write().await?;
     let user = accounts::create_user(&txn, account, role)
         .await

@@ -9,6 +9,7 @@ use std::sync::{
     atomic::{AtomicU64, Ordering},
 };
 
+use crate::cache::{ResponseCache, TagSet};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, Statement,
 };
@@ -28,14 +29,24 @@ impl OperationStats {
         self.statements.load(Ordering::Relaxed)
     }
 
-    /// Entity-cache hits so far.
+    /// Response-cache hits so far.
     pub fn cache_hits(&self) -> u64 {
         self.cache_hits.load(Ordering::Relaxed)
     }
 
-    /// Entity-cache misses so far.
+    /// Response-cache misses so far.
     pub fn cache_misses(&self) -> u64 {
         self.cache_misses.load(Ordering::Relaxed)
+    }
+
+    /// The operation was answered from the response cache.
+    pub fn count_cache_hit(&self) {
+        self.cache_hits.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The operation could have been, but was not, in the response cache.
+    pub fn count_cache_miss(&self) {
+        self.cache_misses.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(super) fn count_statement(&self) {
@@ -47,19 +58,33 @@ impl OperationStats {
 /// ([`CountedConnection`]) or one of its write transactions
 /// ([`CountedTransaction`](super::CountedTransaction)). Every statement sent
 /// through it is counted, whichever task sends it.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Counted<C> {
     pub(super) inner: C,
     pub(super) stats: Arc<OperationStats>,
+    /// Told what a committed transaction changed.
+    pub(super) cache: ResponseCache,
+    /// The cache tags this transaction's writes touched.
+    pub(super) written: TagSet,
 }
 
 /// The pool, seen through one operation's counters.
 pub type CountedConnection = Counted<DatabaseConnection>;
 
 impl CountedConnection {
-    /// Wraps the shared pool for one operation.
-    pub fn new(inner: DatabaseConnection, stats: Arc<OperationStats>) -> Self {
-        Self { inner, stats }
+    /// Wraps the shared pool for one operation, whose commits invalidate
+    /// what they changed in `cache`.
+    pub fn new(
+        inner: DatabaseConnection,
+        stats: Arc<OperationStats>,
+        cache: ResponseCache,
+    ) -> Self {
+        Self {
+            inner,
+            stats,
+            cache,
+            written: TagSet::default(),
+        }
     }
 }
 

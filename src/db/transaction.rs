@@ -6,6 +6,7 @@ use sea_orm::{
 };
 
 use super::{Counted, CountedConnection};
+use crate::cache::{Tag, TagSet};
 
 /// One write transaction of one operation.
 ///
@@ -30,14 +31,26 @@ impl CountedConnection {
         Ok(Counted {
             inner,
             stats: self.stats.clone(),
+            cache: self.cache.clone(),
+            written: TagSet::default(),
         })
     }
 }
 
 impl CountedTransaction {
-    /// Makes every write of the transaction visible at once.
+    /// Records that this transaction's writes change what `tags` stand
+    /// for; its commit invalidates them.
+    pub fn touches(&self, tags: impl IntoIterator<Item = Tag>) {
+        self.written.add(tags);
+    }
+
+    /// Makes every write of the transaction visible at once, then voids
+    /// the cached responses that showed what it changed, before anyone is
+    /// told it is done.
     pub async fn commit(self) -> Result<(), DbErr> {
         self.stats.count_statement();
-        self.inner.commit().await
+        self.inner.commit().await?;
+        self.cache.invalidate(&self.written.distinct()).await;
+        Ok(())
     }
 }

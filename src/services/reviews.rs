@@ -11,6 +11,7 @@ use sea_orm::{
 
 use crate::{
     auth::Viewer,
+    cache::{Table, Tag},
     db::CountedTransaction,
     domain::{Rating, ReviewBody, clock::now},
     entities::{products, reviews},
@@ -115,6 +116,13 @@ async fn refresh_rating(
     product_id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    // The product's reviews, rating and place in rating order change.
+    tx.touches([
+        Tag::List(Table::Review),
+        Tag::Rating(product_id),
+        Tag::Row(Table::Product, product_id),
+        Tag::List(Table::Product),
+    ]);
     let count = || reviews::Column::Id.count();
     let average_milli = Query::select()
         .expr(

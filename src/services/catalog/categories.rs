@@ -8,6 +8,7 @@ use sea_orm::{
 
 use super::slug_taken;
 use crate::{
+    cache::{Table, Tag},
     db::CountedTransaction,
     domain::{CategoryName, CategorySlug, clock::now},
     entities::categories,
@@ -85,6 +86,7 @@ pub async fn create_category(
     tx: &CountedTransaction,
     new: NewCategory,
 ) -> AppResult<categories::Model> {
+    tx.touches([Tag::List(Table::Category)]);
     if let Some(parent_id) = new.parent_id {
         let parent = lock_categories(tx, [parent_id]).await?;
         check_parent(parent.first(), None)?;
@@ -140,6 +142,7 @@ pub async fn update_category(
     id: i64,
     changes: CategoryChanges,
 ) -> AppResult<categories::Model> {
+    tx.touches([Tag::Row(Table::Category, id), Tag::List(Table::Category)]);
     if let Some(Some(parent_id)) = changes.parent_id {
         check_move(tx, id, parent_id).await?;
     }

@@ -8,6 +8,7 @@ use sea_orm::{
 
 use super::slug_taken;
 use crate::{
+    cache::{Table, Tag},
     db::CountedTransaction,
     domain::{Description, Price, ProductName, ProductSlug, Sku, Stock, clock::now},
     entities::products,
@@ -89,6 +90,7 @@ pub async fn create_product(
     tx: &CountedTransaction,
     new: NewProduct,
 ) -> AppResult<products::Model> {
+    tx.touches([Tag::List(Table::Product)]);
     let now = now();
     let (sku, slug) = (new.sku.into_string(), new.slug.into_string());
     products::ActiveModel {
@@ -116,6 +118,8 @@ pub async fn update_product(
     id: i64,
     changes: ProductChanges,
 ) -> AppResult<products::Model> {
+    // Any column may be filtered or ordered on: the lists change too.
+    tx.touches([Tag::Row(Table::Product, id), Tag::List(Table::Product)]);
     let sku = changes.sku.map(Sku::into_string);
     let slug = changes.slug.map(ProductSlug::into_string);
     let mut update = products::ActiveModel {
@@ -152,6 +156,12 @@ pub async fn update_product(
 /// what was sold.
 #[tracing::instrument(skip(tx))]
 pub async fn delete_product(tx: &CountedTransaction, id: i64) -> AppResult<products::Model> {
+    tx.touches([
+        Tag::Row(Table::Product, id),
+        Tag::List(Table::Product),
+        Tag::List(Table::Review),
+        Tag::Rating(id),
+    ]);
     let deleted = products::Entity::delete_many()
         .filter(products::Column::Id.eq(id))
         .exec_with_returning(tx)

@@ -8,6 +8,7 @@ use sea_orm::{
 };
 
 use crate::{
+    cache::stock_tags,
     db::CountedTransaction,
     domain::{
         StockDelta, StockReason,
@@ -70,6 +71,7 @@ pub async fn adjust_stock(
     let Some(product) = updated.into_iter().next() else {
         return Err(stock_refusal(tx, &change).await);
     };
+    tx.touches(stock_tags(product.id, product.stock - delta, product.stock));
     let adjustment = stock_adjustments::ActiveModel {
         id: NotSet,
         product_id: Set(product.id),

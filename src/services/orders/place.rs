@@ -9,6 +9,7 @@ use sea_orm::{
 
 use super::{StockChange, idempotency, number, stock};
 use crate::{
+    db::CountedTransaction,
     domain::{
         OrderRequest, OrderStatus,
         clock::now,
@@ -56,7 +57,7 @@ pub enum Placement {
 /// [`idempotency::claim`]) and then returns the original's order.
 #[tracing::instrument(skip(db, request), fields(lines = request.lines().len()))]
 pub async fn place_order(
-    db: &impl ConnectionTrait,
+    db: &CountedTransaction,
     user_id: i64,
     request: &OrderRequest,
 ) -> AppResult<Placement> {

@@ -4,11 +4,13 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    ColumnTrait, EntityTrait, QueryFilter,
     sea_query::{Expr, ExprTrait},
 };
 
 use crate::{
+    cache::stock_tags,
+    db::CountedTransaction,
     domain::event::{Change, NewEvent},
     entities::products,
     error::AppResult,
@@ -46,7 +48,7 @@ impl StockChange {
 /// unit. Returns the stock left, or `None` when too few units are left
 /// (nothing changed).
 pub async fn take(
-    db: &impl ConnectionTrait,
+    db: &CountedTransaction,
     product_id: i64,
     quantity: i32,
     at: DateTime<Utc>,
@@ -61,13 +63,17 @@ pub async fn take(
         .filter(products::Column::Stock.gte(quantity))
         .exec_with_returning(db)
         .await?;
-    Ok(updated.first().map(|product| product.stock))
+    let left = updated.first().map(|product| product.stock);
+    if let Some(left) = left {
+        db.touches(stock_tags(product_id, left + quantity, left));
+    }
+    Ok(left)
 }
 
 /// Puts `quantity` units of `product_id` back; returns the stock now, or
 /// `None` when the product no longer exists.
 pub async fn restore(
-    db: &impl ConnectionTrait,
+    db: &CountedTransaction,
     product_id: i64,
     quantity: i32,
     at: DateTime<Utc>,
@@ -81,5 +87,9 @@ pub async fn restore(
         .filter(products::Column::Id.eq(product_id))
         .exec_with_returning(db)
         .await?;
-    Ok(updated.first().map(|product| product.stock))
+    let now = updated.first().map(|product| product.stock);
+    if let Some(now) = now {
+        db.touches(stock_tags(product_id, now - quantity, now));
+    }
+    Ok(now)
 }

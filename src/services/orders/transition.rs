@@ -4,13 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::{
-    ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr,
-};
+use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 
 use super::{StockChange, stock};
 use crate::{
     auth::Viewer,
+    db::CountedTransaction,
     domain::{
         OrderStatus,
         clock::now,
@@ -42,7 +41,7 @@ fn no_such_order() -> AppError {
 /// `NOT_FOUND`; any other state is `CONFLICT`.
 #[tracing::instrument(skip(db))]
 pub async fn cancel_order(
-    db: &impl ConnectionTrait,
+    db: &CountedTransaction,
     viewer: &Viewer,
     order_id: i64,
 ) -> AppResult<StatusChange> {
@@ -75,7 +74,7 @@ pub async fn cancel_order(
 /// are allowed (`CONFLICT` on `status` otherwise).
 #[tracing::instrument(skip(db))]
 pub async fn update_order_status(
-    db: &impl ConnectionTrait,
+    db: &CountedTransaction,
     order_id: i64,
     to: OrderStatus,
 ) -> AppResult<StatusChange> {
@@ -102,7 +101,7 @@ pub async fn update_order_status(
 /// restoring stock), restores stock when cancelling, and records the
 /// events of both in the outbox.
 async fn change_status(
-    db: &impl ConnectionTrait,
+    db: &CountedTransaction,
     order: orders::Model,
     from: OrderStatus,
     to: OrderStatus,
@@ -155,7 +154,7 @@ async fn change_status(
 
 /// Puts every unit of the order back, product by product in id order.
 async fn restore_stock(
-    db: &impl ConnectionTrait,
+    db: &CountedTransaction,
     order_id: i64,
     at: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<Vec<StockChange>> {

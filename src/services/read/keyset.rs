@@ -405,6 +405,11 @@ impl<O: KeysetOrder> Keyset<O> {
 }
 
 impl<M> Page<M> {
+    /// The page's rows, in order.
+    pub fn rows(&self) -> impl Iterator<Item = &M> {
+        self.rows.iter().map(|(_, row)| row)
+    }
+
     /// The rows in display order, each with its cursor.
     pub fn into_rows(self) -> Vec<(Cursor, M)> {
         self.rows

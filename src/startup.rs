@@ -13,6 +13,7 @@ use crate::{
         KeyRing, passwords,
         tokens::{KeySources, TokenPolicy},
     },
+    cache::ResponseCache,
     cli::{self, Cli, Command, MigrateAction, MigrateArgs, SeedArgs},
     config::{DashboardSettings, DatabaseSettings, DatabaseUrl, EventSettings, Settings},
     db,
@@ -121,6 +122,22 @@ async fn seed_command(args: SeedArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The response cache the settings ask for: off with a TTL of 0, shared
+/// through Redis when `REDIS_URL` is set, else in process.
+fn response_cache(settings: &Settings) -> anyhow::Result<ResponseCache> {
+    let ttl = settings.cache.response_ttl;
+    if ttl.is_zero() {
+        return Ok(ResponseCache::off());
+    }
+    Ok(match &settings.redis.url {
+        Some(url) => ResponseCache::redis(url.expose(), &settings.redis.prefix, ttl)
+            .with_context(|| "REDIS_URL is not a Redis URL")?,
+        None => {
+            ResponseCache::in_process(settings.cache.response_max_mb.saturating_mul(1 << 20), ttl)
+        }
+    })
+}
+
 /// A bound, ready-to-serve application.
 pub struct Application {
     listener: TcpListener,
@@ -194,11 +211,13 @@ impl Application {
             .map(|url| RedisFanout::new(url.expose(), &settings.redis.prefix))
             .transpose()
             .with_context(|| "REDIS_URL is not a Redis URL")?;
+        let cache = response_cache(&settings)?;
         let state = AppState {
             sockets: sockets.clone(),
             keys,
             read_db,
-            schema: build_schema(&settings, events.clone(), dashboard.clone()),
+            schema: build_schema(&settings, events.clone(), dashboard.clone(), cache.clone()),
+            cache,
             events: events.clone(),
             fanout: fanout.as_ref().map(RedisFanout::health),
             metrics: metrics::handle()?,

@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     auth::KeyRing,
+    cache::ResponseCache,
     config::Settings,
     events::{EventHub, FanoutHealth},
     http::Sockets,
@@ -33,6 +34,8 @@ pub struct AppState {
     pub sockets: Sockets,
     /// Delivers committed events to subscribers.
     pub events: EventHub,
+    /// Whole public responses, and what writes must invalidate in them.
+    pub cache: ResponseCache,
     /// Whether the Redis event fan-out is live; `None` without Redis.
     pub fanout: Option<FanoutHealth>,
 }

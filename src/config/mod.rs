@@ -6,6 +6,7 @@
 //! password, so `Debug` output (logged at start) can never leak them.
 
 mod auth;
+mod cache;
 mod dashboard;
 mod database;
 mod events;
@@ -20,6 +21,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 pub use auth::AuthSettings;
+pub use cache::CacheSettings;
 pub use dashboard::DashboardSettings;
 pub use database::{DatabaseSettings, DatabaseUrl};
 pub use events::EventSettings;
@@ -121,6 +123,10 @@ pub struct Settings {
     /// The Redis server shared by instances.
     #[command(flatten)]
     pub redis: RedisSettings,
+
+    /// The response cache.
+    #[command(flatten)]
+    pub cache: CacheSettings,
 
     /// The live dashboard.
     #[command(flatten)]

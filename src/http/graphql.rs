@@ -38,9 +38,10 @@ use super::{
 };
 use crate::{
     auth::Viewer,
+    cache::TagSet,
     db::{CountedConnection, OperationStats},
     error::{AppError, ErrorCode, INTERNAL_MESSAGE, Refusal},
-    schema::{RequestContext, loaders, within_token_limit},
+    schema::{Executed, RequestContext, loaders, within_token_limit},
     state::AppState,
 };
 
@@ -60,6 +61,20 @@ struct ResultBody<'a> {
     errors: &'a [async_graphql::ServerError],
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     extensions: &'a BTreeMap<String, async_graphql::Value>,
+}
+
+/// `body` (a serialized [`ResultBody`] without `data`) with `data`, already
+/// serialized, put first.
+fn with_data(body: &str, data: &str) -> String {
+    let rest = body.strip_prefix('{').unwrap_or(body);
+    let mut joined = String::with_capacity(body.len() + data.len() + 10);
+    joined.push_str("{\"data\":");
+    joined.push_str(data);
+    if rest != "}" {
+        joined.push(',');
+    }
+    joined.push_str(rest);
+    joined
 }
 
 /// The request id the request-id layer put on the request.
@@ -195,24 +210,34 @@ pub(super) async fn run(
     media: ResponseMedia,
 ) -> Answer {
     let pool = pool_for(state, &mut request).clone();
-    let db = CountedConnection::new(pool, Arc::new(OperationStats::default()));
-    let (loaders, batches) = loaders::for_request(db.clone());
+    let db = CountedConnection::new(
+        pool,
+        Arc::new(OperationStats::default()),
+        state.cache.clone(),
+    );
+    let read = TagSet::default();
+    let (loaders, batches) = loaders::for_request(db.clone(), read.clone());
     let context = RequestContext {
         db,
         request_id: request_id(headers),
         viewer,
         client_ip: Some(client),
         keys: state.keys.clone(),
+        read,
     };
     // Boxed: an operation's future is many kilobytes, and every layer
     // above (handler, middleware) would otherwise copy it when it moves.
-    let response = batches
+    let Executed {
+        response,
+        data_json,
+    } = batches
         .drive(Box::pin(state.schema.execute(request, context, loaders)))
         .await;
 
     let refused = request_error(&response);
     let body = ResultBody {
-        data: (!(refused.is_some() && media == ResponseMedia::GraphqlResponseJson))
+        data: (data_json.is_none()
+            && !(refused.is_some() && media == ResponseMedia::GraphqlResponseJson))
             .then_some(&response.data),
         errors: &response.errors,
         extensions: &response.extensions,
@@ -223,6 +248,11 @@ pub(super) async fn run(
         tracing::error!(error = %err, "a GraphQL response did not serialize");
         json!({ "errors": [{ "message": INTERNAL_MESSAGE }] }).to_string()
     });
+    // Cached (or stored) data was serialized once, by the executor.
+    let body = match &data_json {
+        Some(data) => with_data(&body, data),
+        None => body,
+    };
     Answer {
         status: status_of(refused, media),
         body,

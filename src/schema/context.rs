@@ -4,9 +4,10 @@ use async_graphql::Context;
 
 use std::{net::IpAddr, sync::Arc};
 
-use super::loaders::Loaders;
+use super::loaders::{Loaders, Tagged};
 use crate::{
     auth::{KeyRing, Viewer},
+    cache::{Tag, TagSet},
     db::CountedConnection,
     error::{AppError, AppResult},
     events::EventHub,
@@ -26,6 +27,8 @@ pub struct RequestContext {
     pub client_ip: Option<IpAddr>,
     /// Signs access tokens for the account mutations.
     pub keys: Arc<KeyRing>,
+    /// The rows and lists the operation read, for the response cache.
+    pub read: TagSet,
 }
 
 /// Request data: the operation was admitted, and its cost charged to its
@@ -82,6 +85,23 @@ pub fn db<'a>(ctx: &Context<'a>) -> AppResult<&'a CountedConnection> {
 /// The request's caller.
 pub fn viewer<'a>(ctx: &Context<'a>) -> AppResult<&'a Viewer> {
     Ok(&data::<RequestContext>(ctx)?.viewer)
+}
+
+/// Records what the operation read, for the response cache.
+pub fn read_tags(ctx: &Context<'_>, tags: impl IntoIterator<Item = Tag>) -> AppResult<()> {
+    data::<RequestContext>(ctx)?.read.add(tags);
+    Ok(())
+}
+
+/// Records rows read as members of a list of their table.
+pub fn read_list<'a, M: Tagged + 'a>(
+    ctx: &Context<'_>,
+    rows: impl IntoIterator<Item = &'a M>,
+) -> AppResult<()> {
+    let read = &data::<RequestContext>(ctx)?.read;
+    read.add([Tag::List(M::TABLE)]);
+    read.add(rows.into_iter().map(Tagged::tag));
+    Ok(())
 }
 
 /// The event hub: mutations tell it about commits, subscriptions listen.

@@ -9,10 +9,20 @@
 //! [`Preflight`]), then executed on a bare schema without extensions and
 //! finished by the observer. Streams (subscriptions over WebSocket) run whole
 //! on the checked schema.
+//!
+//! An admitted query whose document reads only public fields is looked up
+//! in the response cache first; a hit is answered without executing it,
+//! and a miss that executes without errors is stored with the tags of what
+//! it read.
 
-use std::time::Instant;
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
-use async_graphql::{Request, Response, Schema, futures_util::stream::BoxStream};
+use async_graphql::{Request, Response, Schema, Value, futures_util::stream::BoxStream};
+
+use crate::cache::ResponseCache;
 
 use super::{
     RequestContext, loaders::Loaders, mutation::MutationRoot, observer::Preflight,
@@ -23,16 +33,47 @@ use super::{
 pub(super) type RootSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// The service's schema: the same types, data and settings twice, with and
-/// without the extensions.
+/// without the extensions, and the cache of public responses.
 #[derive(Clone)]
 pub struct AppSchema {
     checked: RootSchema,
     bare: RootSchema,
+    cache: ResponseCache,
+    /// Pause before storing a missed response (a test aid; zero otherwise).
+    store_delay: Duration,
+}
+
+/// One operation's outcome.
+pub struct Executed {
+    /// The response; its `data` is `null` when `data_json` carries it.
+    pub response: Response,
+    /// The response's `data`, serialized, when it came from or went into
+    /// the response cache.
+    pub data_json: Option<Arc<str>>,
+}
+
+impl From<Response> for Executed {
+    fn from(response: Response) -> Self {
+        Self {
+            response,
+            data_json: None,
+        }
+    }
 }
 
 impl AppSchema {
-    pub(super) fn new(checked: RootSchema, bare: RootSchema) -> Self {
-        Self { checked, bare }
+    pub(super) fn new(
+        checked: RootSchema,
+        bare: RootSchema,
+        cache: ResponseCache,
+        store_delay: Duration,
+    ) -> Self {
+        Self {
+            checked,
+            bare,
+            cache,
+            store_delay,
+        }
     }
 
     /// Runs one query or mutation for the caller of `context`, with its
@@ -42,17 +83,41 @@ impl AppSchema {
         request: Request,
         context: RequestContext,
         loaders: Loaders,
-    ) -> Response {
+    ) -> Executed {
         let started = Instant::now();
         let preflight = Preflight::default();
         let variables = request.variables.clone();
+        let key = self.cache.is_on().then(|| {
+            ResponseCache::key(
+                &request.query,
+                request.operation_name.as_deref(),
+                &variables,
+            )
+        });
         let checked = self
             .checked
             .execute(request.data(context.clone()).data(preflight.clone()))
             .await;
         let Some(admission) = preflight.admission() else {
-            return checked;
+            return checked.into();
         };
+        let key = key.filter(|_| admission.is_public_query());
+        let mut stamp = None;
+        if let Some(key) = &key {
+            let stats = context.db.stats();
+            if let Some(data) = self.cache.lookup(key).await {
+                stats.count_cache_hit();
+                let mut response = Response::new(Value::Null);
+                response.http_headers = checked.http_headers;
+                return Executed {
+                    response: admission.finish(response, started.elapsed()),
+                    data_json: Some(data),
+                };
+            }
+            stats.count_cache_miss();
+            stamp = self.cache.stamp().await;
+        }
+        let read = context.read.clone();
         let mut request = Request::new(String::new())
             .variables(variables)
             .data(context)
@@ -61,7 +126,27 @@ impl AppSchema {
         request.set_parsed_query(admission.document());
         let mut response = self.bare.execute(request).await;
         response.http_headers.extend(checked.http_headers);
-        admission.finish(response, started.elapsed())
+        let response = admission.finish(response, started.elapsed());
+        let (Some(key), Some(stamp)) = (key, stamp) else {
+            return response.into();
+        };
+        if !response.errors.is_empty() {
+            return response.into();
+        }
+        let Ok(json) = serde_json::to_string(&response.data) else {
+            return response.into();
+        };
+        let data: Arc<str> = json.into();
+        if !self.store_delay.is_zero() {
+            tokio::time::sleep(self.store_delay).await;
+        }
+        self.cache
+            .store(key, data.clone(), read.distinct(), stamp)
+            .await;
+        Executed {
+            response,
+            data_json: Some(data),
+        }
     }
 
     /// Runs an operation as a stream of responses (subscriptions, and any

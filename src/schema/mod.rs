@@ -22,10 +22,12 @@ pub mod subjects;
 pub mod subscription;
 pub mod types;
 
+use std::time::Duration;
+
 use async_graphql::{Schema, SchemaBuilder, ValidationMode};
 
 pub use context::{Admitted, QueryLimits, RequestContext, StoreSettings};
-pub use executor::AppSchema;
+pub use executor::{AppSchema, Executed};
 pub use limits::{
     LIMIT_HEADER, QueryProtection, REMAINING_HEADER, RESET_HEADER, within_token_limit,
 };
@@ -33,6 +35,7 @@ pub use observer::OperationObserver;
 
 use self::{mutation::MutationRoot, query::QueryRoot, subscription::SubscriptionRoot};
 use crate::{
+    cache::ResponseCache,
     config::Settings,
     events::{DashboardHub, EventHub},
     ratelimit::RateLimits,
@@ -52,9 +55,15 @@ pub fn sdl() -> String {
 }
 
 /// Builds the schema with its limits, the event hub that mutations notify
-/// and subscriptions listen to, and the dashboard's shared snapshot;
+/// and subscriptions listen to, the dashboard's shared snapshot and the
+/// response cache;
 /// production hides introspection and "did you mean".
-pub fn build_schema(settings: &Settings, events: EventHub, dashboard: DashboardHub) -> AppSchema {
+pub fn build_schema(
+    settings: &Settings,
+    events: EventHub,
+    dashboard: DashboardHub,
+    cache: ResponseCache,
+) -> AppSchema {
     let limits = &settings.limits;
     let subjects = subjects::EventSubjects::default();
     let rate_limits = RateLimits::in_process(limits);
@@ -92,5 +101,10 @@ pub fn build_schema(settings: &Settings, events: EventHub, dashboard: DashboardH
         }
         builder.finish()
     };
-    AppSchema::new(build(true), build(false))
+    let store_delay = if settings.is_development() {
+        settings.cache.store_delay
+    } else {
+        Duration::ZERO
+    };
+    AppSchema::new(build(true), build(false), cache, store_delay)
 }

@@ -97,6 +97,8 @@ struct Facts {
     operation_name: Option<String>,
     complexity: usize,
     depth: usize,
+    /// No selected field or type is `cache_control(private)`.
+    public: bool,
     stats: Option<Arc<OperationStats>>,
     request_id: Option<String>,
     validated: bool,
@@ -153,6 +155,15 @@ impl Admission {
     /// The parsed document, to execute without parsing it again.
     pub fn document(&self) -> ExecutableDocument {
         self.parsed.document.clone()
+    }
+
+    /// Whether the admitted operation is a query that selects only public
+    /// fields (none marked `cache_control(private)`, on any type), so that
+    /// its result is the same for every caller.
+    pub fn is_public_query(&self) -> bool {
+        self.facts.public
+            && operation(&self.parsed.document, self.operation_name())
+                .is_some_and(|operation| operation.ty == OperationType::Query)
     }
 
     /// The name of the operation that was admitted.
@@ -417,6 +428,7 @@ impl Extension for ObservedOperation {
         facts.validated = true;
         facts.complexity = result.complexity;
         facts.depth = result.depth;
+        facts.public = result.cache_control.public;
         Ok(result)
     }
 

@@ -25,6 +25,7 @@ use serde_json::value::RawValue;
 use super::shared;
 use crate::{
     auth::Viewer,
+    cache::TagSet,
     db::{CountedConnection, OperationStats},
     metrics,
     schema::{RequestContext, loaders, subscription::shared_audience},
@@ -95,7 +96,7 @@ pub fn results(
     request: async_graphql::Request,
 ) -> BoxStream<'static, Outcome> {
     let context = request_context(state, viewer, client_ip);
-    let (loaders, batches) = loaders::for_request(context.db.clone());
+    let (loaders, batches) = loaders::for_request(context.db.clone(), context.read.clone());
     let responses = state
         .schema
         .execute_stream(request.data(loaders).data(context));
@@ -116,11 +117,16 @@ pub fn results(
 /// connection and request id, the socket's viewer and address.
 pub fn request_context(state: &AppState, viewer: Viewer, client_ip: IpAddr) -> RequestContext {
     RequestContext {
-        db: CountedConnection::new(state.db.clone(), Arc::new(OperationStats::default())),
+        db: CountedConnection::new(
+            state.db.clone(),
+            Arc::new(OperationStats::default()),
+            state.cache.clone(),
+        ),
         request_id: uuid::Uuid::new_v4().to_string(),
         viewer,
         client_ip: Some(client_ip),
         keys: state.keys.clone(),
+        read: TagSet::default(),
     }
 }
 

@@ -7,6 +7,7 @@ use async_graphql::dataloader::Loader;
 
 use super::DbLoader;
 use crate::{
+    cache::Table,
     entities::{categories, order_items, orders, products, reviews},
     error::AppError,
     services::read::{self, users::UserRecord},
@@ -37,6 +38,7 @@ impl Loader<ProductId> for DbLoader {
 
     async fn load(&self, keys: &[ProductId]) -> Result<HashMap<ProductId, Self::Value>, AppError> {
         let rows = read::products::by_ids(&self.db, keys.iter().map(|key| key.0)).await?;
+        self.read_rows(Table::Product, keys.len(), rows.iter().map(|row| row.id));
         Ok(rows
             .into_iter()
             .map(|row| (ProductId(row.id), row))
@@ -53,6 +55,7 @@ impl Loader<CategoryId> for DbLoader {
         keys: &[CategoryId],
     ) -> Result<HashMap<CategoryId, Self::Value>, AppError> {
         let rows = read::categories::by_ids(&self.db, keys.iter().map(|key| key.0)).await?;
+        self.read_rows(Table::Category, keys.len(), rows.iter().map(|row| row.id));
         Ok(rows
             .into_iter()
             .map(|row| (CategoryId(row.id), row))
@@ -66,6 +69,7 @@ impl Loader<ReviewId> for DbLoader {
 
     async fn load(&self, keys: &[ReviewId]) -> Result<HashMap<ReviewId, Self::Value>, AppError> {
         let rows = read::reviews::by_ids(&self.db, keys.iter().map(|key| key.0)).await?;
+        self.read_rows(Table::Review, keys.len(), rows.iter().map(|row| row.id));
         Ok(rows
             .into_iter()
             .map(|row| (ReviewId(row.id), row))
@@ -79,6 +83,7 @@ impl Loader<UserId> for DbLoader {
 
     async fn load(&self, keys: &[UserId]) -> Result<HashMap<UserId, Self::Value>, AppError> {
         let rows = read::users::by_ids(&self.db, keys.iter().map(|key| key.0)).await?;
+        self.read_rows(Table::User, keys.len(), rows.iter().map(|row| row.id));
         Ok(rows.into_iter().map(|row| (UserId(row.id), row)).collect())
     }
 }

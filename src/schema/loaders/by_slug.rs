@@ -7,6 +7,7 @@ use async_graphql::dataloader::Loader;
 
 use super::DbLoader;
 use crate::{
+    cache::Table,
     entities::{categories, products},
     error::AppError,
     services::read,
@@ -28,6 +29,7 @@ impl Loader<ProductSlug> for DbLoader {
         keys: &[ProductSlug],
     ) -> Result<HashMap<ProductSlug, Self::Value>, AppError> {
         let rows = read::products::by_slugs(&self.db, keys.iter().map(|key| key.0.clone())).await?;
+        self.read_rows(Table::Product, keys.len(), rows.iter().map(|row| row.id));
         Ok(rows
             .into_iter()
             .map(|row| (ProductSlug(row.slug.clone()), row))
@@ -45,6 +47,7 @@ impl Loader<CategorySlug> for DbLoader {
     ) -> Result<HashMap<CategorySlug, Self::Value>, AppError> {
         let rows =
             read::categories::by_slugs(&self.db, keys.iter().map(|key| key.0.clone())).await?;
+        self.read_rows(Table::Category, keys.len(), rows.iter().map(|row| row.id));
         Ok(rows
             .into_iter()
             .map(|row| (CategorySlug(row.slug.clone()), row))

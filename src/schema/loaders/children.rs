@@ -19,6 +19,7 @@ impl Loader<ChildrenOf> for DbLoader {
         keys: &[ChildrenOf],
     ) -> Result<HashMap<ChildrenOf, Self::Value>, AppError> {
         let rows = read::categories::children_of(&self.db, keys.iter().map(|key| key.0)).await?;
+        self.read_list(&rows);
         let mut children: HashMap<ChildrenOf, Self::Value> =
             keys.iter().map(|key| (*key, Vec::new())).collect();
         for row in rows {

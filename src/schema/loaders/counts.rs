@@ -5,10 +5,11 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 
-use super::DbLoader;
+use super::{DbLoader, Tagged};
 use crate::{
+    cache::Tag,
     error::AppError,
-    services::read::children::{self, ChildList},
+    services::read::children::{self, ChildList, ChildModel},
 };
 
 /// Key: how many `L` children one parent has under a filter.
@@ -20,11 +21,15 @@ pub struct ChildCount<L: ChildList> {
     pub filter: L::Filter,
 }
 
-impl<L: ChildList> Loader<ChildCount<L>> for DbLoader {
+impl<L: ChildList> Loader<ChildCount<L>> for DbLoader
+where
+    ChildModel<L>: Tagged,
+{
     type Value = i64;
     type Error = AppError;
 
     async fn load(&self, keys: &[ChildCount<L>]) -> Result<HashMap<ChildCount<L>, i64>, AppError> {
+        self.read.add([Tag::List(ChildModel::<L>::TABLE)]);
         let mut by_filter: HashMap<&L::Filter, Vec<i64>> = HashMap::new();
         for key in keys {
             by_filter.entry(&key.filter).or_default().push(key.parent);

@@ -13,6 +13,7 @@ mod in_task;
 mod order_items;
 mod pages;
 mod rating;
+mod tagged;
 
 pub use by_id::{CategoryId, OrderId, OrderItemId, ProductId, ReviewId, UserId};
 pub use by_slug::{CategorySlug, ProductSlug};
@@ -22,12 +23,14 @@ pub use in_task::BatchQueue;
 pub use order_items::ItemsOf;
 pub use pages::ChildPage;
 pub use rating::RatingOf;
+pub use tagged::Tagged;
 
 use std::time::Duration;
 
 use async_graphql::{Context, dataloader::DataLoader};
 
 use crate::{
+    cache::{Table, Tag, TagSet},
     db::CountedConnection,
     error::AppResult,
     schema::context::{loaders, required},
@@ -37,9 +40,29 @@ use crate::{
     },
 };
 
-/// Loads rows for one operation, counting its statements.
+/// Loads rows for one operation, counting its statements and recording
+/// what it read for the response cache.
 pub struct DbLoader {
     db: CountedConnection,
+    read: TagSet,
+}
+
+impl DbLoader {
+    /// Records rows of `table` read by key: each row, and the table's
+    /// lists when some of the `asked` keys matched nothing (a row created
+    /// later could fill that gap).
+    fn read_rows(&self, table: Table, asked: usize, ids: impl ExactSizeIterator<Item = i64>) {
+        if ids.len() < asked {
+            self.read.add([Tag::List(table)]);
+        }
+        self.read.add(ids.map(|id| Tag::Row(table, id)));
+    }
+
+    /// Records rows read as members of a list of their table.
+    fn read_list<'a, M: Tagged + 'a>(&self, rows: impl IntoIterator<Item = &'a M>) {
+        self.read.add([Tag::List(M::TABLE)]);
+        self.read.add(rows.into_iter().map(Tagged::tag));
+    }
 }
 
 /// The loaders of one request.
@@ -48,9 +71,9 @@ pub type Loaders = DataLoader<DbLoader>;
 /// Fresh loaders for one request, and the queue their batches run from
 /// (drive the request with [`BatchQueue::drive`]). Batching needs no delay:
 /// a batch starts once the executor has registered a whole level of keys.
-pub fn for_request(db: CountedConnection) -> (Loaders, BatchQueue) {
+pub fn for_request(db: CountedConnection, read: TagSet) -> (Loaders, BatchQueue) {
     let batches = BatchQueue::default();
-    let loaders = DataLoader::new(DbLoader { db }, batches.spawner()).delay(Duration::ZERO);
+    let loaders = DataLoader::new(DbLoader { db, read }, batches.spawner()).delay(Duration::ZERO);
     (loaders, batches)
 }
 
@@ -60,7 +83,10 @@ pub async fn child_page<L: ChildList>(
     parent: i64,
     filter: L::Filter,
     keyset: Keyset<L::Order>,
-) -> AppResult<Page<ChildModel<L>>> {
+) -> AppResult<Page<ChildModel<L>>>
+where
+    ChildModel<L>: Tagged,
+{
     let key = ChildPage::<L> {
         parent,
         filter,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 
-use super::DbLoader;
+use super::{DbLoader, Tagged};
 use crate::{
     error::AppError,
     services::read::{
@@ -31,7 +31,10 @@ type PageShape<'a, L> = (
     &'a Keyset<<L as ChildList>::Order>,
 );
 
-impl<L: ChildList> Loader<ChildPage<L>> for DbLoader {
+impl<L: ChildList> Loader<ChildPage<L>> for DbLoader
+where
+    ChildModel<L>: Tagged,
+{
     type Value = Page<ChildModel<L>>;
     type Error = AppError;
 
@@ -49,6 +52,7 @@ impl<L: ChildList> Loader<ChildPage<L>> for DbLoader {
         let mut pages = HashMap::with_capacity(keys.len());
         for ((filter, keyset), parents) in shapes {
             let found = children::pages::<L>(&self.db, filter, keyset, &parents).await?;
+            self.read_list(found.values().flat_map(Page::rows));
             pages.extend(found.into_iter().map(|(parent, page)| {
                 let key = ChildPage {
                     parent,

@@ -6,6 +6,7 @@ use async_graphql::dataloader::Loader;
 
 use super::DbLoader;
 use crate::{
+    cache::Tag,
     error::AppError,
     services::read::{self, products::RatingTotals},
 };
@@ -19,6 +20,7 @@ impl Loader<RatingOf> for DbLoader {
     type Error = AppError;
 
     async fn load(&self, keys: &[RatingOf]) -> Result<HashMap<RatingOf, Self::Value>, AppError> {
+        self.read.add(keys.iter().map(|key| Tag::Rating(key.0)));
         let rows = read::products::rating_totals(&self.db, keys.iter().map(|key| key.0)).await?;
         let mut totals: HashMap<RatingOf, RatingTotals> = keys
             .iter()

@@ -22,6 +22,7 @@ pub struct AccountsQuery;
 impl AccountsQuery {
     /// The signed-in user; null when anonymous (or when the account no
     /// longer exists).
+    #[graphql(cache_control(private))]
     async fn viewer(&self, ctx: &Context<'_>) -> AppResult<Option<User>> {
         let Some(id) = viewer(ctx)?.user_id() else {
             return Ok(None);
@@ -32,6 +33,7 @@ impl AccountsQuery {
     /// Every user, newest first. Admins only.
     #[graphql(
         guard = "AdminOnly",
+        cache_control(private),
         complexity = "crate::schema::connection::page_cost(first, last) * child_complexity + 1"
     )]
     async fn users(

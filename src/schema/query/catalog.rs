@@ -6,7 +6,7 @@ use crate::{
     error::{AppError, AppResult},
     schema::{
         connection::{IntoConnection, PageArgs},
-        context::{db, loaders},
+        context::{db, loaders, read_list},
         filters::{ProductFilter, product_listing},
         ids::{self, NodeKind},
         loaders::{CategoryId, CategorySlug, ProductId, ProductSlug},
@@ -74,6 +74,7 @@ impl CatalogQuery {
         let (filter, keyset) =
             product_listing(filter, order_by, PageArgs::new(first, after, last, before))?;
         let page = read::products::page(db(ctx)?, &filter, &keyset).await?;
+        read_list(ctx, page.rows())?;
         Ok(page.into_connection(ProductTotal::All(filter), Product))
     }
 
@@ -106,6 +107,7 @@ impl CatalogQuery {
     ) -> AppResult<CategoryConnection> {
         let keyset = Keyset::new(CategoryByName, PageArgs::new(first, after, last, before))?;
         let page = read::categories::page(db(ctx)?, &keyset).await?;
+        read_list(ctx, page.rows())?;
         Ok(page.into_connection(CategoryTotal, Category))
     }
 }

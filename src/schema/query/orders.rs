@@ -29,7 +29,7 @@ pub struct OrderQuery;
 impl OrderQuery {
     /// An order, for its customer or an admin. Anyone else gets `NOT_FOUND`,
     /// exactly as for an order that does not exist.
-    #[graphql(guard = "SignedIn")]
+    #[graphql(guard = "SignedIn", cache_control(private))]
     async fn order(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Order>> {
         let id = ids::decode_as(&id, NodeKind::Order, "id")?;
         let viewer = viewer(ctx)?;
@@ -46,6 +46,7 @@ impl OrderQuery {
     #[allow(clippy::too_many_arguments)]
     #[graphql(
         guard = "SignedIn",
+        cache_control(private),
         complexity = "crate::schema::connection::page_cost(first, last) * child_complexity + 1"
     )]
     async fn orders(
@@ -69,7 +70,7 @@ impl OrderQuery {
     }
 
     /// Sales placed in `[since, until)` (either end open), for admins.
-    #[graphql(guard = "AdminOnly")]
+    #[graphql(guard = "AdminOnly", cache_control(private))]
     async fn sales_summary(
         &self,
         ctx: &Context<'_>,

@@ -25,7 +25,7 @@ use crate::{
 /// A customer's order.
 pub struct Order(pub orders::Model);
 
-#[Object]
+#[Object(cache_control(private))]
 impl Order {
     /// Opaque global ID.
     pub async fn id(&self) -> ID {
@@ -83,7 +83,7 @@ impl Order {
 /// One line of an order, priced when the order was placed.
 pub struct OrderItem(pub order_items::Model);
 
-#[Object]
+#[Object(cache_control(private))]
 impl OrderItem {
     /// Opaque global ID.
     pub async fn id(&self) -> ID {

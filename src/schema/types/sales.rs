@@ -28,7 +28,7 @@ impl SalesSummary {
     }
 }
 
-#[Object]
+#[Object(cache_control(private))]
 impl SalesSummary {
     /// Orders sold.
     async fn order_count(&self) -> i64 {
@@ -89,7 +89,7 @@ impl TopProduct {
     }
 }
 
-#[Object]
+#[Object(cache_control(private))]
 impl TopProduct {
     /// The product.
     async fn product(&self, ctx: &Context<'_>) -> AppResult<Product> {

@@ -4,10 +4,11 @@ use async_graphql::{Context, Object, connection::Connection};
 
 use super::{Category, Product, Review};
 use crate::{
+    cache::{Table, Tag},
     error::AppResult,
     schema::{
         connection::Cursor,
-        context::{db, loaders},
+        context::{db, loaders, read_tags},
         loaders::ChildCount,
     },
     services::read::{
@@ -37,7 +38,10 @@ impl ProductTotal {
     /// Number of products in the whole list, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> AppResult<i64> {
         match self {
-            Self::All(filter) => read::products::count(db(ctx)?, filter).await,
+            Self::All(filter) => {
+                read_tags(ctx, [Tag::List(Table::Product)])?;
+                read::products::count(db(ctx)?, filter).await
+            }
             Self::InCategory(category, filter) => {
                 let key = ChildCount::<CategoryProducts> {
                     parent: *category,
@@ -56,6 +60,7 @@ pub struct CategoryTotal;
 impl CategoryTotal {
     /// Number of categories in the whole list, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> AppResult<i64> {
+        read_tags(ctx, [Tag::List(Table::Category)])?;
         read::categories::count(db(ctx)?).await
     }
 }

@@ -35,6 +35,7 @@ impl User {
 
     /// The email address: only for the user themselves and for admins,
     /// null for anyone else.
+    #[graphql(cache_control(private))]
     async fn email(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
         let visible = self.0.just_authenticated || viewer(ctx)?.can_see_owned_by(self.0.id);
         Ok(visible.then_some(self.0.email.as_str()))
@@ -73,6 +74,7 @@ impl User {
     /// The user's orders, newest first by default; null unless the caller
     /// is this user or an admin.
     #[graphql(
+        cache_control(private),
         complexity = "crate::schema::connection::page_cost(first, last) * child_complexity + 1"
     )]
     async fn orders(

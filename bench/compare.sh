@@ -141,7 +141,8 @@ database_url="postgres://$PGUSER@$PGHOST:$PGPORT/$BENCH_DB?sslmode=disable"
 
 start_servers() {
   port_of[storefront]="$(free_port)"
-  env STOREFRONT_ENV=production STOREFRONT_LISTEN="127.0.0.1:${port_of[storefront]}" RUST_LOG=warn \
+  # The cold read path: the response cache would answer repeats unexecuted.
+  env STOREFRONT_RESPONSE_CACHE_TTL=0 STOREFRONT_ENV=production STOREFRONT_LISTEN="127.0.0.1:${port_of[storefront]}" RUST_LOG=warn \
     DATABASE_URL="$database_url" STOREFRONT_DB_MAX_CONNECTIONS=10 STOREFRONT_RATE_LIMIT_BUDGET=0 \
     JWT_SECRET="$jwt_secret" STOREFRONT_ACCESS_TOKEN_TTL=12h STOREFRONT_NO_MIGRATE=true \
     "$bin" serve >"$workdir/storefront.log" 2>&1 &

@@ -84,6 +84,10 @@ pub fn settings(database_url: String, environment: Environment) -> Settings {
     // With `REDIS_URL` set (CI's second pass) every app fans out through
     // that Redis, each under its own prefix so parallel tests never meet.
     settings.redis.prefix = redis_server::unique_prefix();
+    // Most tests write rows straight to the database and then read them
+    // through the API; the response cache would rightly not know. Its own
+    // tests (`response_cache`) turn it on.
+    settings.cache.response_ttl = Duration::ZERO;
     settings
 }
 

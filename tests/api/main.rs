@@ -33,6 +33,7 @@ mod proxies;
 mod rate_limits;
 mod read_replica;
 mod refresh;
+mod response_cache;
 mod reviews;
 mod schema_sdl;
 mod shared_subscriptions;

@@ -42,6 +42,7 @@ pub fn unique_prefix() -> String {
 pub struct OwnedRedis {
     child: Child,
     pub url: String,
+    port: u16,
 }
 
 impl OwnedRedis {
@@ -51,6 +52,17 @@ impl OwnedRedis {
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
             .port();
+        Self::start_on(port).await
+    }
+
+    /// Starts a fresh, empty server where a killed one was, as a restart
+    /// without persistence would.
+    pub async fn restart(&mut self) {
+        self.kill();
+        *self = Self::start_on(self.port).await;
+    }
+
+    async fn start_on(port: u16) -> Self {
         let mut owned = Self {
             child: Command::new("redis-server")
                 .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
@@ -60,6 +72,7 @@ impl OwnedRedis {
                 .spawn()
                 .expect("start redis-server"),
             url: format!("redis://127.0.0.1:{port}"),
+            port,
         };
         let client = redis::Client::open(owned.url.as_str()).expect("Redis URL");
         for _ in 0..200 {

@@ -42,12 +42,17 @@ pub enum ErrorCode {
     GraphqlParseFailed,
     /// The document does not validate against the schema.
     GraphqlValidationFailed,
+    /// A persisted-query hash the server does not know: send the document
+    /// with it once.
+    PersistedQueryNotFound,
+    /// Only registered (trusted) documents run, and this one is not.
+    PersistedQueryNotInList,
     /// Anything unexpected; details stay in the server log.
     InternalServerError,
 }
 
 impl ErrorCode {
-    const ALL: [Self; 11] = [
+    const ALL: [Self; 13] = [
         Self::Unauthenticated,
         Self::Forbidden,
         Self::BadUserInput,
@@ -58,6 +63,8 @@ impl ErrorCode {
         Self::Timeout,
         Self::GraphqlParseFailed,
         Self::GraphqlValidationFailed,
+        Self::PersistedQueryNotFound,
+        Self::PersistedQueryNotInList,
         Self::InternalServerError,
     ];
 
@@ -76,7 +83,9 @@ impl ErrorCode {
             Self::BadUserInput
             | Self::QueryTooComplex
             | Self::GraphqlParseFailed
-            | Self::GraphqlValidationFailed => StatusCode::BAD_REQUEST,
+            | Self::GraphqlValidationFailed
+            | Self::PersistedQueryNotInList => StatusCode::BAD_REQUEST,
+            Self::PersistedQueryNotFound => StatusCode::NOT_FOUND,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
@@ -100,6 +109,8 @@ impl ErrorCode {
             Self::Timeout => "TIMEOUT",
             Self::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
             Self::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Self::PersistedQueryNotInList => "PERSISTED_QUERY_NOT_IN_LIST",
             Self::InternalServerError => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -144,6 +155,10 @@ pub enum AppError {
         /// Its `x-request-id`, also in the server's log line.
         request_id: String,
     },
+    /// An automatic persisted query whose hash the server does not hold.
+    PersistedQueryNotFound,
+    /// A document that is not registered, in trusted-documents mode.
+    PersistedQueryNotInList,
     /// A failure the client cannot fix; the cause is logged, never sent.
     Internal(Arc<anyhow::Error>),
 }
@@ -299,6 +314,8 @@ impl AppError {
             Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::Refused(_) => ErrorCode::BadUserInput,
             Self::Timeout { .. } => ErrorCode::Timeout,
+            Self::PersistedQueryNotFound => ErrorCode::PersistedQueryNotFound,
+            Self::PersistedQueryNotInList => ErrorCode::PersistedQueryNotInList,
             Self::Internal(_) => ErrorCode::InternalServerError,
         }
     }
@@ -353,6 +370,12 @@ impl AppError {
                 "the request did not finish within {} s and was cancelled",
                 limit.as_secs_f64()
             ),
+            // Apollo clients look for this exact message as well as the code.
+            Self::PersistedQueryNotFound => "PersistedQueryNotFound".to_owned(),
+            Self::PersistedQueryNotInList => {
+                "only registered operations run on this server; this document is not one of them"
+                    .to_owned()
+            }
             Self::Internal(_) => INTERNAL_MESSAGE.to_owned(),
         }
     }
@@ -395,7 +418,9 @@ impl From<AppError> for async_graphql::Error {
             AppError::Unauthenticated(_)
             | AppError::Forbidden(_)
             | AppError::NotFound(_)
-            | AppError::Refused(_) => None,
+            | AppError::Refused(_)
+            | AppError::PersistedQueryNotFound
+            | AppError::PersistedQueryNotInList => None,
             AppError::Internal(cause) => Some(Arc::new(InternalCause(cause.clone()))),
         };
         async_graphql::Error {

@@ -13,7 +13,7 @@ use crate::{
         KeyRing, passwords,
         tokens::{KeySources, TokenPolicy},
     },
-    cache::ResponseCache,
+    cache::{PersistedDocuments, RedisStore, ResponseCache},
     cli::{self, Cli, Command, MigrateAction, MigrateArgs, SeedArgs},
     config::{DashboardSettings, DatabaseSettings, DatabaseUrl, EventSettings, Settings},
     db,
@@ -122,20 +122,27 @@ async fn seed_command(args: SeedArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The response cache the settings ask for: off with a TTL of 0, shared
-/// through Redis when `REDIS_URL` is set, else in process.
-fn response_cache(settings: &Settings) -> anyhow::Result<ResponseCache> {
+/// The response cache and the persisted-document store the settings ask
+/// for: shared through Redis when `REDIS_URL` is set, else in process; the
+/// response cache is off with a TTL of 0.
+fn caches(settings: &Settings) -> anyhow::Result<(ResponseCache, PersistedDocuments)> {
     let ttl = settings.cache.response_ttl;
-    if ttl.is_zero() {
-        return Ok(ResponseCache::off());
-    }
-    Ok(match &settings.redis.url {
-        Some(url) => ResponseCache::redis(url.expose(), &settings.redis.prefix, ttl)
-            .with_context(|| "REDIS_URL is not a Redis URL")?,
-        None => {
+    let redis = settings
+        .redis
+        .url
+        .as_ref()
+        .map(|url| RedisStore::new(url.expose(), &settings.redis.prefix, ttl))
+        .transpose()
+        .with_context(|| "REDIS_URL is not a Redis URL")?;
+    let responses = match (&redis, ttl.is_zero()) {
+        (_, true) => ResponseCache::off(),
+        (Some(store), false) => ResponseCache::redis(store.clone()),
+        (None, false) => {
             ResponseCache::in_process(settings.cache.response_max_mb.saturating_mul(1 << 20), ttl)
         }
-    })
+    };
+    let documents = redis.map_or_else(PersistedDocuments::in_process, PersistedDocuments::redis);
+    Ok((responses, documents))
 }
 
 /// A bound, ready-to-serve application.
@@ -211,13 +218,14 @@ impl Application {
             .map(|url| RedisFanout::new(url.expose(), &settings.redis.prefix))
             .transpose()
             .with_context(|| "REDIS_URL is not a Redis URL")?;
-        let cache = response_cache(&settings)?;
+        let (cache, documents) = caches(&settings)?;
         let state = AppState {
             sockets: sockets.clone(),
             keys,
             read_db,
             schema: build_schema(&settings, events.clone(), dashboard.clone(), cache.clone()),
             cache,
+            documents,
             events: events.clone(),
             fanout: fanout.as_ref().map(RedisFanout::health),
             metrics: metrics::handle()?,

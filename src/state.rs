@@ -7,7 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     auth::KeyRing,
-    cache::ResponseCache,
+    cache::{PersistedDocuments, ResponseCache},
     config::Settings,
     events::{EventHub, FanoutHealth},
     http::Sockets,
@@ -36,6 +36,8 @@ pub struct AppState {
     pub events: EventHub,
     /// Whole public responses, and what writes must invalidate in them.
     pub cache: ResponseCache,
+    /// Documents of automatic persisted queries, by hash.
+    pub documents: PersistedDocuments,
     /// Whether the Redis event fan-out is live; `None` without Redis.
     pub fanout: Option<FanoutHealth>,
 }

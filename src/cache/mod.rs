@@ -15,6 +15,7 @@
 //! instance shares them ([`redis`]), and a Redis failure is only a miss.
 
 mod breaker;
+mod documents;
 mod memory;
 mod redis;
 pub mod tags;
@@ -24,6 +25,7 @@ use std::{sync::Arc, time::Duration};
 use sha2::{Digest, Sha256};
 
 pub use self::{
+    documents::PersistedDocuments,
     memory::MemoryStore,
     redis::RedisStore,
     tags::{Table, Tag, TagSet, stock_tags},
@@ -59,12 +61,9 @@ impl ResponseCache {
         )))))
     }
 
-    /// Entries in the Redis at `url`, shared by every instance using
-    /// `prefix`, each for at most `ttl`. Connects on first use.
-    pub fn redis(url: &str, prefix: &str, ttl: Duration) -> ::redis::RedisResult<Self> {
-        Ok(Self(Some(Arc::new(Store::Redis(RedisStore::new(
-            url, prefix, ttl,
-        )?)))))
+    /// Entries in Redis, shared by every instance using the same prefix.
+    pub fn redis(store: RedisStore) -> Self {
+        Self(Some(Arc::new(Store::Redis(store))))
     }
 
     /// Whether responses are cached at all.

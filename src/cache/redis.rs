@@ -1,4 +1,5 @@
-//! The response cache shared by every instance, in Redis.
+//! The caches shared by every instance, in Redis: whole responses, and the
+//! documents of automatic persisted queries.
 //!
 //! Each invalidation takes the next number of one counter and writes it as
 //! the version of every tag it names; an entry is stored with the counter's
@@ -28,6 +29,9 @@ use crate::metrics::cache as metrics;
 const CALL_TIMEOUT: Duration = Duration::from_millis(200);
 /// Pause between two attempts of a failed invalidation.
 const RETRY_EVERY: Duration = Duration::from_secs(1);
+/// How long a persisted document stays after its last registration; a
+/// client that finds it gone sends it again.
+const DOCUMENT_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Format of stored entries; part of every key, so that a deploy that
 /// changes it never reads the old one.
 const FORMAT: &str = "v1";
@@ -72,6 +76,7 @@ return seq
 ";
 
 struct Keys {
+    document: String,
     entry: String,
     tag: String,
     seq: String,
@@ -108,6 +113,7 @@ impl RedisStore {
         Ok(Self(Arc::new(Inner {
             connection,
             keys: Keys {
+                document: format!("{prefix}apq:"),
                 entry: format!("{prefix}{{rc}}:{FORMAT}:"),
                 tag: format!("{prefix}{{rc}}:tag:"),
                 seq: format!("{prefix}{{rc}}:seq"),
@@ -197,6 +203,31 @@ impl RedisStore {
             .arg(tags);
         let stored: Option<i64> = self.call("put", put.invoke_async(&mut connection)).await;
         stored == Some(1)
+    }
+
+    /// The document registered under `hash`, if any.
+    pub(super) async fn document(&self, hash: &str) -> Option<Arc<str>> {
+        let mut connection = self.0.connection.clone();
+        let mut get = redis::cmd("GET");
+        get.arg(format!("{}{hash}", self.0.keys.document));
+        let text: Option<String> = self
+            .call("document", get.query_async(&mut connection))
+            .await
+            .flatten();
+        text.map(Arc::from)
+    }
+
+    /// Registers `text` under its `hash` for every instance.
+    pub(super) async fn put_document(&self, hash: &str, text: &str) {
+        let mut connection = self.0.connection.clone();
+        let mut set = redis::cmd("SET");
+        set.arg(format!("{}{hash}", self.0.keys.document))
+            .arg(text)
+            .arg("EX")
+            .arg(DOCUMENT_TTL.as_secs());
+        let _: Option<()> = self
+            .call("put_document", set.query_async(&mut connection))
+            .await;
     }
 
     /// Invalidates `tags`, or, if Redis cannot be reached now, keeps trying

@@ -30,6 +30,17 @@ pub struct CacheSettings {
     )]
     pub response_max_mb: u64,
 
+    /// How long browsers and CDNs may keep the answer to a public query
+    /// sent anonymously over GET (`Cache-Control: public, max-age=…`);
+    /// `0`: every GET answer is `private, no-store`.
+    #[arg(
+        long = "http-cache-max-age",
+        env = "STOREFRONT_HTTP_CACHE_MAX_AGE",
+        default_value = "60",
+        value_parser = duration
+    )]
+    pub http_max_age: Duration,
+
     /// Test aid, honoured in development only: a pause between a missed
     /// operation's reads and the store of its response, to let a test
     /// commit a write inside that gap.

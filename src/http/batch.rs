@@ -13,6 +13,7 @@ use serde_json::Value as Json;
 use super::{
     graphql::{graphql_request, json_response, run, viewer},
     negotiate::ResponseMedia,
+    persisted,
 };
 use crate::{error::AppError, state::AppState};
 
@@ -66,6 +67,12 @@ pub(super) async fn execute(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let viewer = viewer(state, headers)?;
+    let mut requests = requests;
+    for (index, request) in requests.iter_mut().enumerate() {
+        persisted::resolve(&state.documents, request)
+            .await
+            .map_err(|error| in_batch(error, index))?;
+    }
     let mut bodies = Vec::with_capacity(requests.len());
     let mut answer_headers = HeaderMap::new();
     for request in requests {

@@ -31,8 +31,9 @@ use serde::Serialize;
 use serde_json::{Map, Value as Json, json};
 
 use super::{
-    REQUEST_ID_HEADER, batch, body, client_address, graphiql,
+    REQUEST_ID_HEADER, batch, body, caching, client_address, graphiql,
     negotiate::{self, ResponseMedia},
+    persisted,
     server::ConnectionSlot,
     ws,
 };
@@ -92,6 +93,10 @@ pub(super) fn graphql_request(
 ) -> Result<async_graphql::Request, AppError> {
     match params.get("query") {
         Some(Json::String(_)) => {}
+        // A persisted query names its document by hash instead.
+        None | Some(Json::Null) if persisted::is_persisted(&params) => {
+            params.insert("query".to_owned(), Json::String(String::new()));
+        }
         None | Some(Json::Null) => {
             return Err(AppError::malformed("the `query` parameter is missing"));
         }
@@ -143,11 +148,24 @@ pub(super) fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Ap
 
 /// One operation's answer, before it becomes (part of) an HTTP response.
 pub(super) struct Answer {
-    status: StatusCode,
+    pub(super) status: StatusCode,
     /// The response body of this operation, serialized.
     pub(super) body: String,
     /// Its response headers (rate-limit figures, `Retry-After`).
     pub(super) headers: HeaderMap,
+    /// A public operation answered without errors (see [`Executed`]).
+    pub(super) public: bool,
+    /// Its `data` as serialized for the response cache: what an `ETag`
+    /// stands for (the rest of a body, such as `extensions.stats`, varies
+    /// between identical answers).
+    pub(super) data_json: Option<Arc<str>>,
+}
+
+/// The HTTP method an operation came with: GET answers may be cached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Method {
+    Get,
+    Post,
 }
 
 /// The contract code of a request error: the response has no data and
@@ -230,6 +248,7 @@ pub(super) async fn run(
     let Executed {
         response,
         data_json,
+        public,
     } = batches
         .drive(Box::pin(state.schema.execute(request, context, loaders)))
         .await;
@@ -257,6 +276,8 @@ pub(super) async fn run(
         status: status_of(refused, media),
         body,
         headers: response.http_headers,
+        public,
+        data_json,
     }
 }
 
@@ -267,12 +288,18 @@ async fn execute(
     headers: &HeaderMap,
     request: async_graphql::Request,
     media: ResponseMedia,
+    method: Method,
 ) -> Response {
     let viewer = match viewer(state, headers) {
         Ok(viewer) => viewer,
         Err(error) => return media.label(error.into_response()),
     };
     let answer = run(state, client, headers, viewer, request, media).await;
+    if method == Method::Get {
+        let shared = answer.public && viewer.user_id().is_none();
+        let max_age = state.settings.cache.http_max_age;
+        return caching::get_response(headers, answer, media, shared, max_age);
+    }
     let mut http = json_response(answer.status, media, answer.body);
     http.headers_mut().extend(answer.headers);
     http
@@ -313,8 +340,9 @@ async fn post_request(
     let client = client_address::resolve(peer, headers, &state.settings.http.trusted_proxies);
     match serde_json::from_slice::<Json>(&body) {
         Ok(Json::Object(params)) => {
-            let request = graphql_request(params)?;
-            Ok(execute(state, client, headers, request, media).await)
+            let mut request = graphql_request(params)?;
+            persisted::resolve(&state.documents, &mut request).await?;
+            Ok(execute(state, client, headers, request, media, Method::Post).await)
         }
         Ok(Json::Array(entries)) => batch::execute(state, client, headers, entries, media).await,
         Ok(_) => Err(AppError::malformed("the body must be a JSON object")),
@@ -400,6 +428,7 @@ async fn get_request(
         json.insert(name, value);
     }
     let mut request = graphql_request(json)?;
+    persisted::resolve(&state.documents, &mut request).await?;
     // Finding the operation type parses the document, so an oversized one
     // goes straight to the schema, whose token limit refuses it unparsed.
     if within_token_limit(&request.query, state.settings.limits.max_tokens)
@@ -408,5 +437,5 @@ async fn get_request(
         return Err(AppError::Refused(Refusal::MutationOverGet));
     }
     let client = client_address::resolve(peer, headers, &state.settings.http.trusted_proxies);
-    Ok(execute(state, client, headers, request, media).await)
+    Ok(execute(state, client, headers, request, media, Method::Get).await)
 }

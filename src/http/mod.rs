@@ -5,6 +5,7 @@
 
 mod batch;
 mod body;
+mod caching;
 mod client_address;
 mod dashboard;
 mod deadline;
@@ -15,6 +16,7 @@ mod health;
 mod metrics;
 mod negotiate;
 mod observe;
+mod persisted;
 mod security;
 mod server;
 mod ws;

@@ -47,9 +47,12 @@ pub struct AppSchema {
 pub struct Executed {
     /// The response; its `data` is `null` when `data_json` carries it.
     pub response: Response,
-    /// The response's `data`, serialized, when it came from or went into
-    /// the response cache.
+    /// The response's `data`, serialized, for a public answer (from or
+    /// for the response cache).
     pub data_json: Option<Arc<str>>,
+    /// A query of public fields only, answered without errors: the same
+    /// for every caller, so shared caches may keep it.
+    pub public: bool,
 }
 
 impl From<Response> for Executed {
@@ -57,6 +60,7 @@ impl From<Response> for Executed {
         Self {
             response,
             data_json: None,
+            public: false,
         }
     }
 }
@@ -101,7 +105,8 @@ impl AppSchema {
         let Some(admission) = preflight.admission() else {
             return checked.into();
         };
-        let key = key.filter(|_| admission.is_public_query());
+        let public = admission.is_public_query();
+        let key = key.filter(|_| public);
         let mut stamp = None;
         if let Some(key) = &key {
             let stats = context.db.stats();
@@ -112,6 +117,7 @@ impl AppSchema {
                 return Executed {
                     response: admission.finish(response, started.elapsed()),
                     data_json: Some(data),
+                    public: true,
                 };
             }
             stats.count_cache_miss();
@@ -127,25 +133,33 @@ impl AppSchema {
         let mut response = self.bare.execute(request).await;
         response.http_headers.extend(checked.http_headers);
         let response = admission.finish(response, started.elapsed());
-        let (Some(key), Some(stamp)) = (key, stamp) else {
-            return response.into();
+        let public = public && response.errors.is_empty();
+        let uncached = |response| Executed {
+            response,
+            data_json: None,
+            public,
         };
-        if !response.errors.is_empty() {
-            return response.into();
+        if !public {
+            return uncached(response);
         }
+        // Public data is serialized here once: for the cache, for the
+        // body, and for the HTTP validator.
         let Ok(json) = serde_json::to_string(&response.data) else {
-            return response.into();
+            return uncached(response);
         };
         let data: Arc<str> = json.into();
-        if !self.store_delay.is_zero() {
-            tokio::time::sleep(self.store_delay).await;
+        if let (Some(key), Some(stamp)) = (key, stamp) {
+            if !self.store_delay.is_zero() {
+                tokio::time::sleep(self.store_delay).await;
+            }
+            self.cache
+                .store(key, data.clone(), read.distinct(), stamp)
+                .await;
         }
-        self.cache
-            .store(key, data.clone(), read.distinct(), stamp)
-            .await;
         Executed {
             response,
             data_json: Some(data),
+            public,
         }
     }
 

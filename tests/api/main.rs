@@ -27,6 +27,7 @@ mod order_fixtures;
 mod orders;
 mod outbox;
 mod paging;
+mod persisted_queries;
 mod place_order;
 mod protection;
 mod proxies;

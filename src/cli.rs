@@ -1,5 +1,6 @@
 //! The `storefront` command line of the contract.
 
+pub mod persisted;
 pub mod user;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -9,7 +10,7 @@ use crate::{
     seed::Scale,
 };
 
-/// `storefront [serve|migrate|seed|schema|user]`; `serve` when no command is
+/// `storefront [serve|migrate|seed|schema|user|persisted]`; `serve` when no command is
 /// given, in which case the serve flags stand on their own.
 #[derive(Parser)]
 #[command(
@@ -52,6 +53,9 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Register trusted documents.
+    #[command(subcommand)]
+    Persisted(persisted::PersistedCommand),
 }
 
 impl Cli {

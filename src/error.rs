@@ -381,6 +381,17 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// The error as it appears in a response's `errors`, belonging to no
+    /// field: a refusal of the whole request.
+    pub fn into_server_error(self) -> ServerError {
+        let error = async_graphql::Error::from(self);
+        let mut rendered = ServerError::new(error.message, None);
+        rendered.extensions = error.extensions;
+        rendered
+    }
+}
+
 /// What clients see instead of an internal error's cause.
 pub const INTERNAL_MESSAGE: &str = "Internal server error";
 
@@ -444,10 +455,7 @@ impl IntoResponse for AppError {
                 "internal error refused a request"
             );
         }
-        let error = async_graphql::Error::from(self);
-        let mut rendered = ServerError::new(error.message, None);
-        rendered.extensions = error.extensions;
-        let body = serde_json::json!({ "errors": [rendered] });
+        let body = serde_json::json!({ "errors": [self.into_server_error()] });
         (
             status,
             headers,

@@ -21,6 +21,7 @@ use crate::{
     http, metrics,
     schema::{self, build_schema},
     seed::{self, Scale},
+    services::persisted::{self, TrustedDocuments},
     services::{housekeeping, outbox},
     state::AppState,
 };
@@ -42,6 +43,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(command) => cli::user::run(command).await,
+        Command::Persisted(command) => cli::persisted::run(command).await,
     }
 }
 
@@ -125,7 +127,9 @@ async fn seed_command(args: SeedArgs) -> anyhow::Result<()> {
 /// The response cache and the persisted-document store the settings ask
 /// for: shared through Redis when `REDIS_URL` is set, else in process; the
 /// response cache is off with a TTL of 0.
-fn caches(settings: &Settings) -> anyhow::Result<(ResponseCache, PersistedDocuments)> {
+fn caches(
+    settings: &Settings,
+) -> anyhow::Result<(ResponseCache, PersistedDocuments, Option<RedisStore>)> {
     let ttl = settings.cache.response_ttl;
     let redis = settings
         .redis
@@ -141,8 +145,10 @@ fn caches(settings: &Settings) -> anyhow::Result<(ResponseCache, PersistedDocume
             ResponseCache::in_process(settings.cache.response_max_mb.saturating_mul(1 << 20), ttl)
         }
     };
-    let documents = redis.map_or_else(PersistedDocuments::in_process, PersistedDocuments::redis);
-    Ok((responses, documents))
+    let documents = redis
+        .clone()
+        .map_or_else(PersistedDocuments::in_process, PersistedDocuments::redis);
+    Ok((responses, documents, redis))
 }
 
 /// A bound, ready-to-serve application.
@@ -218,7 +224,18 @@ impl Application {
             .map(|url| RedisFanout::new(url.expose(), &settings.redis.prefix))
             .transpose()
             .with_context(|| "REDIS_URL is not a Redis URL")?;
-        let (cache, documents) = caches(&settings)?;
+        let (cache, documents, redis_cache) = caches(&settings)?;
+        for manifest in &settings.persisted.manifests {
+            let trusted = cli::persisted::documents_in(manifest)?;
+            let added = persisted::register(&db, &trusted).await.map_err(|err| {
+                anyhow::anyhow!(
+                    "registering {}: {}",
+                    manifest.display(),
+                    err.client_message()
+                )
+            })?;
+            tracing::info!(manifest = %manifest.display(), added, "registered trusted documents");
+        }
         let state = AppState {
             sockets: sockets.clone(),
             keys,
@@ -226,6 +243,8 @@ impl Application {
             schema: build_schema(&settings, events.clone(), dashboard.clone(), cache.clone()),
             cache,
             documents,
+            redis_cache,
+            trusted: TrustedDocuments::new(db.clone()),
             events: events.clone(),
             fanout: fanout.as_ref().map(RedisFanout::health),
             metrics: metrics::handle()?,

@@ -7,11 +7,12 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     auth::KeyRing,
-    cache::{PersistedDocuments, ResponseCache},
+    cache::{PersistedDocuments, RedisStore, ResponseCache},
     config::Settings,
     events::{EventHub, FanoutHealth},
     http::Sockets,
     schema::AppSchema,
+    services::persisted::TrustedDocuments,
 };
 
 /// What every route needs.
@@ -38,6 +39,10 @@ pub struct AppState {
     pub cache: ResponseCache,
     /// Documents of automatic persisted queries, by hash.
     pub documents: PersistedDocuments,
+    /// The caches' Redis, when configured: readiness reports its state.
+    pub redis_cache: Option<RedisStore>,
+    /// Documents registered as trusted.
+    pub trusted: TrustedDocuments,
     /// Whether the Redis event fan-out is live; `None` without Redis.
     pub fanout: Option<FanoutHealth>,
 }

@@ -15,6 +15,7 @@ mod m20261201_000001_create_idempotency_keys;
 mod m20261201_000002_index_orders_total;
 mod m20261201_000003_create_refresh_tokens;
 mod m20261202_000001_create_events;
+mod m20261203_000001_create_persisted_documents;
 
 /// Entry point the application and tests use to apply or roll back the schema.
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000002_index_orders_total::Migration),
             Box::new(m20261201_000003_create_refresh_tokens::Migration),
             Box::new(m20261202_000001_create_events::Migration),
+            Box::new(m20261203_000001_create_persisted_documents::Migration),
         ]
     }
 }

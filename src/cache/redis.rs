@@ -128,6 +128,11 @@ impl RedisStore {
         })))
     }
 
+    /// True while recent calls failed and Redis is being skipped.
+    pub fn is_failing(&self) -> bool {
+        self.0.breaker.is_open()
+    }
+
     /// Runs one Redis call under the timeout and the breaker; `None` when
     /// skipped, failed or late.
     async fn call<T>(

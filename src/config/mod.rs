@@ -13,6 +13,7 @@ mod events;
 mod http;
 mod limits;
 mod parse;
+mod persisted;
 mod redis;
 mod websocket;
 
@@ -27,6 +28,7 @@ pub use database::{DatabaseSettings, DatabaseUrl};
 pub use events::EventSettings;
 pub use http::{HttpSettings, Origins, TrustedProxies};
 pub use limits::LimitSettings;
+pub use persisted::PersistedSettings;
 pub use redis::RedisSettings;
 pub use websocket::WebSocketSettings;
 
@@ -127,6 +129,10 @@ pub struct Settings {
     /// The response cache.
     #[command(flatten)]
     pub cache: CacheSettings,
+
+    /// Persisted (trusted) documents.
+    #[command(flatten)]
+    pub persisted: PersistedSettings,
 
     /// The live dashboard.
     #[command(flatten)]

@@ -6,6 +6,7 @@ pub mod events;
 pub mod idempotency_keys;
 pub mod order_items;
 pub mod orders;
+pub mod persisted_documents;
 pub mod products;
 pub mod refresh_tokens;
 pub mod reviews;

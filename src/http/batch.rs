@@ -69,7 +69,7 @@ pub(super) async fn execute(
     let viewer = viewer(state, headers)?;
     let mut requests = requests;
     for (index, request) in requests.iter_mut().enumerate() {
-        persisted::resolve(&state.documents, request)
+        persisted::resolve(state, request)
             .await
             .map_err(|error| in_batch(error, index))?;
     }

@@ -341,7 +341,7 @@ async fn post_request(
     match serde_json::from_slice::<Json>(&body) {
         Ok(Json::Object(params)) => {
             let mut request = graphql_request(params)?;
-            persisted::resolve(&state.documents, &mut request).await?;
+            persisted::resolve(state, &mut request).await?;
             Ok(execute(state, client, headers, request, media, Method::Post).await)
         }
         Ok(Json::Array(entries)) => batch::execute(state, client, headers, entries, media).await,
@@ -428,7 +428,7 @@ async fn get_request(
         json.insert(name, value);
     }
     let mut request = graphql_request(json)?;
-    persisted::resolve(&state.documents, &mut request).await?;
+    persisted::resolve(state, &mut request).await?;
     // Finding the operation type parses the document, so an oversized one
     // goes straight to the schema, whose token limit refuses it unparsed.
     if within_token_limit(&request.query, state.settings.limits.max_tokens)

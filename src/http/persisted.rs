@@ -1,14 +1,18 @@
-//! Automatic persisted queries, Apollo's protocol: a request may carry
+//! Persisted queries. Apollo's automatic protocol: a request may carry
 //! `extensions.persistedQuery { version: 1, sha256Hash }` instead of its
 //! document. A known hash runs the registered document; an unknown one is
 //! `PERSISTED_QUERY_NOT_FOUND`, and the client sends the document with the
 //! hash once, which registers it (for every instance, with Redis). Over GET
 //! this keeps URLs short and cacheable by a CDN.
+//!
+//! Trusted documents (`storefront persisted add`) resolve by hash too; with
+//! `STOREFRONT_PERSISTED_ONLY` they are the only documents that run, sent
+//! by hash or in full, and nothing registers automatically.
 
 use async_graphql::Value;
 use sha2::{Digest, Sha256};
 
-use crate::{cache::PersistedDocuments, error::AppError};
+use crate::{error::AppError, state::AppState};
 
 const FIELD: &str = "extensions.persistedQuery";
 
@@ -54,20 +58,34 @@ fn requested_hash(persisted: &Value) -> Result<String, AppError> {
 }
 
 /// Fills in the document of a persisted query, or registers the document
-/// sent with its hash; requests without the extension pass unchanged.
+/// sent with its hash; in trusted-documents mode, refuses any document that
+/// is not registered. Other requests pass unchanged.
 pub(super) async fn resolve(
-    documents: &PersistedDocuments,
+    state: &AppState,
     request: &mut async_graphql::Request,
 ) -> Result<(), AppError> {
+    let trusted_only = state.settings.persisted.only;
     let Some(persisted) = request.extensions.get("persistedQuery") else {
+        if trusted_only {
+            admit_trusted(state, &request.query).await?;
+        }
         return Ok(());
     };
     let hash = requested_hash(persisted)?;
     if request.query.is_empty() {
-        let text = documents
-            .get(&hash)
-            .await
-            .ok_or(AppError::PersistedQueryNotFound)?;
+        let automatic = if trusted_only {
+            None
+        } else {
+            state.documents.get(&hash).await
+        };
+        let text = match automatic {
+            Some(text) => text,
+            None => state
+                .trusted
+                .get(&hash)
+                .await?
+                .ok_or(AppError::PersistedQueryNotFound)?,
+        };
         request.query = text.to_string();
         return Ok(());
     }
@@ -77,8 +95,20 @@ pub(super) async fn resolve(
             "provided sha256Hash does not match the query",
         ));
     }
-    documents.put(&hash, &request.query).await;
-    Ok(())
+    if trusted_only {
+        admit_trusted(state, &request.query).await
+    } else {
+        state.documents.put(&hash, &request.query).await;
+        Ok(())
+    }
+}
+
+/// In trusted-documents mode: `query` runs only if it is registered.
+pub(super) async fn admit_trusted(state: &AppState, query: &str) -> Result<(), AppError> {
+    match state.trusted.get(&sha256_hex(query)).await? {
+        Some(_) => Ok(()),
+        None => Err(AppError::PersistedQueryNotInList),
+    }
 }
 
 #[cfg(test)]
@@ -93,28 +123,24 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn an_unknown_hash_is_not_found_and_a_sent_document_registers() {
-        let documents = PersistedDocuments::in_process();
-        let text = "{ __typename }";
-        let request = |query: &str| {
-            let json = serde_json::json!({ "version": 1, "sha256Hash": sha256_hex(text) });
-            let mut request = async_graphql::Request::new(query);
-            request.extensions.insert(
-                "persistedQuery".into(),
-                Value::from_json(json).expect("a value"),
-            );
-            request
-        };
-        let refused = resolve(&documents, &mut request("")).await;
-        assert!(matches!(refused, Err(AppError::PersistedQueryNotFound)));
-
-        assert!(resolve(&documents, &mut request(text)).await.is_ok());
-        let mut by_hash = request("");
-        assert!(resolve(&documents, &mut by_hash).await.is_ok());
-        assert_eq!(by_hash.query, text);
-
-        let mismatch = resolve(&documents, &mut request("{ products { totalCount } }")).await;
-        assert!(matches!(mismatch, Err(AppError::BadUserInput { .. })));
+    #[test]
+    fn the_extension_must_name_version_1_and_a_sha256() {
+        let extension = |json: serde_json::Value| Value::from_json(json).expect("a value");
+        let hash = sha256_hex("{ __typename }");
+        let upper = hash.to_ascii_uppercase();
+        assert_eq!(
+            requested_hash(&extension(
+                serde_json::json!({ "version": 1, "sha256Hash": upper })
+            ))
+            .ok(),
+            Some(hash.clone())
+        );
+        for wrong in [
+            serde_json::json!({ "version": 2, "sha256Hash": hash }),
+            serde_json::json!({ "version": 1, "sha256Hash": "abc" }),
+            serde_json::json!("a string"),
+        ] {
+            assert!(requested_hash(&extension(wrong)).is_err());
+        }
     }
 }

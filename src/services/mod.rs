@@ -8,5 +8,6 @@ pub mod catalog;
 pub mod housekeeping;
 pub mod orders;
 pub mod outbox;
+pub mod persisted;
 pub mod read;
 pub mod reviews;

@@ -183,3 +183,112 @@ async fn a_persisted_mutation_is_refused_over_get() {
     let response = get_by_hash(&app, mutation, &[]).await;
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
 }
+
+/// Runs `storefront persisted add FILES…` on the app's database.
+fn persisted_add(app: &TestApp, files: &[&std::path::Path]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_storefront"))
+        .args(["persisted", "add"])
+        .args(files)
+        .env("DATABASE_URL", &app.database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run storefront")
+}
+
+const STOCK: &str = "subscription { stockChanges { stock } }";
+
+#[tokio::test]
+async fn trusted_documents_mode_runs_only_registered_documents() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let file = dir.path().join("catalog.graphql");
+    std::fs::write(&file, CATALOG).expect("write the document");
+    let manifest = dir.path().join("manifest.json");
+    let operations = json!({
+        "format": "apollo-persisted-query-manifest",
+        "version": 1,
+        "operations": [{ "id": sha256(STOCK), "name": null, "type": "subscription", "body": STOCK }],
+    });
+    std::fs::write(&manifest, operations.to_string()).expect("write the manifest");
+
+    let added = persisted_add(&app, &[&file, &manifest]);
+    assert!(added.status.success(), "{added:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&added.stdout).trim(),
+        "2 new of 2 documents registered"
+    );
+    let again = persisted_add(&app, &[&file]);
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout).trim(),
+        "0 new of 1 documents registered"
+    );
+    let broken = dir.path().join("broken.graphql");
+    std::fs::write(&broken, "{ products {").expect("write");
+    let refused = persisted_add(&app, &[&broken]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("does not parse"),
+        "{refused:?}"
+    );
+
+    let trusted = app
+        .another_instance(|settings: &mut Settings| settings.persisted.only = true)
+        .await;
+    let (status, by_text) = post(&app, trusted.address, json!({ "query": CATALOG })).await;
+    assert_eq!(status, StatusCode::OK, "{by_text}");
+    let (status, by_hash) = post(
+        &app,
+        trusted.address,
+        json!({ "extensions": extension(CATALOG) }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{by_hash}");
+    assert_eq!(by_hash["data"], by_text["data"]);
+
+    let other = "{ categories(first: 1) { nodes { name } } }";
+    for body in [
+        json!({ "query": other }),
+        json!({ "query": other, "extensions": extension(other) }),
+    ] {
+        let (status, refused) = post(&app, trusted.address, body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+        assert_eq!(
+            refused["errors"][0]["extensions"]["code"],
+            "PERSISTED_QUERY_NOT_IN_LIST"
+        );
+    }
+    let (status, unknown) = post(
+        &app,
+        trusted.address,
+        json!({ "extensions": extension(other) }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{unknown}");
+
+    let mut socket = crate::helpers::ws::WsClient::connect(trusted.address, json!({})).await;
+    socket
+        .subscribe(
+            "refused",
+            "subscription { stockChanges { delta } }",
+            json!({}),
+        )
+        .await;
+    let error = socket.recv().await;
+    assert_eq!(error["type"], "error", "{error}");
+    assert_eq!(
+        error["payload"][0]["extensions"]["code"],
+        "PERSISTED_QUERY_NOT_IN_LIST"
+    );
+    socket.subscribe("registered", STOCK, json!({})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (_, admin) = app.signed_in(storefront::auth::Role::Admin).await;
+    let adjust = "mutation($id: ID!) { adjustStock(productId: $id, delta: 3) { stock } }";
+    let product =
+        json!({ "id": crate::helpers::gid(storefront::schema::ids::NodeKind::Product, 1) });
+    let adjusted = app.data_as(&admin, adjust, product).await;
+    let event = socket.next_data("registered").await;
+    assert_eq!(
+        event["stockChanges"]["stock"],
+        adjusted["adjustStock"]["stock"]
+    );
+}

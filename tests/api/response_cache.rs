@@ -315,6 +315,9 @@ async fn a_redis_outage_is_only_a_miss() {
     for _ in 0..5 {
         assert_executed(&post(&app, app.address, None, CATALOG, json!({})).await);
     }
+    // Still ready: every instance keeps serving from the database.
+    app.wait_for_readiness("redis", "failing").await;
+    assert_eq!(app.get_page("/readyz", "*/*").await.status(), 200);
 
     redis.restart().await;
     let mut served = false;
@@ -328,4 +331,91 @@ async fn a_redis_outage_is_only_a_miss() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(served, "the cache never served again after Redis came back");
+}
+
+#[tokio::test]
+async fn an_instance_started_while_redis_is_down_serves_and_says_so() {
+    let down = OwnedRedis::start().await;
+    let url = down.url.clone();
+    drop(down);
+    let app = spawn_app_with(cached(Some((&url, &unique_prefix())))).await;
+    for _ in 0..3 {
+        assert_executed(&post(&app, app.address, None, CATALOG, json!({})).await);
+    }
+    let ready = app.get_page("/readyz", "*/*").await;
+    assert_eq!(ready.status(), 200);
+    let body: Value = ready.json().await.expect("a JSON body");
+    assert_eq!(body["redis"], "failing", "{body}");
+}
+
+#[tokio::test]
+async fn redis_holds_no_private_data_and_no_signed_in_response() {
+    let redis = TestRedis::get().await;
+    let prefix = unique_prefix();
+    let app = spawn_app_with(cached(Some((redis.url(), &prefix)))).await;
+    let (_, token) = app.signed_in(Role::Customer).await;
+    let email = app.data_as(&token, "{ viewer { email } }", json!({})).await["viewer"]["email"]
+        .as_str()
+        .expect("an email")
+        .to_owned();
+    let order = "mutation($id: ID!) { placeOrder(input: { items: [{ productId: $id, quantity: 1 }] }) { number } }";
+    let placed = app.data_as(&token, order, product_vars(3)).await;
+    let number = placed["placeOrder"]["number"]
+        .as_str()
+        .expect("a number")
+        .to_owned();
+    for query in [
+        "{ viewer { id name email orders(first: 5) { nodes { number } } } }",
+        "{ orders(first: 5) { nodes { number total { amount } } } }",
+    ] {
+        app.data_as(&token, query, json!({})).await;
+        app.data_as(&token, query, json!({})).await;
+    }
+    // A public read, signed in: its entry holds only public data.
+    app.data_as(&token, CATALOG, json!({})).await;
+
+    let client = redis::Client::open(redis.url()).expect("a Redis URL");
+    let mut connection = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect to Redis");
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query_async(&mut connection)
+        .await
+        .expect("KEYS");
+    let entries = keys.iter().filter(|key| key.contains("{rc}:v1:")).count();
+    assert_eq!(entries, 1, "only the catalog page is cached: {keys:?}");
+    for key in &keys {
+        let kind: String = redis::cmd("TYPE")
+            .arg(key)
+            .query_async(&mut connection)
+            .await
+            .expect("TYPE");
+        let text = match kind.as_str() {
+            "hash" => {
+                let fields: Vec<String> = redis::cmd("HVALS")
+                    .arg(key)
+                    .query_async(&mut connection)
+                    .await
+                    .expect("HVALS");
+                fields.join(" ")
+            }
+            "string" => redis::cmd("GET")
+                .arg(key)
+                .query_async(&mut connection)
+                .await
+                .expect("GET"),
+            _ => String::new(),
+        };
+        for secret in [
+            email.as_str(),
+            number.as_str(),
+            token.as_str(),
+            "\"viewer\":",
+            "\"orders\":",
+        ] {
+            assert!(!text.contains(secret), "{key} holds {secret}: {text}");
+        }
+    }
 }

@@ -22,7 +22,7 @@ use futures_util::{
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use super::shared;
+use super::{super::persisted, shared};
 use crate::{
     auth::Viewer,
     cache::TagSet,
@@ -62,8 +62,38 @@ pub fn start(
     state: &AppState,
     viewer: Viewer,
     client_ip: IpAddr,
-    mut request: async_graphql::Request,
+    request: async_graphql::Request,
 ) -> Started {
+    let finished = if state.settings.persisted.only {
+        // Nothing runs, not even an admission, before the document is
+        // known to be registered.
+        let state = state.clone();
+        stream::once(async move {
+            match persisted::admit_trusted(&state, &request.query).await {
+                Ok(()) => admitted(&state, viewer, client_ip, request),
+                Err(error) => {
+                    let errors = [error.into_server_error()];
+                    stream::once(async move { Outcome::Refused(serialized(&errors)) }).boxed()
+                }
+            }
+        })
+        .flatten()
+        .boxed()
+    } else {
+        admitted(state, viewer, client_ip, request)
+    };
+    let (results, stop) = stream::abortable(finished);
+    let results = results.boxed();
+    Started { results, stop }
+}
+
+/// The results of `request`, which may run.
+fn admitted(
+    state: &AppState,
+    viewer: Viewer,
+    client_ip: IpAddr,
+    mut request: async_graphql::Request,
+) -> BoxStream<'static, Outcome> {
     let root = subscription_field(&mut request);
     let audience = root
         .as_ref()
@@ -76,15 +106,13 @@ pub fn start(
             .chain(stream::once(async { Outcome::Done }))
             .boxed(),
     };
-    let (results, stop) = stream::abortable(finished);
-    let results = results
+    finished
         .map(move |outcome| {
             // Held by the stream, so that the gauge drops with it.
             let _ = &active;
             outcome
         })
-        .boxed();
-    Started { results, stop }
+        .boxed()
 }
 
 /// Runs `request` for `viewer` with its own loaders and statement counter:

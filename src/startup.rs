@@ -19,6 +19,7 @@ use crate::{
     db,
     events::{DashboardHub, EventHub, InProcessBus, RedisFanout, dashboard, dispatcher, retention},
     http, metrics,
+    ratelimit::RateLimits,
     schema::{self, build_schema},
     seed::{self, Scale},
     services::persisted::{self, TrustedDocuments},
@@ -225,6 +226,10 @@ impl Application {
             .transpose()
             .with_context(|| "REDIS_URL is not a Redis URL")?;
         let (cache, documents, redis_cache) = caches(&settings)?;
+        let rate_limits = match &redis_cache {
+            Some(redis) => RateLimits::shared(&settings.limits, redis),
+            None => RateLimits::in_process(&settings.limits),
+        };
         for manifest in &settings.persisted.manifests {
             let trusted = cli::persisted::documents_in(manifest)?;
             let added = persisted::register(&db, &trusted).await.map_err(|err| {
@@ -240,7 +245,13 @@ impl Application {
             sockets: sockets.clone(),
             keys,
             read_db,
-            schema: build_schema(&settings, events.clone(), dashboard.clone(), cache.clone()),
+            schema: build_schema(
+                &settings,
+                events.clone(),
+                dashboard.clone(),
+                cache.clone(),
+                rate_limits,
+            ),
             cache,
             documents,
             redis_cache,

@@ -94,6 +94,7 @@ pub struct RedisStore(Arc<Inner>);
 
 struct Inner {
     connection: ConnectionManager,
+    prefix: String,
     keys: Keys,
     scripts: Scripts,
     ttl: Duration,
@@ -112,6 +113,7 @@ impl RedisStore {
         let connection = ConnectionManager::new_lazy_with_config(Client::open(url)?, config)?;
         Ok(Self(Arc::new(Inner {
             connection,
+            prefix: prefix.to_owned(),
             keys: Keys {
                 document: format!("{prefix}apq:"),
                 entry: format!("{prefix}{{rc}}:{FORMAT}:"),
@@ -126,6 +128,30 @@ impl RedisStore {
             ttl,
             breaker: Breaker::default(),
         })))
+    }
+
+    /// Runs `script` on `key` with integer `args` under the timeout and the
+    /// breaker, for other users of this connection (shared limits); `None`
+    /// when skipped, failed or late.
+    pub async fn run_script<T: redis::FromRedisValue>(
+        &self,
+        name: &'static str,
+        script: &Script,
+        key: &str,
+        args: &[u64],
+    ) -> Option<T> {
+        let mut connection = self.0.connection.clone();
+        let mut invocation = script.key(key);
+        for arg in args {
+            invocation.arg(*arg);
+        }
+        self.call(name, invocation.invoke_async(&mut connection))
+            .await
+    }
+
+    /// The prefix of every key of this deployment.
+    pub fn prefix(&self) -> &str {
+        &self.0.prefix
     }
 
     /// True while recent calls failed and Redis is being skipped.

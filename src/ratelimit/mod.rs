@@ -5,13 +5,15 @@
 
 mod gcra;
 mod key;
+mod shared;
 
 use std::{num::NonZeroU32, sync::Arc, time::Duration};
 
 pub use gcra::GcraLimiter;
 pub use key::LimitKey;
+pub use shared::SharedLimiter;
 
-use crate::config::LimitSettings;
+use crate::{cache::RedisStore, config::LimitSettings};
 
 /// What a caller has left after a successful spend.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,7 +85,43 @@ fn in_process(limit: u32, window: Duration) -> Option<Arc<dyn Limiter>> {
         .map(|limit| Arc::new(GcraLimiter::new(limit, window)) as Arc<dyn Limiter>)
 }
 
+fn shared(
+    redis: &RedisStore,
+    name: &str,
+    limit: u32,
+    window: Duration,
+) -> Option<Arc<dyn Limiter>> {
+    NonZeroU32::new(limit).map(|limit| {
+        Arc::new(SharedLimiter::new(redis.clone(), name, limit, window)) as Arc<dyn Limiter>
+    })
+}
+
 impl RateLimits {
+    /// The limits of `settings`, shared by every instance through `redis`
+    /// (each falling back to this process while Redis cannot be reached).
+    pub fn shared(limits: &LimitSettings, redis: &RedisStore) -> Self {
+        Self {
+            cost: shared(
+                redis,
+                "cost",
+                limits.rate_limit_budget,
+                limits.rate_limit_window,
+            ),
+            login_per_ip: shared(
+                redis,
+                "login-ip",
+                limits.login_limit_per_ip,
+                limits.login_limit_window,
+            ),
+            login_per_account: shared(
+                redis,
+                "login-account",
+                limits.login_limit_per_account,
+                limits.login_limit_window,
+            ),
+        }
+    }
+
     /// The limits of `settings`, kept in this process.
     pub fn in_process(limits: &LimitSettings) -> Self {
         Self {

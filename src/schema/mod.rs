@@ -55,18 +55,18 @@ pub fn sdl() -> String {
 }
 
 /// Builds the schema with its limits, the event hub that mutations notify
-/// and subscriptions listen to, the dashboard's shared snapshot and the
-/// response cache;
+/// and subscriptions listen to, the dashboard's shared snapshot, the
+/// response cache and the rate limits (in process or shared);
 /// production hides introspection and "did you mean".
 pub fn build_schema(
     settings: &Settings,
     events: EventHub,
     dashboard: DashboardHub,
     cache: ResponseCache,
+    rate_limits: RateLimits,
 ) -> AppSchema {
     let limits = &settings.limits;
     let subjects = subjects::EventSubjects::default();
-    let rate_limits = RateLimits::in_process(limits);
     let build = |extended: bool| {
         let mut builder = schema_builder()
             .data(events.clone())

@@ -371,3 +371,50 @@ async fn each_operation_of_a_batch_counts_its_attempts() {
     );
     assert!(header(&reply, "retry-after").parse::<u64>().is_ok());
 }
+
+#[tokio::test]
+async fn instances_sharing_redis_spend_one_budget() {
+    let redis = crate::helpers::redis_server::TestRedis::get().await;
+    let prefix = crate::helpers::redis_server::unique_prefix();
+    let url = redis.url().to_owned();
+    let shared = move |settings: &mut Settings| {
+        budget(settings, 100);
+        settings.redis.url = Some(url.clone().into());
+        settings.redis.prefix.clone_from(&prefix);
+    };
+    let app = spawn_app_with(&shared).await;
+    let other = app.another_instance(&shared).await;
+    let (_, token) = app.signed_in(Role::Customer).await;
+
+    let ask = |address: std::net::SocketAddr| {
+        let request = app
+            .client
+            .post(format!("http://{address}/graphql"))
+            .bearer_auth(&token)
+            .json(&json!({ "query": PAGE }));
+        async move {
+            let response = request.send().await.expect("a response");
+            let status = response.status();
+            (status, response.json::<Value>().await.expect("a JSON body"))
+        }
+    };
+    let (_, first) = ask(app.address).await;
+    let cost = first["extensions"]["stats"]["complexity"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no complexity in {first}"));
+    let mut answered = 1;
+    for turn in 0..40 {
+        let address = if turn % 2 == 0 {
+            other.address
+        } else {
+            app.address
+        };
+        let (status, body) = ask(address).await;
+        if status == StatusCode::TOO_MANY_REQUESTS || code(&body) == "RATE_LIMITED" {
+            break;
+        }
+        answered += 1;
+    }
+    // One budget for both: what one instance alone would allow, not twice it.
+    assert_eq!(answered, 100 / cost, "cost {cost} per operation");
+}

@@ -105,7 +105,7 @@ impl AppSchema {
         let Some(admission) = preflight.admission() else {
             return checked.into();
         };
-        let public = admission.is_public_query();
+        let public = admission.is_public_query(&variables);
         let key = key.filter(|_| public);
         let mut stamp = None;
         if let Some(key) = &key {

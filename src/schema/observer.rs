@@ -32,7 +32,9 @@ use moka::future::Cache;
 use super::{
     argument_errors,
     context::{RequestContext, StoreSettings},
-    field_errors, response_order,
+    field_errors,
+    public_nodes::only_public_nodes,
+    response_order,
 };
 use crate::{
     db::OperationStats,
@@ -158,12 +160,16 @@ impl Admission {
     }
 
     /// Whether the admitted operation is a query that selects only public
-    /// fields (none marked `cache_control(private)`, on any type), so that
-    /// its result is the same for every caller.
-    pub fn is_public_query(&self) -> bool {
+    /// fields (none marked `cache_control(private)`, on any type) and looks
+    /// up only public nodes with `variables`, so that its result is the
+    /// same for every caller.
+    pub fn is_public_query(&self, variables: &Variables) -> bool {
+        let document = &self.parsed.document;
         self.facts.public
-            && operation(&self.parsed.document, self.operation_name())
-                .is_some_and(|operation| operation.ty == OperationType::Query)
+            && operation(document, self.operation_name()).is_some_and(|operation| {
+                operation.ty == OperationType::Query
+                    && only_public_nodes(document, &operation.selection_set.node, variables)
+            })
     }
 
     /// The name of the operation that was admitted.

@@ -36,6 +36,10 @@ const CATEGORY: &str = "query Category($id: ID!) {
   category(id: $id) { name products(first: 50) { nodes { id price { amount } } } }
 }";
 
+const NODE: &str = "query Node($id: ID!) {
+  node(id: $id) { ... on Product { price { amount } } }
+}";
+
 const UPDATE_PRICE: &str = "mutation Price($id: ID!, $price: Decimal!) {
   updateProduct(id: $id, input: { price: $price }) { id }
 }";
@@ -135,7 +139,7 @@ async fn signed_in_shoppers_share_the_entry_of_anonymous_callers() {
 #[tokio::test]
 async fn private_fields_and_errors_are_never_cached() {
     let app = spawn_app_with(cached(None)).await;
-    let (user, shopper) = app.signed_in(Role::Customer).await;
+    let (_, shopper) = app.signed_in(Role::Customer).await;
     let private = [
         (
             "{ viewer { id name } products(first: 1) { nodes { id } } }",
@@ -143,7 +147,7 @@ async fn private_fields_and_errors_are_never_cached() {
         ),
         (
             "query($id: ID!) { node(id: $id) { id } }",
-            json!({ "id": gid(NodeKind::User, user) }),
+            json!({ "id": gid(NodeKind::Order, 1) }),
         ),
         ("{ orders(first: 1) { nodes { id } } }", json!({})),
     ];
@@ -172,17 +176,22 @@ async fn reads_after_a_price_change_show_it(app: &TestApp, read: SocketAddr, wri
     let category = json!({ "id": gid(NodeKind::Category, product.category_id) });
     for _ in 0..2 {
         post(app, read, None, PRODUCT, product_vars(1)).await;
+        post(app, read, None, NODE, product_vars(1)).await;
         post(app, read, None, CATALOG, json!({})).await;
         post(app, read, None, CATEGORY, category.clone()).await;
     }
     assert_hit(&post(app, read, None, PRODUCT, product_vars(1)).await);
     assert_hit(&post(app, read, None, CATEGORY, category.clone()).await);
+    assert_hit(&post(app, read, None, NODE, product_vars(1)).await);
 
     set_price(app, write, &admin, 1, "0.01").await;
 
     let by_id = post(app, read, None, PRODUCT, product_vars(1)).await;
     assert_executed(&by_id);
     assert_eq!(by_id["data"]["product"]["price"]["amount"], "0.01");
+    let node = post(app, read, None, NODE, product_vars(1)).await;
+    assert_executed(&node);
+    assert_eq!(node["data"]["node"]["price"]["amount"], "0.01");
     let page = post(app, read, None, CATALOG, json!({})).await;
     assert_executed(&page);
     assert_eq!(

@@ -61,9 +61,6 @@ async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i64) -> AppResult<Opti
 impl NodeQuery {
     /// The object with this global ID; null when it does not exist or the
     /// caller may not see it.
-    // Private to the response cache: which IDs a caller may see depends
-    // on who they are.
-    #[graphql(cache_control(private))]
     async fn node(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Node>> {
         let (kind, row_id) = ids::decode(&id, "id")?;
         load_node(ctx, kind, row_id).await
@@ -72,10 +69,7 @@ impl NodeQuery {
     /// The objects with these global IDs, in order; null for each that does
     /// not exist or the caller may not see. Lookups of one type share one
     /// statement.
-    #[graphql(
-        complexity = "ids.len() * child_complexity + 1",
-        cache_control(private)
-    )]
+    #[graphql(complexity = "ids.len() * child_complexity + 1")]
     async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> AppResult<Vec<Option<Node>>> {
         let decoded = ids
             .iter()

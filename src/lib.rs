@@ -11,6 +11,7 @@ pub mod error;
 pub mod events;
 pub mod http;
 pub mod metrics;
+pub mod pubsub;
 pub mod ratelimit;
 pub mod schema;
 pub mod seed;

@@ -13,7 +13,7 @@ use crate::{
         KeyRing, passwords,
         tokens::{KeySources, TokenPolicy},
     },
-    cache::{PersistedDocuments, RedisStore, ResponseCache},
+    cache::{Cache, CachePlan, PersistedDocuments, RedisStore},
     cli::{self, Cli, Command, MigrateAction, MigrateArgs, SeedArgs},
     config::{DashboardSettings, DatabaseSettings, DatabaseUrl, EventSettings, Settings},
     db,
@@ -125,31 +125,41 @@ async fn seed_command(args: SeedArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The response cache and the persisted-document store the settings ask
-/// for: shared through Redis when `REDIS_URL` is set, else in process; the
-/// response cache is off with a TTL of 0.
-fn caches(
-    settings: &Settings,
-) -> anyhow::Result<(ResponseCache, PersistedDocuments, Option<RedisStore>)> {
-    let ttl = settings.cache.response_ttl;
+/// The caches and the persisted-document store the settings ask for:
+/// shared through Redis when `REDIS_URL` is set, else in process; each
+/// cache is off with a TTL of 0. Test aids apply in development only.
+fn caches(settings: &Settings) -> anyhow::Result<(Cache, PersistedDocuments, Option<RedisStore>)> {
+    let config = &settings.cache;
+    let plan = CachePlan {
+        response_ttl: config.response_ttl,
+        response_max_bytes: config.response_max_mb.saturating_mul(1 << 20),
+        entity_ttl: config.entity_ttl,
+        local_ttl: config.entity_l1_ttl,
+        local_max_entries: config.entity_l1_entries,
+        entity_store_delay: if settings.is_development() {
+            config.entity_store_delay
+        } else {
+            Duration::ZERO
+        },
+    };
     let redis = settings
         .redis
         .url
         .as_ref()
-        .map(|url| RedisStore::new(url.expose(), &settings.redis.prefix, ttl))
+        .map(|url| {
+            let prefix = &settings.redis.prefix;
+            RedisStore::new(url.expose(), prefix, plan.response_ttl, plan.entity_ttl)
+        })
         .transpose()
         .with_context(|| "REDIS_URL is not a Redis URL")?;
-    let responses = match (&redis, ttl.is_zero()) {
-        (_, true) => ResponseCache::off(),
-        (Some(store), false) => ResponseCache::redis(store.clone()),
-        (None, false) => {
-            ResponseCache::in_process(settings.cache.response_max_mb.saturating_mul(1 << 20), ttl)
-        }
+    let cache = match &redis {
+        Some(store) => Cache::redis(store.clone(), &plan),
+        None => Cache::in_process(&plan),
     };
     let documents = redis
         .clone()
         .map_or_else(PersistedDocuments::in_process, PersistedDocuments::redis);
-    Ok((responses, documents, redis))
+    Ok((cache, documents, redis))
 }
 
 /// A bound, ready-to-serve application.

@@ -7,7 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     auth::KeyRing,
-    cache::{PersistedDocuments, RedisStore, ResponseCache},
+    cache::{Cache, PersistedDocuments, RedisStore},
     config::Settings,
     events::{EventHub, FanoutHealth},
     http::Sockets,
@@ -36,7 +36,7 @@ pub struct AppState {
     /// Delivers committed events to subscribers.
     pub events: EventHub,
     /// Whole public responses, and what writes must invalidate in them.
-    pub cache: ResponseCache,
+    pub cache: Cache,
     /// Documents of automatic persisted queries, by hash.
     pub documents: PersistedDocuments,
     /// The caches' Redis, when configured: readiness reports its state.

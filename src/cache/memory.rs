@@ -3,17 +3,13 @@
 //! write's invalidation and a reader's store can never interleave.
 
 use std::{
-    collections::HashMap,
     sync::{Arc, Mutex, MutexGuard},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use moka::sync::Cache;
 
-use super::{Stamp, tags::Tag};
-
-/// Tag versions kept before old ones are pruned.
-const PRUNE_ABOVE: usize = 50_000;
+use super::{Stamp, tags::Tag, versions::Versions};
 
 struct Entry {
     data: Arc<str>,
@@ -21,29 +17,16 @@ struct Entry {
     stamp: Stamp,
 }
 
-/// The last invalidation of each tag, on one counter.
-#[derive(Default)]
-struct Versions {
+/// The invalidation counter and the version of each tag.
+struct Counter {
     seq: u64,
-    tags: HashMap<Tag, (u64, Instant)>,
-}
-
-impl Versions {
-    /// True when no tag of `tags` was invalidated after `stamp` was taken.
-    fn unchanged_since(&self, tags: &[Tag], stamp: Stamp) -> bool {
-        tags.iter().all(|tag| {
-            self.tags
-                .get(tag)
-                .is_none_or(|(version, _)| *version <= stamp.0)
-        })
-    }
+    versions: Versions,
 }
 
 /// Whole responses in this process.
 pub struct MemoryStore {
     entries: Cache<String, Arc<Entry>>,
-    versions: Mutex<Versions>,
-    ttl: Duration,
+    counter: Mutex<Counter>,
 }
 
 impl MemoryStore {
@@ -58,25 +41,31 @@ impl MemoryStore {
                 })
                 .time_to_live(ttl)
                 .build(),
-            versions: Mutex::default(),
-            ttl,
+            counter: Mutex::new(Counter {
+                seq: 0,
+                versions: Versions::new(ttl),
+            }),
         }
     }
 
-    fn versions(&self) -> MutexGuard<'_, Versions> {
+    fn counter(&self) -> MutexGuard<'_, Counter> {
         // Plain counters: a panic while holding the lock cannot tear them.
-        self.versions
+        self.counter
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub(super) fn stamp(&self) -> Stamp {
-        Stamp(self.versions().seq)
+        Stamp(self.counter().seq)
     }
 
     pub(super) fn get(&self, key: &str) -> Option<Arc<str>> {
         let entry = self.entries.get(key)?;
-        if self.versions().unchanged_since(&entry.tags, entry.stamp) {
+        if self
+            .counter()
+            .versions
+            .unchanged_since(&entry.tags, entry.stamp)
+        {
             return Some(entry.data.clone());
         }
         self.entries.invalidate(key);
@@ -84,8 +73,8 @@ impl MemoryStore {
     }
 
     pub(super) fn put(&self, key: String, data: Arc<str>, tags: Vec<Tag>, stamp: Stamp) -> bool {
-        let versions = self.versions();
-        if !versions.unchanged_since(&tags, stamp) {
+        let counter = self.counter();
+        if !counter.versions.unchanged_since(&tags, stamp) {
             return false;
         }
         let entry = Entry {
@@ -97,19 +86,15 @@ impl MemoryStore {
         true
     }
 
-    pub(super) fn invalidate(&self, tags: &[Tag]) {
-        let mut versions = self.versions();
-        versions.seq += 1;
-        let (seq, now) = (versions.seq, Instant::now());
-        versions
-            .tags
-            .extend(tags.iter().map(|tag| (*tag, (seq, now))));
-        if versions.tags.len() > PRUNE_ABOVE {
-            // An entry lives at most `ttl`: a version older than that can
-            // no longer outrank any entry still stored.
-            let ttl = self.ttl;
-            versions.tags.retain(|_, (_, at)| at.elapsed() <= ttl);
-        }
+    /// Gives `tags` the counter's next number, and hands that number to
+    /// `also` (the entity cache) while no stamp can be taken, so that both
+    /// see invalidations in the same order.
+    pub(super) fn invalidate(&self, tags: &[Tag], also: impl FnOnce(u64)) {
+        let mut counter = self.counter();
+        counter.seq += 1;
+        let seq = counter.seq;
+        counter.versions.record(tags, seq);
+        also(seq);
     }
 }
 
@@ -130,7 +115,7 @@ mod tests {
         let stamp = store.stamp();
         assert!(store.put("a".into(), "1".into(), vec![PRODUCT], stamp));
         assert!(store.put("b".into(), "2".into(), vec![Tag::Rating(1)], stamp));
-        store.invalidate(&[PRODUCT]);
+        store.invalidate(&[PRODUCT], |_| ());
         assert_eq!(store.get("a"), None);
         assert_eq!(store.get("b").as_deref(), Some("2"));
     }
@@ -139,7 +124,7 @@ mod tests {
     fn a_response_read_before_a_write_is_not_stored_after_it() {
         let store = store();
         let stamp = store.stamp();
-        store.invalidate(&[PRODUCT]);
+        store.invalidate(&[PRODUCT], |_| ());
         assert!(!store.put("a".into(), "old".into(), vec![PRODUCT], stamp));
         assert_eq!(store.get("a"), None);
         assert!(store.put("a".into(), "new".into(), vec![PRODUCT], store.stamp()));

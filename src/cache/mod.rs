@@ -1,5 +1,8 @@
-//! The response cache: the whole `data` of a public query, stored under
-//! its document, operation name and variables, and served without
+//! The caches of an instance, under one invalidation: the response cache
+//! and the entity cache ([`entities`]).
+//!
+//! The response cache keeps the whole `data` of a public query, stored
+//! under its document, operation name and variables, and served without
 //! executing the operation again.
 //!
 //! Which operations qualify is decided from the document alone: a query
@@ -16,9 +19,13 @@
 
 mod breaker;
 mod documents;
+pub mod entities;
+mod flights;
+mod local;
 mod memory;
 mod redis;
 pub mod tags;
+mod versions;
 
 use std::{sync::Arc, time::Duration};
 
@@ -26,15 +33,17 @@ use sha2::{Digest, Sha256};
 
 pub use self::{
     documents::PersistedDocuments,
+    entities::{Cacheable, EntityReads, Entry},
     memory::MemoryStore,
     redis::RedisStore,
     tags::{Table, Tag, TagSet, stock_tags},
 };
+use self::{entities::Entities, local::Local};
 use crate::metrics::cache::{self as metrics, Tier};
 
 /// A point in the order of invalidations, taken before an operation reads
 /// anything: its entry is only valid while none of its tags is newer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Stamp(u64);
 
 enum Store {
@@ -42,33 +51,102 @@ enum Store {
     Redis(RedisStore),
 }
 
-/// The response cache of this instance: off, in process, or in Redis.
-/// Cheap to clone.
-#[derive(Clone, Default)]
-pub struct ResponseCache(Option<Arc<Store>>);
+struct Inner {
+    store: Store,
+    responses: bool,
+    entities: Option<Entities>,
+}
 
-impl ResponseCache {
-    /// No caching: every operation executes.
+/// What an instance caches, and for how long.
+#[derive(Clone, Debug)]
+pub struct CachePlan {
+    /// Longest life of a cached response; zero: no response cache.
+    pub response_ttl: Duration,
+    /// Most bytes of responses kept in process (without Redis).
+    pub response_max_bytes: u64,
+    /// Longest life of an entity entry; zero: no entity cache.
+    pub entity_ttl: Duration,
+    /// Longest life of an entry of the L1 in front of Redis; zero: no L1.
+    /// Without Redis the L1 is the entity cache, and lives `entity_ttl`.
+    pub local_ttl: Duration,
+    /// Most entries of the L1.
+    pub local_max_entries: u64,
+    /// Test aid: a pause between an entity miss's read and its write-back.
+    pub entity_store_delay: Duration,
+}
+
+impl CachePlan {
+    fn entities(&self, local: Option<Local>) -> Option<Entities> {
+        let local = local.map(Arc::new);
+        (!self.entity_ttl.is_zero()).then(|| Entities::new(local, self.entity_store_delay))
+    }
+
+    fn is_off(&self) -> bool {
+        self.response_ttl.is_zero() && self.entity_ttl.is_zero()
+    }
+}
+
+/// The caches of this instance: off, in process, or in Redis. Cheap to
+/// clone.
+#[derive(Clone, Default)]
+pub struct Cache(Option<Arc<Inner>>);
+
+impl Cache {
+    /// No caching: every operation executes and reads the database.
     pub fn off() -> Self {
         Self(None)
     }
 
-    /// Entries in this process, at most `max_bytes` of them, each for at
-    /// most `ttl`.
-    pub fn in_process(max_bytes: u64, ttl: Duration) -> Self {
-        Self(Some(Arc::new(Store::Memory(MemoryStore::new(
-            max_bytes, ttl,
-        )))))
+    /// Entries in this process.
+    pub fn in_process(plan: &CachePlan) -> Self {
+        if plan.is_off() {
+            return Self::off();
+        }
+        let local = Local::new(plan.local_max_entries, plan.entity_ttl, true);
+        Self(Some(Arc::new(Inner {
+            // Kept when off too: its counter orders every invalidation.
+            store: Store::Memory(MemoryStore::new(
+                plan.response_max_bytes,
+                plan.response_ttl.max(Duration::from_secs(1)),
+            )),
+            responses: !plan.response_ttl.is_zero(),
+            entities: plan.entities(Some(local)),
+        })))
     }
 
-    /// Entries in Redis, shared by every instance using the same prefix.
-    pub fn redis(store: RedisStore) -> Self {
-        Self(Some(Arc::new(Store::Redis(store))))
+    /// Entries in Redis, shared by every instance using the same prefix,
+    /// with an L1 in front of the entities when the plan asks for one. Call
+    /// within the runtime: the L1 follows invalidations from a task.
+    pub fn redis(store: RedisStore, plan: &CachePlan) -> Self {
+        if plan.is_off() {
+            return Self::off();
+        }
+        let local = (!plan.local_ttl.is_zero())
+            .then(|| Local::new(plan.local_max_entries, plan.local_ttl, false));
+        let entities = plan.entities(local);
+        if let Some(local) = entities
+            .as_ref()
+            .and_then(|entities| entities.local.clone())
+        {
+            tokio::spawn(store.clone().listen(local));
+        }
+        Self(Some(Arc::new(Inner {
+            store: Store::Redis(store),
+            responses: !plan.response_ttl.is_zero(),
+            entities,
+        })))
     }
 
     /// Whether responses are cached at all.
-    pub fn is_on(&self) -> bool {
-        self.0.is_some()
+    pub fn caches_responses(&self) -> bool {
+        self.0.as_deref().is_some_and(|inner| inner.responses)
+    }
+
+    fn responses(&self) -> Option<&Store> {
+        self.0
+            .as_deref()
+            .filter(|inner| inner.responses)
+            .map(|inner| &inner.store)
     }
 
     /// The key of an operation: its document, operation name and variables.
@@ -91,7 +169,7 @@ impl ResponseCache {
 
     /// The cached `data` of the operation under `key`, if still valid.
     pub async fn lookup(&self, key: &str) -> Option<Arc<str>> {
-        let (found, tier) = match self.0.as_deref()? {
+        let (found, tier) = match self.responses()? {
             Store::Memory(store) => (store.get(key), Tier::Memory),
             Store::Redis(store) => (store.get(key).await, Tier::Redis),
         };
@@ -105,7 +183,7 @@ impl ResponseCache {
     /// The stamp to store a response under; take it before the operation
     /// reads. `None` when nothing can be stored now (Redis unreachable).
     pub async fn stamp(&self) -> Option<Stamp> {
-        match self.0.as_deref()? {
+        match self.responses()? {
             Store::Memory(store) => Some(store.stamp()),
             Store::Redis(store) => store.stamp().await,
         }
@@ -114,7 +192,7 @@ impl ResponseCache {
     /// Stores the `data` of the operation under `key`, which read `tags`
     /// after `stamp` was taken; refused if one of them changed since.
     pub async fn store(&self, key: String, data: Arc<str>, tags: Vec<Tag>, stamp: Stamp) {
-        let (stored, tier) = match self.0.as_deref() {
+        let (stored, tier) = match self.responses() {
             None => return,
             Some(Store::Memory(store)) => (store.put(key, data, tags, stamp), Tier::Memory),
             Some(Store::Redis(store)) => (store.put(&key, &data, &tags, stamp).await, Tier::Redis),
@@ -130,13 +208,23 @@ impl ResponseCache {
         if tags.is_empty() {
             return;
         }
-        let tier = match self.0.as_deref() {
-            None => return,
-            Some(Store::Memory(store)) => {
-                store.invalidate(tags);
+        let Some(inner) = self.0.as_deref() else {
+            return;
+        };
+        let tier = match &inner.store {
+            Store::Memory(store) => {
+                let local = inner
+                    .entities
+                    .as_ref()
+                    .and_then(|entities| entities.local.as_deref());
+                store.invalidate(tags, |seq| {
+                    if let Some(local) = local {
+                        local.apply(seq, tags);
+                    }
+                });
                 Tier::Memory
             }
-            Some(Store::Redis(store)) => {
+            Store::Redis(store) => {
                 store.invalidate(tags).await;
                 Tier::Redis
             }

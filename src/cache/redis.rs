@@ -1,5 +1,6 @@
-//! The caches shared by every instance, in Redis: whole responses, and the
-//! documents of automatic persisted queries.
+//! The caches shared by every instance, in Redis: whole responses, entities
+//! (the L2 under every instance's L1), and the documents of automatic
+//! persisted queries.
 //!
 //! Each invalidation takes the next number of one counter and writes it as
 //! the version of every tag it names; an entry is stored with the counter's
@@ -8,6 +9,10 @@
 //! Redis scripts, so a reader that read rows before a write committed can
 //! never store them after that write's invalidation, and can never be
 //! served them after it either.
+//!
+//! An invalidation also deletes the entity entries named by its tags and
+//! publishes its number and tags, in the same script, so that every
+//! instance applies them to its L1 in order ([`RedisStore::listen`]).
 //!
 //! Every key lives in one hash slot (`{rc}`), so that the scripts also run
 //! on a cluster. Every call has a short timeout of its own and any failure
@@ -22,12 +27,14 @@ use redis::{
     aio::{ConnectionManager, ConnectionManagerConfig},
 };
 
-use super::{Stamp, breaker::Breaker, tags::Tag};
-use crate::metrics::cache as metrics;
+use super::{Stamp, breaker::Breaker, local::Local, tags::Tag};
+use crate::{metrics::cache as metrics, pubsub};
 
 /// Longest wait for any single cache call to Redis.
 const CALL_TIMEOUT: Duration = Duration::from_millis(200);
-/// Pause between two attempts of a failed invalidation.
+/// How often a quiet invalidation subscription is checked with a PING.
+const HEALTH_CHECK: Duration = Duration::from_secs(5);
+/// Pause between two attempts of a failed invalidation (or subscription).
 const RETRY_EVERY: Duration = Duration::from_secs(1);
 /// How long a persisted document stays after its last registration; a
 /// client that finds it gone sends it again.
@@ -35,6 +42,9 @@ const DOCUMENT_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Format of stored entries; part of every key, so that a deploy that
 /// changes it never reads the old one.
 const FORMAT: &str = "v1";
+/// Format of entity entries: bump it whenever a cached row type changes
+/// shape (a column added, renamed or retyped).
+const ENTITY_FORMAT: u32 = 1;
 
 /// Serves an entry only if no tag of it is newer than its stamp.
 const GET: &str = r"
@@ -66,18 +76,69 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 return 1
 ";
 
-/// Gives every named tag the counter's next number.
+/// Gives every named tag the counter's next number, deletes the entity
+/// entries the tags name, and tells every instance.
 const INVALIDATE: &str = r"
 local seq = redis.call('INCR', KEYS[1])
-for i = 3, #ARGV do
+for i = 5, #ARGV do
   redis.call('SET', ARGV[1] .. ARGV[i], seq, 'EX', ARGV[2])
+  redis.call('DEL', ARGV[3] .. ARGV[i])
 end
+redis.call('PUBLISH', ARGV[4], seq .. ' ' .. table.concat(ARGV, ' ', 5))
 return seq
+";
+
+/// Many entity entries at once: each one's value and stamp, or nothing
+/// when absent or voided by a newer tag.
+const GET_ENTITIES: &str = r"
+local found = {}
+for i, key in ipairs(KEYS) do
+  local entry = redis.call('HMGET', key, 'd', 's', 't')
+  local data, stamp = entry[1], entry[2]
+  if data then
+    for tag in string.gmatch(entry[3], '%S+') do
+      local version = redis.call('GET', ARGV[1] .. tag)
+      if version and tonumber(version) > tonumber(stamp) then
+        redis.call('DEL', key)
+        data, stamp = false, false
+        break
+      end
+    end
+  end
+  found[2 * i - 1] = data
+  found[2 * i] = stamp
+end
+return found
+";
+
+/// Stores many entity entries read after one stamp, each unless one of its
+/// tags changed since (or the counter went back); how many were stored.
+const PUT_ENTITIES: &str = r"
+local stamp = tonumber(ARGV[2])
+local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
+if seq < stamp then return 0 end
+local stored = 0
+for i = 2, #KEYS do
+  local data, tags = ARGV[2 * i], ARGV[2 * i + 1]
+  local fresh = true
+  for tag in string.gmatch(tags, '%S+') do
+    local version = redis.call('GET', ARGV[1] .. tag)
+    if version and tonumber(version) > stamp then fresh = false break end
+  end
+  if fresh then
+    redis.call('HSET', KEYS[i], 'd', data, 's', ARGV[2], 't', tags)
+    redis.call('EXPIRE', KEYS[i], ARGV[3])
+    stored = stored + 1
+  end
+end
+return stored
 ";
 
 struct Keys {
     document: String,
     entry: String,
+    entity: String,
+    channel: String,
     tag: String,
     seq: String,
 }
@@ -86,6 +147,8 @@ struct Scripts {
     get: Script,
     put: Script,
     invalidate: Script,
+    get_entities: Script,
+    put_entities: Script,
 }
 
 /// Whole responses in Redis.
@@ -93,30 +156,42 @@ struct Scripts {
 pub struct RedisStore(Arc<Inner>);
 
 struct Inner {
+    client: Client,
     connection: ConnectionManager,
     prefix: String,
     keys: Keys,
     scripts: Scripts,
     ttl: Duration,
+    entity_ttl: Duration,
     breaker: Breaker,
 }
 
 impl RedisStore {
-    /// The cache on the Redis at `url`, under `prefix`; entries live at
-    /// most `ttl`. Only parses the URL: nothing connects before first use,
-    /// so a Redis that is down at boot does not stop the server.
-    pub fn new(url: &str, prefix: &str, ttl: Duration) -> redis::RedisResult<Self> {
+    /// The cache on the Redis at `url`, under `prefix`; responses live at
+    /// most `ttl`, entities at most `entity_ttl`. Only parses the URL:
+    /// nothing connects before first use, so a Redis that is down at boot
+    /// does not stop the server.
+    pub fn new(
+        url: &str,
+        prefix: &str,
+        ttl: Duration,
+        entity_ttl: Duration,
+    ) -> redis::RedisResult<Self> {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(CALL_TIMEOUT))
             .set_response_timeout(Some(CALL_TIMEOUT))
             .set_number_of_retries(1);
-        let connection = ConnectionManager::new_lazy_with_config(Client::open(url)?, config)?;
+        let client = Client::open(url)?;
+        let connection = ConnectionManager::new_lazy_with_config(client.clone(), config)?;
         Ok(Self(Arc::new(Inner {
+            client,
             connection,
             prefix: prefix.to_owned(),
             keys: Keys {
                 document: format!("{prefix}apq:"),
                 entry: format!("{prefix}{{rc}}:{FORMAT}:"),
+                entity: format!("{prefix}{{rc}}:e{ENTITY_FORMAT}:"),
+                channel: format!("{prefix}{{rc}}:invalidations"),
                 tag: format!("{prefix}{{rc}}:tag:"),
                 seq: format!("{prefix}{{rc}}:seq"),
             },
@@ -124,8 +199,11 @@ impl RedisStore {
                 get: Script::new(GET),
                 put: Script::new(PUT),
                 invalidate: Script::new(INVALIDATE),
+                get_entities: Script::new(GET_ENTITIES),
+                put_entities: Script::new(PUT_ENTITIES),
             },
             ttl,
+            entity_ttl,
             breaker: Breaker::default(),
         })))
     }
@@ -236,6 +314,108 @@ impl RedisStore {
         stored == Some(1)
     }
 
+    /// The entity entries under `keys`, in order: each one's encoded value
+    /// and stamp when present and valid. `None` when Redis was skipped or
+    /// failed.
+    pub(super) async fn entities(&self, keys: &[&str]) -> Option<Vec<Option<(Vec<u8>, Stamp)>>> {
+        let inner = &self.0;
+        let mut connection = inner.connection.clone();
+        let mut get = inner.scripts.get_entities.prepare_invoke();
+        for key in keys {
+            get.key(format!("{}{key}", inner.keys.entity));
+        }
+        get.arg(&inner.keys.tag);
+        let found: Vec<Option<Vec<u8>>> = self
+            .call("get_entities", get.invoke_async(&mut connection))
+            .await?;
+        let entries = found
+            .chunks(2)
+            .map(|pair| match pair {
+                [Some(data), Some(stamp)] => {
+                    let stamp = std::str::from_utf8(stamp).ok()?.parse().ok()?;
+                    Some((data.clone(), Stamp(stamp)))
+                }
+                _ => None,
+            })
+            .collect();
+        Some(entries)
+    }
+
+    /// Stores entity entries (key, encoded value, space-separated tags)
+    /// read after `stamp`, in one round trip; how many were stored.
+    pub(super) async fn put_entities(
+        &self,
+        entries: &[(String, Vec<u8>, String)],
+        stamp: Stamp,
+    ) -> usize {
+        let inner = &self.0;
+        let mut connection = inner.connection.clone();
+        let mut put = inner.scripts.put_entities.key(&inner.keys.seq);
+        put.arg(&inner.keys.tag)
+            .arg(stamp.0)
+            .arg(inner.entity_ttl.as_secs().max(1));
+        for (key, data, tags) in entries {
+            put.key(format!("{}{key}", inner.keys.entity))
+                .arg(data.as_slice())
+                .arg(tags);
+        }
+        let stored: Option<u64> = self
+            .call("put_entities", put.invoke_async(&mut connection))
+            .await;
+        stored.map_or(0, |count| usize::try_from(count).unwrap_or(usize::MAX))
+    }
+
+    /// Feeds every invalidation of the fleet to `local`, in order, until
+    /// the task is aborted: `local` is trusted only while subscribed, and
+    /// starts empty after each (re)subscription.
+    pub(super) async fn listen(self, local: Arc<Local>) {
+        loop {
+            match self.subscribe().await {
+                Ok(pubsub) => {
+                    // Subscribed first, then the counter: every invalidation
+                    // after this number arrives as a message.
+                    match self.stamp().await {
+                        Some(stamp) => {
+                            local.resumed(stamp.0);
+                            tracing::info!("entity cache: following invalidations");
+                            self.follow(pubsub, &local).await;
+                            tracing::warn!("entity cache: lost the invalidation stream");
+                        }
+                        None => tracing::debug!("entity cache: cannot read the counter"),
+                    }
+                    local.lost();
+                }
+                Err(reason) => {
+                    tracing::debug!(%reason, "entity cache: cannot subscribe to invalidations");
+                }
+            }
+            tokio::time::sleep(RETRY_EVERY).await;
+        }
+    }
+
+    async fn subscribe(&self) -> Result<redis::aio::PubSub, String> {
+        let inner = &self.0;
+        pubsub::subscribe(&inner.client, &inner.keys.channel, CALL_TIMEOUT).await
+    }
+
+    /// Applies each message to `local` until the subscription ends or stops
+    /// answering PINGs.
+    async fn follow(&self, pubsub: redis::aio::PubSub, local: &Local) {
+        pubsub::follow(
+            pubsub,
+            HEALTH_CHECK,
+            CALL_TIMEOUT,
+            |message| match parse_invalidation(message.get_payload_bytes()) {
+                Some((seq, tags)) => {
+                    local.apply(seq, &tags);
+                    metrics::invalidation_applied();
+                }
+                None => tracing::warn!("entity cache: unreadable invalidation message"),
+            },
+        )
+        .await;
+    }
+
     /// The document registered under `hash`, if any.
     pub(super) async fn document(&self, hash: &str) -> Option<Arc<str>> {
         let mut connection = self.0.connection.clone();
@@ -274,7 +454,7 @@ impl RedisStore {
         );
         let store = self.clone();
         tokio::spawn(async move {
-            let deadline = tokio::time::Instant::now() + store.0.ttl;
+            let deadline = tokio::time::Instant::now() + store.0.ttl.max(store.0.entity_ttl);
             while tokio::time::Instant::now() < deadline {
                 tokio::time::sleep(RETRY_EVERY).await;
                 if store.try_invalidate(&tags).await {
@@ -289,9 +469,12 @@ impl RedisStore {
         let mut connection = inner.connection.clone();
         let mut invalidate = inner.scripts.invalidate.key(&inner.keys.seq);
         // Tag versions outlive every entry that could carry them.
+        let longest = inner.ttl.max(inner.entity_ttl);
         invalidate
             .arg(&inner.keys.tag)
-            .arg(inner.ttl.as_secs().saturating_mul(2).max(2));
+            .arg(longest.as_secs().saturating_mul(2).max(2))
+            .arg(&inner.keys.entity)
+            .arg(&inner.keys.channel);
         for tag in tags {
             invalidate.arg(tag);
         }
@@ -309,5 +492,37 @@ impl RedisStore {
                 false
             }
         }
+    }
+}
+
+/// Reads an invalidation message: its number, then its tags.
+fn parse_invalidation(payload: &[u8]) -> Option<(u64, Vec<Tag>)> {
+    let text = std::str::from_utf8(payload).ok()?;
+    let mut words = text.split(' ');
+    let seq = words.next()?.parse().ok()?;
+    let tags = words.map(str::parse).collect::<Result<_, _>>().ok()?;
+    Some((seq, tags))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::tags::Table;
+
+    #[test]
+    fn invalidation_messages_read_back_as_sent() {
+        assert_eq!(
+            parse_invalidation(b"12 Product:4 Product:list Rating:4"),
+            Some((
+                12,
+                vec![
+                    Tag::Row(Table::Product, 4),
+                    Tag::List(Table::Product),
+                    Tag::Rating(4)
+                ]
+            ))
+        );
+        assert_eq!(parse_invalidation(b"x Product:4"), None);
+        assert_eq!(parse_invalidation(b"3 Nothing:4"), None);
     }
 }

@@ -23,7 +23,16 @@ pub enum Table {
 }
 
 impl Table {
-    fn name(self) -> &'static str {
+    const ALL: [Self; 5] = [
+        Self::Category,
+        Self::Product,
+        Self::Order,
+        Self::Review,
+        Self::User,
+    ];
+
+    /// Its name in tags and metric labels (`Product`).
+    pub fn name(self) -> &'static str {
         match self {
             Self::Category => "Category",
             Self::Product => "Product",
@@ -53,6 +62,33 @@ impl fmt::Display for Tag {
             Self::Row(table, id) => write!(f, "{}:{id}", table.name()),
             Self::List(table) => write!(f, "{}:list", table.name()),
             Self::Rating(product) => write!(f, "Rating:{product}"),
+        }
+    }
+}
+
+/// Text that is not a tag.
+#[derive(Debug, PartialEq, Eq)]
+pub struct NotATag;
+
+impl std::str::FromStr for Tag {
+    type Err = NotATag;
+
+    /// Reads a tag back from its [`Display`](fmt::Display) form.
+    fn from_str(text: &str) -> Result<Self, NotATag> {
+        let (kind, rest) = text.split_once(':').ok_or(NotATag)?;
+        if kind == "Rating" {
+            return rest.parse().map(Self::Rating).map_err(|_| NotATag);
+        }
+        let table = Table::ALL
+            .into_iter()
+            .find(|table| table.name() == kind)
+            .ok_or(NotATag)?;
+        match rest {
+            "list" => Ok(Self::List(table)),
+            id => id
+                .parse()
+                .map(|id| Self::Row(table, id))
+                .map_err(|_| NotATag),
         }
     }
 }

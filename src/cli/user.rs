@@ -9,7 +9,7 @@ use migration::{Migrator, MigratorTrait};
 
 use crate::{
     auth::Role,
-    cache::ResponseCache,
+    cache::Cache,
     config::DatabaseSettings,
     db::{CountedConnection, OperationStats},
     domain::{DisplayName, Email, Password},
@@ -74,7 +74,7 @@ async fn create(args: CreateUserArgs) -> anyhow::Result<()> {
     let db = CountedConnection::new(
         db,
         std::sync::Arc::new(OperationStats::default()),
-        ResponseCache::off(),
+        Cache::off(),
     );
     let txn = db.begin_write().await?;
     let user = accounts::create_user(&txn, account, role)

@@ -1,4 +1,4 @@
-//! The response cache: how long and how much.
+//! The response and entity caches: how long and how much.
 
 use std::time::Duration;
 
@@ -40,6 +40,49 @@ pub struct CacheSettings {
         value_parser = duration
     )]
     pub http_max_age: Duration,
+
+    /// Longest life of an entity-cache entry (rows, rating summaries and
+    /// public nested pages under the loaders); `0` turns the entity cache
+    /// off. Writes invalidate entries at once.
+    #[arg(
+        long = "entity-cache-ttl",
+        env = "STOREFRONT_ENTITY_CACHE_TTL",
+        default_value = "5m",
+        value_parser = duration
+    )]
+    pub entity_ttl: Duration,
+
+    /// Longest life of an entry of the per-instance L1 in front of the
+    /// Redis entity cache; `0`: no L1, every entity read asks Redis.
+    /// Without Redis the in-process cache is the entity cache and lives
+    /// `STOREFRONT_ENTITY_CACHE_TTL`.
+    #[arg(
+        long = "entity-cache-l1-ttl",
+        env = "STOREFRONT_ENTITY_CACHE_L1_TTL",
+        default_value = "10s",
+        value_parser = duration
+    )]
+    pub entity_l1_ttl: Duration,
+
+    /// Most entries kept in process by the entity cache.
+    #[arg(
+        long = "entity-cache-l1-entries",
+        env = "STOREFRONT_ENTITY_CACHE_L1_ENTRIES",
+        default_value_t = 100_000,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub entity_l1_entries: u64,
+
+    /// Test aid, honoured in development only: a pause between an entity
+    /// miss's database read and its write-back to the cache.
+    #[arg(
+        long = "entity-cache-store-delay",
+        env = "STOREFRONT_ENTITY_CACHE_STORE_DELAY",
+        default_value = "0",
+        value_parser = duration,
+        hide = true
+    )]
+    pub entity_store_delay: Duration,
 
     /// Test aid, honoured in development only: a pause between a missed
     /// operation's reads and the store of its response, to let a test

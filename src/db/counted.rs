@@ -9,7 +9,7 @@ use std::sync::{
     atomic::{AtomicU64, Ordering},
 };
 
-use crate::cache::{ResponseCache, TagSet};
+use crate::cache::{Cache, TagSet};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, Statement,
 };
@@ -29,14 +29,22 @@ impl OperationStats {
         self.statements.load(Ordering::Relaxed)
     }
 
-    /// Response-cache hits so far.
+    /// Cache hits so far: a response-cache hit, or an entity-cache key.
     pub fn cache_hits(&self) -> u64 {
         self.cache_hits.load(Ordering::Relaxed)
     }
 
-    /// Response-cache misses so far.
+    /// Cache misses so far: a public operation not in the response cache,
+    /// or an entity-cache key read from the database.
     pub fn cache_misses(&self) -> u64 {
         self.cache_misses.load(Ordering::Relaxed)
+    }
+
+    /// Entity-cache reads of one batch: keys the cache answered, and keys
+    /// that went to the database.
+    pub fn count_entity_reads(&self, hits: u64, misses: u64) {
+        self.cache_hits.fetch_add(hits, Ordering::Relaxed);
+        self.cache_misses.fetch_add(misses, Ordering::Relaxed);
     }
 
     /// The operation was answered from the response cache.
@@ -63,7 +71,7 @@ pub struct Counted<C> {
     pub(super) inner: C,
     pub(super) stats: Arc<OperationStats>,
     /// Told what a committed transaction changed.
-    pub(super) cache: ResponseCache,
+    pub(super) cache: Cache,
     /// The cache tags this transaction's writes touched.
     pub(super) written: TagSet,
 }
@@ -74,11 +82,7 @@ pub type CountedConnection = Counted<DatabaseConnection>;
 impl CountedConnection {
     /// Wraps the shared pool for one operation, whose commits invalidate
     /// what they changed in `cache`.
-    pub fn new(
-        inner: DatabaseConnection,
-        stats: Arc<OperationStats>,
-        cache: ResponseCache,
-    ) -> Self {
+    pub fn new(inner: DatabaseConnection, stats: Arc<OperationStats>, cache: Cache) -> Self {
         Self {
             inner,
             stats,
@@ -89,6 +93,11 @@ impl CountedConnection {
 }
 
 impl<C> Counted<C> {
+    /// The caches this operation reads through and invalidates.
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
     /// The counters this connection feeds.
     pub fn stats(&self) -> &Arc<OperationStats> {
         &self.stats

@@ -4,8 +4,20 @@ use sea_orm::entity::prelude::*;
 
 /// Where an order is in its life. Stored in `orders.status` with the
 /// spellings of the column's CHECK constraint.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OrderStatus {
     /// Placed, stock reserved, not paid yet.
     #[sea_orm(string_value = "PENDING")]

@@ -5,7 +5,7 @@ use sea_orm::entity::prelude::*;
 use crate::domain::OrderStatus;
 
 /// A row of `orders`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "orders")]
 pub struct Model {
     #[sea_orm(primary_key)]

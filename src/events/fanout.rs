@@ -20,12 +20,13 @@ use std::{
     time::Duration,
 };
 
-use futures_util::StreamExt;
 use redis::{
     AsyncCommands, Client,
     aio::{ConnectionManager, ConnectionManagerConfig},
 };
 use tokio::sync::Notify;
+
+use crate::pubsub;
 
 /// Longest wait for any single Redis call.
 const CALL_TIMEOUT: Duration = Duration::from_millis(500);
@@ -128,38 +129,15 @@ impl RedisFanout {
     }
 
     async fn subscription(&self) -> Result<redis::aio::PubSub, String> {
-        let mut pubsub = tokio::time::timeout(CALL_TIMEOUT, self.client.get_async_pubsub())
-            .await
-            .map_err(|_| "connecting timed out".to_owned())?
-            .map_err(|err| err.to_string())?;
-        tokio::time::timeout(CALL_TIMEOUT, pubsub.subscribe(&self.channel))
-            .await
-            .map_err(|_| "subscribing timed out".to_owned())?
-            .map_err(|err| err.to_string())?;
-        Ok(pubsub)
+        pubsub::subscribe(&self.client, &self.channel, CALL_TIMEOUT).await
     }
 
     /// Wakes `dispatcher` per notice until the subscription ends or stops
     /// answering PINGs.
     async fn relay(&self, pubsub: redis::aio::PubSub, dispatcher: &Notify) {
-        let (mut sink, mut messages) = pubsub.split();
-        let mut checks =
-            tokio::time::interval_at(tokio::time::Instant::now() + HEALTH_CHECK, HEALTH_CHECK);
-        loop {
-            tokio::select! {
-                message = messages.next() => match message {
-                    Some(_) => dispatcher.notify_one(),
-                    None => return,
-                },
-                _ = checks.tick() => {
-                    // A subscribed RESP2 connection answers PING with an
-                    // array, not a status: any answer will do.
-                    let ping = tokio::time::timeout(CALL_TIMEOUT, sink.ping::<redis::Value>()).await;
-                    if !matches!(ping, Ok(Ok(_))) {
-                        return;
-                    }
-                }
-            }
-        }
+        pubsub::follow(pubsub, HEALTH_CHECK, CALL_TIMEOUT, |_| {
+            dispatcher.notify_one()
+        })
+        .await;
     }
 }

@@ -22,7 +22,7 @@ use std::{
 
 use async_graphql::{Request, Response, Schema, Value, futures_util::stream::BoxStream};
 
-use crate::cache::ResponseCache;
+use crate::cache::Cache;
 
 use super::{
     RequestContext, loaders::Loaders, mutation::MutationRoot, observer::Preflight,
@@ -38,7 +38,7 @@ pub(super) type RootSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 pub struct AppSchema {
     checked: RootSchema,
     bare: RootSchema,
-    cache: ResponseCache,
+    cache: Cache,
     /// Pause before storing a missed response (a test aid; zero otherwise).
     store_delay: Duration,
 }
@@ -69,7 +69,7 @@ impl AppSchema {
     pub(super) fn new(
         checked: RootSchema,
         bare: RootSchema,
-        cache: ResponseCache,
+        cache: Cache,
         store_delay: Duration,
     ) -> Self {
         Self {
@@ -91,8 +91,8 @@ impl AppSchema {
         let started = Instant::now();
         let preflight = Preflight::default();
         let variables = request.variables.clone();
-        let key = self.cache.is_on().then(|| {
-            ResponseCache::key(
+        let key = self.cache.caches_responses().then(|| {
+            Cache::key(
                 &request.query,
                 request.operation_name.as_deref(),
                 &variables,

@@ -36,7 +36,7 @@ pub use observer::OperationObserver;
 
 use self::{mutation::MutationRoot, query::QueryRoot, subscription::SubscriptionRoot};
 use crate::{
-    cache::ResponseCache,
+    cache::Cache,
     config::Settings,
     events::{DashboardHub, EventHub},
     ratelimit::RateLimits,
@@ -63,7 +63,7 @@ pub fn build_schema(
     settings: &Settings,
     events: EventHub,
     dashboard: DashboardHub,
-    cache: ResponseCache,
+    cache: Cache,
     rate_limits: RateLimits,
 ) -> AppSchema {
     let limits = &settings.limits;

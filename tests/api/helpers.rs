@@ -85,9 +85,11 @@ pub fn settings(database_url: String, environment: Environment) -> Settings {
     // that Redis, each under its own prefix so parallel tests never meet.
     settings.redis.prefix = redis_server::unique_prefix();
     // Most tests write rows straight to the database and then read them
-    // through the API; the response cache would rightly not know. Its own
-    // tests (`response_cache`) turn it on.
+    // through the API; the caches would rightly not know, and statement
+    // counts would depend on what earlier reads left. Their own tests
+    // (`response_cache`, `entity_cache`) turn them on.
     settings.cache.response_ttl = Duration::ZERO;
+    settings.cache.entity_ttl = Duration::ZERO;
     settings
 }
 

@@ -9,6 +9,7 @@ mod concurrency;
 mod connections;
 mod dashboard;
 mod dashboard_page;
+mod entity_cache;
 mod event_fixtures;
 mod fanout;
 mod field_errors;

@@ -124,7 +124,7 @@ pub fn results(
     request: async_graphql::Request,
 ) -> BoxStream<'static, Outcome> {
     let context = request_context(state, viewer, client_ip);
-    let (loaders, batches) = loaders::for_request(context.db.clone(), context.read.clone());
+    let (loaders, batches) = loaders::for_stream(context.db.clone(), context.read.clone());
     let responses = state
         .schema
         .execute_stream(request.data(loaders).data(context));

@@ -1,48 +1,65 @@
 //! Rows by primary key: product→category, category→parent, review→author,
 //! review→product, order→customer, order item→product, and `node`/`nodes`.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, hash::Hash};
 
 use async_graphql::dataloader::Loader;
 
 use super::DbLoader;
 use crate::{
-    cache::Table,
     entities::{categories, order_items, orders, products, reviews},
     error::AppError,
     services::read::{self, users::UserRecord},
 };
 
-/// Key: a product id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct ProductId(pub i64);
-/// Key: a category id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct CategoryId(pub i64);
-/// Key: a review id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct ReviewId(pub i64);
-/// Key: a user id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct UserId(pub i64);
-/// Key: an order id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct OrderId(pub i64);
-/// Key: an order item id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct OrderItemId(pub i64);
+/// A loader key that is a row's primary key.
+pub trait RowKey: Copy + Eq + Hash {
+    /// The key of the row with this id.
+    fn of(id: i64) -> Self;
+    /// The row's id.
+    fn id(&self) -> i64;
+}
+
+macro_rules! row_keys {
+    ($($(#[$doc:meta])* $key:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct $key(pub i64);
+
+        impl RowKey for $key {
+            fn of(id: i64) -> Self {
+                Self(id)
+            }
+
+            fn id(&self) -> i64 {
+                self.0
+            }
+        }
+    )*};
+}
+
+row_keys! {
+    /// Key: a product id.
+    ProductId,
+    /// Key: a category id.
+    CategoryId,
+    /// Key: a review id.
+    ReviewId,
+    /// Key: a user id.
+    UserId,
+    /// Key: an order id.
+    OrderId,
+    /// Key: an order item id.
+    OrderItemId,
+}
 
 impl Loader<ProductId> for DbLoader {
     type Value = products::Model;
     type Error = AppError;
 
     async fn load(&self, keys: &[ProductId]) -> Result<HashMap<ProductId, Self::Value>, AppError> {
-        let rows = read::products::by_ids(&self.db, keys.iter().map(|key| key.0)).await?;
-        self.read_rows(Table::Product, keys.len(), rows.iter().map(|row| row.id));
-        Ok(rows
-            .into_iter()
-            .map(|row| (ProductId(row.id), row))
-            .collect())
+        self.rows_by_id(keys, |ids| read::products::by_ids(&self.db, ids))
+            .await
     }
 }
 
@@ -54,12 +71,8 @@ impl Loader<CategoryId> for DbLoader {
         &self,
         keys: &[CategoryId],
     ) -> Result<HashMap<CategoryId, Self::Value>, AppError> {
-        let rows = read::categories::by_ids(&self.db, keys.iter().map(|key| key.0)).await?;
-        self.read_rows(Table::Category, keys.len(), rows.iter().map(|row| row.id));
-        Ok(rows
-            .into_iter()
-            .map(|row| (CategoryId(row.id), row))
-            .collect())
+        self.rows_by_id(keys, |ids| read::categories::by_ids(&self.db, ids))
+            .await
     }
 }
 
@@ -68,12 +81,8 @@ impl Loader<ReviewId> for DbLoader {
     type Error = AppError;
 
     async fn load(&self, keys: &[ReviewId]) -> Result<HashMap<ReviewId, Self::Value>, AppError> {
-        let rows = read::reviews::by_ids(&self.db, keys.iter().map(|key| key.0)).await?;
-        self.read_rows(Table::Review, keys.len(), rows.iter().map(|row| row.id));
-        Ok(rows
-            .into_iter()
-            .map(|row| (ReviewId(row.id), row))
-            .collect())
+        self.rows_by_id(keys, |ids| read::reviews::by_ids(&self.db, ids))
+            .await
     }
 }
 
@@ -81,10 +90,17 @@ impl Loader<UserId> for DbLoader {
     type Value = UserRecord;
     type Error = AppError;
 
+    /// Public fields only: the cache never holds addresses, so none is
+    /// returned ([`EmailOf`](super::EmailOf) reads them).
     async fn load(&self, keys: &[UserId]) -> Result<HashMap<UserId, Self::Value>, AppError> {
-        let rows = read::users::by_ids(&self.db, keys.iter().map(|key| key.0)).await?;
-        self.read_rows(Table::User, keys.len(), rows.iter().map(|row| row.id));
-        Ok(rows.into_iter().map(|row| (UserId(row.id), row)).collect())
+        self.rows_by_id(keys, |ids| async move {
+            let mut rows = read::users::by_ids(&self.db, ids).await?;
+            for row in &mut rows {
+                row.email = None;
+            }
+            Ok(rows)
+        })
+        .await
     }
 }
 

@@ -1,13 +1,13 @@
 //! Rows by slug, batched so that aliased `product(slug:)` lookups share one
-//! statement.
+//! statement, and cached under their slug.
 
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 
-use super::DbLoader;
+use super::{DbLoader, Tagged};
 use crate::{
-    cache::Table,
+    cache::{Entry, Table},
     entities::{categories, products},
     error::AppError,
     services::read,
@@ -28,12 +28,23 @@ impl Loader<ProductSlug> for DbLoader {
         &self,
         keys: &[ProductSlug],
     ) -> Result<HashMap<ProductSlug, Self::Value>, AppError> {
-        let rows = read::products::by_slugs(&self.db, keys.iter().map(|key| key.0.clone())).await?;
-        self.read_rows(Table::Product, keys.len(), rows.iter().map(|row| row.id));
-        Ok(rows
-            .into_iter()
-            .map(|row| (ProductSlug(row.slug.clone()), row))
-            .collect())
+        let entry = Entry {
+            entity: "ProductSlug",
+            key: |key: &ProductSlug| format!("Product/slug:{}", key.0),
+            tags: |row: &products::Model| vec![row.tag()],
+        };
+        let rows = self
+            .cached(entry, keys, |keys| async move {
+                let slugs = keys.into_iter().map(|key| key.0);
+                let rows = read::products::by_slugs(&self.db, slugs).await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|row| (ProductSlug(row.slug.clone()), row))
+                    .collect())
+            })
+            .await?;
+        self.read_rows(Table::Product, keys.len(), rows.values().map(|row| row.id));
+        Ok(rows)
     }
 }
 
@@ -45,12 +56,22 @@ impl Loader<CategorySlug> for DbLoader {
         &self,
         keys: &[CategorySlug],
     ) -> Result<HashMap<CategorySlug, Self::Value>, AppError> {
-        let rows =
-            read::categories::by_slugs(&self.db, keys.iter().map(|key| key.0.clone())).await?;
-        self.read_rows(Table::Category, keys.len(), rows.iter().map(|row| row.id));
-        Ok(rows
-            .into_iter()
-            .map(|row| (CategorySlug(row.slug.clone()), row))
-            .collect())
+        let entry = Entry {
+            entity: "CategorySlug",
+            key: |key: &CategorySlug| format!("Category/slug:{}", key.0),
+            tags: |row: &categories::Model| vec![row.tag()],
+        };
+        let rows = self
+            .cached(entry, keys, |keys| async move {
+                let slugs = keys.into_iter().map(|key| key.0);
+                let rows = read::categories::by_slugs(&self.db, slugs).await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|row| (CategorySlug(row.slug.clone()), row))
+                    .collect())
+            })
+            .await?;
+        self.read_rows(Table::Category, keys.len(), rows.values().map(|row| row.id));
+        Ok(rows)
     }
 }

@@ -9,28 +9,30 @@ mod by_id;
 mod by_slug;
 mod children;
 mod counts;
+mod emails;
 mod in_task;
 mod order_items;
 mod pages;
 mod rating;
 mod tagged;
 
-pub use by_id::{CategoryId, OrderId, OrderItemId, ProductId, ReviewId, UserId};
+pub use by_id::{CategoryId, OrderId, OrderItemId, ProductId, ReviewId, RowKey, UserId};
 pub use by_slug::{CategorySlug, ProductSlug};
 pub use children::ChildrenOf;
 pub use counts::ChildCount;
+pub use emails::EmailOf;
 pub use in_task::BatchQueue;
 pub use order_items::ItemsOf;
 pub use pages::ChildPage;
 pub use rating::RatingOf;
 pub use tagged::Tagged;
 
-use std::time::Duration;
+use std::{collections::HashMap, future::Future, hash::Hash, time::Duration};
 
 use async_graphql::{Context, dataloader::DataLoader};
 
 use crate::{
-    cache::{Table, Tag, TagSet},
+    cache::{Cacheable, EntityReads, Entry, Table, Tag, TagSet},
     db::CountedConnection,
     error::AppResult,
     schema::context::{loaders, required},
@@ -40,14 +42,65 @@ use crate::{
     },
 };
 
-/// Loads rows for one operation, counting its statements and recording
-/// what it read for the response cache.
+/// Loads rows for one operation through the entity cache, counting its
+/// statements and recording what it read for the response cache.
 pub struct DbLoader {
     db: CountedConnection,
     read: TagSet,
+    entities: EntityReads,
 }
 
 impl DbLoader {
+    /// The rows of `keys` through the entity cache, `load` reading the
+    /// misses; counts the cache's hits and misses in the operation's stats.
+    async fn cached<K, V, FK, FT, F, Fut>(
+        &self,
+        entry: Entry<FK, FT>,
+        keys: &[K],
+        load: F,
+    ) -> AppResult<HashMap<K, V>>
+    where
+        K: Clone + Eq + Hash,
+        V: Cacheable,
+        FK: Fn(&K) -> String,
+        FT: Fn(&V) -> Vec<Tag>,
+        F: Fn(Vec<K>) -> Fut,
+        Fut: Future<Output = AppResult<HashMap<K, V>>>,
+    {
+        let loaded = self.entities.load(entry, keys, load).await?;
+        self.db
+            .stats()
+            .count_entity_reads(loaded.hits, loaded.misses);
+        Ok(loaded.rows)
+    }
+
+    /// Rows of `M` by primary key through the entity cache, each entry
+    /// under its row tag (`Product:42`); `fetch` reads the missing ids.
+    async fn rows_by_id<K, M, F, Fut>(&self, keys: &[K], fetch: F) -> AppResult<HashMap<K, M>>
+    where
+        K: RowKey,
+        M: Tagged + Cacheable,
+        F: Fn(Vec<i64>) -> Fut,
+        Fut: Future<Output = AppResult<Vec<M>>>,
+    {
+        let entry = Entry {
+            entity: M::TABLE.name(),
+            key: |key: &K| Tag::Row(M::TABLE, key.id()).to_string(),
+            tags: |row: &M| vec![row.tag()],
+        };
+        let rows = self
+            .cached(entry, keys, |keys| {
+                let rows = fetch(keys.iter().map(|key| key.id()).collect());
+                async move {
+                    let rows = rows.await?;
+                    Ok(rows.into_iter().map(|row| (K::of(row.id()), row)).collect())
+                }
+            })
+            .await?;
+        self.read_rows(M::TABLE, keys.len(), rows.values().map(Tagged::id));
+        Ok(rows)
+    }
+
     /// Records rows of `table` read by key: each row, and the table's
     /// lists when some of the `asked` keys matched nothing (a row created
     /// later could fill that gap).
@@ -72,8 +125,26 @@ pub type Loaders = DataLoader<DbLoader>;
 /// (drive the request with [`BatchQueue::drive`]). Batching needs no delay:
 /// a batch starts once the executor has registered a whole level of keys.
 pub fn for_request(db: CountedConnection, read: TagSet) -> (Loaders, BatchQueue) {
+    let entities = db.cache().entity_reads();
+    with_entities(db, read, entities)
+}
+
+/// Loaders for an operation over a WebSocket, which may live for hours: as
+/// [`for_request`], but each batch checks the entity cache against a fresh
+/// stamp, so an event resolved after a write never reads what it replaced.
+pub fn for_stream(db: CountedConnection, read: TagSet) -> (Loaders, BatchQueue) {
+    let entities = db.cache().entity_reads_per_batch();
+    with_entities(db, read, entities)
+}
+
+fn with_entities(
+    db: CountedConnection,
+    read: TagSet,
+    entities: EntityReads,
+) -> (Loaders, BatchQueue) {
     let batches = BatchQueue::default();
-    let loaders = DataLoader::new(DbLoader { db, read }, batches.spawner()).delay(Duration::ZERO);
+    let loader = DbLoader { db, read, entities };
+    let loaders = DataLoader::new(loader, batches.spawner()).delay(Duration::ZERO);
     (loaders, batches)
 }
 
@@ -85,7 +156,7 @@ pub async fn child_page<L: ChildList>(
     keyset: Keyset<L::Order>,
 ) -> AppResult<Page<ChildModel<L>>>
 where
-    ChildModel<L>: Tagged,
+    ChildModel<L>: Tagged + Cacheable,
 {
     let key = ChildPage::<L> {
         parent,

@@ -1,12 +1,15 @@
 //! Nested connections (`products { reviews(first: 3) }`): one windowed
-//! statement per distinct page shape, for every parent of the level.
+//! statement per distinct page shape, for every parent of the level; the
+//! pages of public lists go through the entity cache.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, fmt::Debug};
 
 use async_graphql::dataloader::Loader;
+use sha2::{Digest, Sha256};
 
 use super::{DbLoader, Tagged};
 use crate::{
+    cache::{Cacheable, Entry, Tag},
     error::AppError,
     services::read::{
         children::{self, ChildList, ChildModel},
@@ -33,7 +36,7 @@ type PageShape<'a, L> = (
 
 impl<L: ChildList> Loader<ChildPage<L>> for DbLoader
 where
-    ChildModel<L>: Tagged,
+    ChildModel<L>: Tagged + Cacheable,
 {
     type Value = Page<ChildModel<L>>;
     type Error = AppError;
@@ -42,26 +45,57 @@ where
         &self,
         keys: &[ChildPage<L>],
     ) -> Result<HashMap<ChildPage<L>, Self::Value>, AppError> {
-        let mut shapes: HashMap<PageShape<'_, L>, Vec<i64>> = HashMap::new();
+        let mut shapes: HashMap<PageShape<'_, L>, Vec<ChildPage<L>>> = HashMap::new();
         for key in keys {
             shapes
                 .entry((&key.filter, &key.keyset))
                 .or_default()
-                .push(key.parent);
+                .push(key.clone());
         }
         let mut pages = HashMap::with_capacity(keys.len());
-        for ((filter, keyset), parents) in shapes {
-            let found = children::pages::<L>(&self.db, filter, keyset, &parents).await?;
+        for ((filter, keyset), keys) in shapes {
+            let load = |keys: Vec<ChildPage<L>>| async move {
+                let parents: Vec<i64> = keys.iter().map(|key| key.parent).collect();
+                let found = children::pages::<L>(&self.db, filter, keyset, &parents).await?;
+                Ok(found
+                    .into_iter()
+                    .map(|(parent, page)| {
+                        let key = ChildPage {
+                            parent,
+                            filter: filter.clone(),
+                            keyset: keyset.clone(),
+                        };
+                        (key, page)
+                    })
+                    .collect())
+            };
+            let found: HashMap<ChildPage<L>, Self::Value> = match L::CACHED_AS {
+                Some(list) => {
+                    let shape = shape_id(filter, keyset);
+                    let entry = Entry {
+                        entity: list,
+                        key: |key: &ChildPage<L>| format!("{list}:{}:{shape}", key.parent),
+                        tags: |page: &Self::Value| {
+                            let rows = page.rows().map(Tagged::tag);
+                            std::iter::once(Tag::List(ChildModel::<L>::TABLE))
+                                .chain(rows)
+                                .collect()
+                        },
+                    };
+                    self.cached(entry, &keys, load).await?
+                }
+                None => load(keys).await?,
+            };
             self.read_list(found.values().flat_map(Page::rows));
-            pages.extend(found.into_iter().map(|(parent, page)| {
-                let key = ChildPage {
-                    parent,
-                    filter: filter.clone(),
-                    keyset: keyset.clone(),
-                };
-                (key, page)
-            }));
+            pages.extend(found);
         }
         Ok(pages)
     }
+}
+
+/// A stable name for one page shape (filter, order, size and cursor), the
+/// same on every instance of one build.
+fn shape_id(filter: &impl Debug, keyset: &impl Debug) -> String {
+    let digest = Sha256::digest(format!("{filter:?}|{keyset:?}"));
+    hex::encode(&digest[..12])
 }

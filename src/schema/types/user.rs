@@ -7,10 +7,10 @@ use crate::{
     error::AppResult,
     schema::{
         connection::{Cursor, IntoConnection, PageArgs},
-        context::{db, viewer},
+        context::{db, loaders, viewer},
         enums::GraphqlRole,
         ids::{self, NodeKind},
-        loaders::child_page,
+        loaders::{EmailOf, child_page},
         orderings::{OrderOrder, ordering_or_default},
         scalars::Timestamp,
     },
@@ -36,9 +36,15 @@ impl User {
     /// The email address: only for the user themselves and for admins,
     /// null for anyone else.
     #[graphql(cache_control(private))]
-    async fn email(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
+    async fn email(&self, ctx: &Context<'_>) -> AppResult<Option<String>> {
         let visible = self.0.just_authenticated || viewer(ctx)?.can_see_owned_by(self.0.id);
-        Ok(visible.then_some(self.0.email.as_str()))
+        if !visible {
+            return Ok(None);
+        }
+        match &self.0.email {
+            Some(email) => Ok(Some(email.clone())),
+            None => Ok(loaders(ctx)?.load_one(EmailOf(self.0.id)).await?),
+        }
     }
 
     /// Display name.

@@ -27,7 +27,10 @@ pub trait ChildList: Clone + Eq + Hash + Send + Sync + 'static {
     /// How children are ordered.
     type Order: KeysetOrder<Model: Positional>;
     /// Extra conditions every parent of a batch shares.
-    type Filter: Clone + Eq + Hash + Send + Sync + 'static;
+    type Filter: Clone + Eq + Hash + std::fmt::Debug + Send + Sync + 'static;
+    /// The entity-cache name of its pages; `None` for lists that are not
+    /// public (a user's orders), which are never cached.
+    const CACHED_AS: Option<&'static str>;
 
     /// The foreign key to the parent.
     fn parent_column() -> <Self::Entity as EntityTrait>::Column;
@@ -67,6 +70,7 @@ impl ChildList for ProductReviews {
     type Entity = reviews::Entity;
     type Order = ReviewsNewestFirst;
     type Filter = ();
+    const CACHED_AS: Option<&'static str> = Some("ProductReviews");
 
     fn parent_column() -> reviews::Column {
         reviews::Column::ProductId
@@ -85,6 +89,7 @@ impl ChildList for UserReviews {
     type Entity = reviews::Entity;
     type Order = ReviewsNewestFirst;
     type Filter = ();
+    const CACHED_AS: Option<&'static str> = Some("UserReviews");
 
     fn parent_column() -> reviews::Column {
         reviews::Column::UserId
@@ -103,6 +108,7 @@ impl ChildList for CategoryProducts {
     type Entity = products::Entity;
     type Order = ProductOrdering;
     type Filter = ProductFilterSpec;
+    const CACHED_AS: Option<&'static str> = Some("CategoryProducts");
 
     fn parent_column() -> products::Column {
         products::Column::CategoryId
@@ -121,6 +127,7 @@ impl ChildList for UserOrders {
     type Entity = orders::Entity;
     type Order = OrderOrdering;
     type Filter = ();
+    const CACHED_AS: Option<&'static str> = None;
 
     fn parent_column() -> orders::Column {
         orders::Column::UserId

@@ -87,7 +87,7 @@ impl Cursor {
 }
 
 /// One way of ordering a list: a sort column with the row id as tie-breaker.
-pub trait KeysetOrder: Clone + Eq + Hash + Send + Sync + 'static {
+pub trait KeysetOrder: Clone + Eq + Hash + std::fmt::Debug + Send + Sync + 'static {
     /// The row type being ordered.
     type Model: Clone + Send + Sync + 'static;
 
@@ -148,7 +148,7 @@ pub struct Keyset<O> {
 }
 
 /// One page of rows, each with its cursor.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Page<M> {
     rows: Vec<(Cursor, M)>,
     has_previous: bool,

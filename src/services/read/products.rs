@@ -115,7 +115,7 @@ pub async fn count(db: &impl ConnectionTrait, filter: &ProductFilterSpec) -> App
 }
 
 /// Count and sum of a product's ratings; integers, so exact on every database.
-#[derive(Clone, Copy, Debug, Default, FromQueryResult)]
+#[derive(Clone, Copy, Debug, Default, FromQueryResult, serde::Serialize, serde::Deserialize)]
 pub struct RatingTotals {
     /// The product rated.
     pub product_id: i64,

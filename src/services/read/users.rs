@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect,
 };
 
 use super::{
@@ -13,14 +14,17 @@ use super::{
 use crate::{domain::Role, entities::users, error::AppResult};
 
 /// The columns of `users` that the API may show; the password hash is never
-/// read for a query.
-#[derive(Clone, Debug, DerivePartialModel)]
+/// read for a query. Cached without its address (`email` is then `None`).
+#[derive(Clone, Debug, DerivePartialModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(entity = "users::Entity", from_query_result)]
 pub struct UserRecord {
     /// Primary key.
     pub id: i64,
-    /// Normalized address; shown only to the user and to admins.
-    pub email: String,
+    /// Normalized address; shown only to the user and to admins. `None`
+    /// where the record came through a shared cache, which never holds
+    /// addresses: read it with [`emails`] then.
+    #[serde(skip)]
+    pub email: Option<String>,
     /// Display name.
     pub name: String,
     /// What the user may do.
@@ -31,6 +35,7 @@ pub struct UserRecord {
     /// user (register, login, refresh), although its request carried no
     /// token for them. Never read from the database.
     #[sea_orm(skip)]
+    #[serde(skip)]
     pub just_authenticated: bool,
 }
 
@@ -41,6 +46,22 @@ pub async fn by_ids(
 ) -> AppResult<Vec<UserRecord>> {
     let select = users::Entity::find().filter(users::Column::Id.is_in(ids));
     Ok(positional::all(db, positional::partial::<_, UserRecord>(select)).await?)
+}
+
+/// The addresses of the users with these ids (those that exist).
+pub async fn emails(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> AppResult<Vec<(i64, String)>> {
+    let rows = users::Entity::find()
+        .select_only()
+        .column(users::Column::Id)
+        .column(users::Column::Email)
+        .filter(users::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows)
 }
 
 /// One page of every user, newest first.

@@ -97,10 +97,11 @@ log "starting $bin serve on 127.0.0.1:$port (STOREFRONT_ENV=development, RUST_LO
 # One wrk client is one anonymous IP spending ~1,100 cost points per request,
 # far beyond the default per-IP budget: the benchmark measures serving, not
 # the rate limiter, so it switches the budget off unless told otherwise.
-# It measures the read path, so the response cache is off unless asked for.
+# It measures the read path, so the caches are off unless asked for.
 start_server "$bin" "$port" STOREFRONT_ENV=development DATABASE_URL="$database_url" \
   STOREFRONT_RATE_LIMIT_BUDGET="${STOREFRONT_RATE_LIMIT_BUDGET:-0}" \
-  STOREFRONT_RESPONSE_CACHE_TTL="${STOREFRONT_RESPONSE_CACHE_TTL:-0}"
+  STOREFRONT_RESPONSE_CACHE_TTL="${STOREFRONT_RESPONSE_CACHE_TTL:-0}" \
+  STOREFRONT_ENTITY_CACHE_TTL="${STOREFRONT_ENTITY_CACHE_TTL:-0}"
 log "server is up (pid $server_pid)"
 
 # ---------------------------------------------------------------- 4. one request

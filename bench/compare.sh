@@ -16,6 +16,12 @@
 #   BENCH_DB=storefront_compare   database (dropped and recreated!); smoke
 #                       uses storefront_compare_smoke
 #   WORKLOADS="catalog orders product typename"
+#   CACHES="entity entity-l1 response"   Storefront with its caches, beside
+#                       the cold one, on the catalog and product workloads
+#                       (full mode; smoke: none): entity cache in Redis with
+#                       the L1 off, then on; response cache in Redis
+#   REDIS_URL=redis://127.0.0.1:6379   the Redis of those servers (each
+#                       under its own key prefix)
 #   CONNECTIONS="16 64" THREADS=2   wrk connections and threads
 #   WARMUP=5 DURATION=15 RUNS=3     seconds of warm-up per server and
 #                       connection count, seconds per measured run, runs
@@ -49,10 +55,12 @@ esac
 SKIP_BUILD="${SKIP_BUILD:-0}"
 REUSE_DB="${REUSE_DB:-0}"
 if [[ "$MODE" == smoke ]]; then
+  CACHES="${CACHES-}"
   SCALE="${SCALE:-small}"
   BENCH_DB="${BENCH_DB:-storefront_compare_smoke}"
   SAMPLES="${SAMPLES:-2}"
 else
+  CACHES="${CACHES-entity entity-l1 response}"
   SCALE="${SCALE:-medium}"
   BENCH_DB="${BENCH_DB:-storefront_compare}"
   SAMPLES="${SAMPLES:-10}"
@@ -80,6 +88,13 @@ require_uints SEED THREADS WARMUP DURATION RUNS NOISE_MAX REDO_MAX SAMPLES PGBEN
 for w in $WORKLOADS; do
   case "$w" in catalog | orders | product | typename) ;; *) die "unknown workload '$w'" ;; esac
 done
+cache_servers=()
+for v in $CACHES; do
+  case "$v" in entity | entity-l1 | response) cache_servers+=("sf-$v") ;; *) die "unknown cache setup '$v'" ;; esac
+done
+REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
+# cached WORKLOAD: whether the cache setups run it (public reads only).
+cached() { [[ "$1" == catalog || "$1" == product ]]; }
 
 bin="$root/target/release/storefront"
 bare_bin="$root/target/release/examples/bare_graphql"
@@ -88,6 +103,7 @@ node_bin="$pgl_dir/node_modules/.bin/node"
 queries="$here/compare"
 
 tools=(curl jq psql python3 npm)
+((${#cache_servers[@]})) && tools+=(redis-cli)
 [[ "$MODE" == full ]] && tools+=(wrk pgbench)
 [[ "$SKIP_BUILD" != 1 ]] && tools+=(cargo)
 need_tools "${tools[@]}" || die "install the missing tools above and re-run"
@@ -142,11 +158,30 @@ database_url="postgres://$PGUSER@$PGHOST:$PGPORT/$BENCH_DB?sslmode=disable"
 start_servers() {
   port_of[storefront]="$(free_port)"
   # The cold read path: the response cache would answer repeats unexecuted.
-  env STOREFRONT_RESPONSE_CACHE_TTL=0 STOREFRONT_ENV=production STOREFRONT_LISTEN="127.0.0.1:${port_of[storefront]}" RUST_LOG=warn \
+  env STOREFRONT_RESPONSE_CACHE_TTL=0 STOREFRONT_ENTITY_CACHE_TTL=0 STOREFRONT_ENV=production STOREFRONT_LISTEN="127.0.0.1:${port_of[storefront]}" RUST_LOG=warn \
     DATABASE_URL="$database_url" STOREFRONT_DB_MAX_CONNECTIONS=10 STOREFRONT_RATE_LIMIT_BUDGET=0 \
     JWT_SECRET="$jwt_secret" STOREFRONT_ACCESS_TOKEN_TTL=12h STOREFRONT_NO_MIGRATE=true \
     "$bin" serve >"$workdir/storefront.log" 2>&1 &
   pid_of[storefront]=$!
+
+  # The same server with its caches, each on its own Redis key prefix.
+  local v cache_env
+  for v in "${cache_servers[@]}"; do
+    case "$v" in
+      sf-entity) cache_env=(STOREFRONT_RESPONSE_CACHE_TTL=0 STOREFRONT_ENTITY_CACHE_TTL=5m STOREFRONT_ENTITY_CACHE_L1_TTL=0) ;;
+      sf-entity-l1) cache_env=(STOREFRONT_RESPONSE_CACHE_TTL=0 STOREFRONT_ENTITY_CACHE_TTL=5m STOREFRONT_ENTITY_CACHE_L1_TTL=10s) ;;
+      sf-response) cache_env=(STOREFRONT_RESPONSE_CACHE_TTL=5m STOREFRONT_ENTITY_CACHE_TTL=0) ;;
+    esac
+    port_of[$v]="$(free_port)"
+    env "${cache_env[@]}" REDIS_URL="$REDIS_URL" STOREFRONT_REDIS_PREFIX="bench:$v:$$:" \
+      STOREFRONT_ENV=production STOREFRONT_LISTEN="127.0.0.1:${port_of[$v]}" RUST_LOG=warn \
+      DATABASE_URL="$database_url" STOREFRONT_DB_MAX_CONNECTIONS=10 STOREFRONT_RATE_LIMIT_BUDGET=0 \
+      JWT_SECRET="$jwt_secret" STOREFRONT_ACCESS_TOKEN_TTL=12h STOREFRONT_NO_MIGRATE=true \
+      "$bin" serve >"$workdir/$v.log" 2>&1 &
+    pid_of[$v]=$!
+    wait_until_up "$v" "http://127.0.0.1:${port_of[$v]}/healthz"
+    log "up: $v pid ${pid_of[$v]} :${port_of[$v]}"
+  done
 
   port_of[postgraphile]="$(free_port)"
   (cd "$pgl_dir" && exec env NODE_ENV=production WORKERS=2 POOL=5 PORT="${port_of[postgraphile]}" \
@@ -218,6 +253,14 @@ for w in $WORKLOADS; do
   done
 done
 [[ " $WORKLOADS " == *" typename "* ]] && cp "$(body_of typename storefront)" "$(body_of typename bare)"
+for w in $WORKLOADS; do
+  if cached "$w"; then
+    for v in "${cache_servers[@]}"; do cp "$(body_of "$w" storefront)" "$(body_of "$w" "$v")"; done
+  fi
+done
+if ((${#cache_servers[@]})); then
+  redis-cli -u "$REDIS_URL" ping >/dev/null || die "Redis at $REDIS_URL does not answer (needed by CACHES)"
+fi
 
 # ---------------------------------------------------------------- 3. statement log
 # Statements per request are counted in PostgreSQL's own log, with
@@ -280,8 +323,22 @@ for w in $WORKLOADS; do
     rows_differ=1
   fi
   [[ "$w" != typename ]] && ((rows == 0)) && die "$w: no rows to compare (is $BENCH_DB seeded?)"
+  # The cache setups: the same rows, and their statements once warm.
+  sampled=(storefront postgraphile)
+  if cached "$w"; then
+    for v in "${cache_servers[@]}"; do
+      ask "$w" "$v" "$workdir/$w.$v.response.json"
+      jq -cS --arg workload "$w" --arg server storefront -f "$queries/rows.jq" \
+        "$workdir/$w.$v.response.json" >"$workdir/$w.$v.rows.json"
+      cmp -s "$workdir/$w.storefront.rows.json" "$workdir/$w.$v.rows.json" || {
+        warn "$w: $v returns other rows than the cold server"
+        rows_differ=1
+      }
+      sampled+=("$v")
+    done
+  fi
   if [[ -n "$pg_log" ]]; then
-    for s in storefront postgraphile; do
+    for s in "${sampled[@]}"; do
       sleep 0.2
       offset="$(log_size)"
       for ((i = 0; i < SAMPLES; i++)); do ask "$w" "$s" "$workdir/sample.json"; done
@@ -418,6 +475,7 @@ load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 for w in $WORKLOADS; do
   servers=(storefront postgraphile)
   [[ "$w" == typename ]] && servers+=(bare)
+  cached "$w" && servers+=("${cache_servers[@]}")
   for c in $CONNECTIONS; do
     for s in "${servers[@]}"; do
       log "warm-up: $w on $s, ${WARMUP}s at $c connections"

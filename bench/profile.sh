@@ -78,7 +78,7 @@ jq -cn --rawfile q "$here/compare/$WORKLOAD.storefront.graphql" --arg slug "$slu
 
 port="$(free_port)"
 url="http://127.0.0.1:$port/graphql"
-serve_env=(STOREFRONT_RESPONSE_CACHE_TTL=0 STOREFRONT_ENV=production DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$BENCH_DB?sslmode=disable"
+serve_env=(STOREFRONT_RESPONSE_CACHE_TTL=0 STOREFRONT_ENTITY_CACHE_TTL=0 STOREFRONT_ENV=production DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$BENCH_DB?sslmode=disable"
   STOREFRONT_DB_MAX_CONNECTIONS=10 STOREFRONT_RATE_LIMIT_BUDGET=0
   JWT_SECRET="$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=')" STOREFRONT_NO_MIGRATE=true)
 

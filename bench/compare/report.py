@@ -8,7 +8,15 @@ import statistics
 import sys
 from collections import defaultdict
 
-NAMES = {"storefront": "Storefront", "postgraphile": "PostGraphile", "bare": "bare async-graphql"}
+NAMES = {
+    "storefront": "Storefront",
+    "postgraphile": "PostGraphile",
+    "bare": "bare async-graphql",
+    "sf-entity": "Storefront, entity cache (Redis, L1 off)",
+    "sf-entity-l1": "Storefront, entity cache (Redis + L1)",
+    "sf-response": "Storefront, response cache (Redis)",
+}
+STOREFRONTS = ["storefront", "sf-entity", "sf-entity-l1", "sf-response"]
 WORKLOADS = {
     "catalog": "catalog page",
     "orders": "admin orders page",
@@ -75,11 +83,12 @@ def main():
         other = (w, c, "postgraphile")
         if s == "storefront" and other in row:
             pairs.append(key)
-        if s == "postgraphile" and (w, c, "storefront") in row:
-            a, b = row[(w, c, "storefront")], r
-            print(f"| {WORKLOADS[w]} | {c} | **Storefront / PostGraphile** | **{ratio(a['rps'], b['rps'])}**"
-                  f" | {ratio(a['p50'], b['p50'])} | {ratio(a['p99'], b['p99'])} | {ratio(a['srv'], b['srv'])}"
-                  f" | {ratio(a['pg'], b['pg'])} | {ratio(a['stmts'], b['stmts'])} | {ratio(a['rss'], b['rss'])} | |")
+        for ours in STOREFRONTS:
+            if s == "postgraphile" and (w, c, ours) in row:
+                a, b = row[(w, c, ours)], r
+                print(f"| {WORKLOADS[w]} | {c} | **{NAMES[ours]} / PostGraphile** | **{ratio(a['rps'], b['rps'])}**"
+                      f" | {ratio(a['p50'], b['p50'])} | {ratio(a['p99'], b['p99'])} | {ratio(a['srv'], b['srv'])}"
+                      f" | {ratio(a['pg'], b['pg'])} | {ratio(a['stmts'], b['stmts'])} | {ratio(a['rss'], b['rss'])} | |")
     print()
     print("Ceilings (Storefront as a fraction of each):")
     print()

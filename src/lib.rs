@@ -13,6 +13,7 @@ pub mod http;
 pub mod metrics;
 pub mod pubsub;
 pub mod ratelimit;
+pub mod redis_target;
 pub mod schema;
 pub mod seed;
 pub mod services;

@@ -22,13 +22,14 @@
 
 use std::{sync::Arc, time::Duration};
 
-use redis::{
-    Client, Script,
-    aio::{ConnectionManager, ConnectionManagerConfig},
-};
+use redis::{Client, Script};
 
 use super::{Stamp, breaker::Breaker, local::Local, tags::Tag};
-use crate::{metrics::cache as metrics, pubsub};
+use crate::{
+    metrics::cache as metrics,
+    pubsub,
+    redis_target::{RedisConnection, RedisTarget},
+};
 
 /// Longest wait for any single cache call to Redis.
 const CALL_TIMEOUT: Duration = Duration::from_millis(200);
@@ -157,7 +158,7 @@ pub struct RedisStore(Arc<Inner>);
 
 struct Inner {
     client: Client,
-    connection: ConnectionManager,
+    connection: RedisConnection,
     prefix: String,
     keys: Keys,
     scripts: Scripts,
@@ -177,14 +178,10 @@ impl RedisStore {
         ttl: Duration,
         entity_ttl: Duration,
     ) -> redis::RedisResult<Self> {
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(CALL_TIMEOUT))
-            .set_response_timeout(Some(CALL_TIMEOUT))
-            .set_number_of_retries(1);
-        let client = Client::open(url)?;
-        let connection = ConnectionManager::new_lazy_with_config(client.clone(), config)?;
+        let target = RedisTarget::parse(url)?;
+        let connection = target.connection(CALL_TIMEOUT)?;
         Ok(Self(Arc::new(Inner {
-            client,
+            client: target.pubsub_client().clone(),
             connection,
             prefix: prefix.to_owned(),
             keys: Keys {

@@ -20,13 +20,10 @@ use std::{
     time::Duration,
 };
 
-use redis::{
-    AsyncCommands, Client,
-    aio::{ConnectionManager, ConnectionManagerConfig},
-};
+use redis::AsyncCommands;
 use tokio::sync::Notify;
 
-use crate::pubsub;
+use crate::{pubsub, redis_target::RedisTarget};
 
 /// Longest wait for any single Redis call.
 const CALL_TIMEOUT: Duration = Duration::from_millis(500);
@@ -54,7 +51,7 @@ impl FanoutHealth {
 /// The Redis side of event fan-out for one instance.
 #[derive(Clone)]
 pub struct RedisFanout {
-    client: Client,
+    target: RedisTarget,
     channel: String,
     health: FanoutHealth,
 }
@@ -64,7 +61,7 @@ impl RedisFanout {
     /// Only parses the URL: nothing connects yet.
     pub fn new(url: &str, prefix: &str) -> redis::RedisResult<Self> {
         Ok(Self {
-            client: Client::open(url)?,
+            target: RedisTarget::parse(url)?,
             channel: format!("{prefix}events"),
             health: FanoutHealth::default(),
         })
@@ -80,11 +77,7 @@ impl RedisFanout {
     /// failed publish is logged; other instances then see the events at
     /// their next poll.
     pub async fn announce_forever(self, announce: Arc<Notify>) {
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(CALL_TIMEOUT))
-            .set_response_timeout(Some(CALL_TIMEOUT))
-            .set_number_of_retries(1);
-        let mut connection = match ConnectionManager::new_lazy_with_config(self.client, config) {
+        let mut connection = match self.target.connection(CALL_TIMEOUT) {
             Ok(connection) => connection,
             Err(err) => {
                 tracing::warn!(error = %err, "cannot publish event notices to Redis");
@@ -129,7 +122,7 @@ impl RedisFanout {
     }
 
     async fn subscription(&self) -> Result<redis::aio::PubSub, String> {
-        pubsub::subscribe(&self.client, &self.channel, CALL_TIMEOUT).await
+        pubsub::subscribe(self.target.pubsub_client(), &self.channel, CALL_TIMEOUT).await
     }
 
     /// Wakes `dispatcher` per notice until the subscription ends or stops

@@ -48,7 +48,7 @@ const PLACE_ORDER: &str =
 
 /// Where the entity cache lives in a test.
 #[derive(Clone, Copy)]
-enum Tier<'a> {
+pub(crate) enum Tier<'a> {
     /// In process (no Redis).
     InProcess,
     /// Redis under a prefix, with or without the L1 in front.
@@ -244,13 +244,12 @@ async fn a_committed_write_is_seen_by_the_next_read_in_process() {
     reviews_and_orders_show_at_once(&app, app.address, app.address).await;
 }
 
-/// Two instances on one database and Redis: writes on the first are seen
-/// by the very next reads on the second.
-async fn instances_agree(l1: bool, responses: bool) {
-    let redis = TestRedis::get().await;
+/// Two instances on one database and the Redis at `url`: writes on the
+/// first are seen by the very next reads on the second.
+pub(crate) async fn instances_agree(url: &str, l1: bool, responses: bool) {
     let prefix = unique_prefix();
     let tier = Tier::Redis {
-        url: redis.url(),
+        url,
         prefix: &prefix,
         l1,
     };
@@ -262,22 +261,25 @@ async fn instances_agree(l1: bool, responses: bool) {
 
 #[tokio::test]
 async fn instances_see_each_others_writes_through_their_l1() {
-    instances_agree(true, false).await;
+    let redis = TestRedis::get().await;
+    instances_agree(redis.url(), true, false).await;
 }
 
 #[tokio::test]
 async fn instances_see_each_others_writes_through_redis_alone() {
-    instances_agree(false, false).await;
+    let redis = TestRedis::get().await;
+    instances_agree(redis.url(), false, false).await;
 }
 
 #[tokio::test]
 async fn instances_see_each_others_writes_with_both_caches() {
-    instances_agree(true, true).await;
+    let redis = TestRedis::get().await;
+    instances_agree(redis.url(), true, true).await;
 }
 
 /// A miss whose write-back waits 800 ms, and a write that commits inside
 /// that gap: every later read shows the write.
-async fn a_write_inside_a_readers_gap_is_seen(tier: Tier<'_>) {
+pub(crate) async fn a_write_inside_a_readers_gap_is_seen(tier: Tier<'_>) {
     let cached = entity_cached(tier, false);
     let app = spawn_app_with(move |settings: &mut Settings| {
         cached(settings);
@@ -285,7 +287,14 @@ async fn a_write_inside_a_readers_gap_is_seen(tier: Tier<'_>) {
     })
     .await;
     let (_, admin) = app.signed_in(Role::Admin).await;
-    let refused = app.metric("entity_cache_stores_refused_total", &[]).await;
+    // The tier whose write-back the write must void.
+    let tier = match tier {
+        Tier::InProcess => "tier=\"l1\"",
+        Tier::Redis { .. } => "tier=\"redis\"",
+    };
+    let refused = app
+        .metric("entity_cache_stores_refused_total", &[tier])
+        .await;
     let reader = post(&app, app.address, None, PRODUCT, product_vars(1));
     let writer = async {
         tokio::time::sleep(Duration::from_millis(300)).await;
@@ -295,7 +304,11 @@ async fn a_write_inside_a_readers_gap_is_seen(tier: Tier<'_>) {
     };
     let (stale, ()) = tokio::join!(reader, writer);
     assert_ne!(stale["data"]["product"]["price"]["amount"], "0.04");
-    assert!(app.metric("entity_cache_stores_refused_total", &[]).await > refused);
+    assert!(
+        app.metric("entity_cache_stores_refused_total", &[tier])
+            .await
+            > refused
+    );
     for _ in 0..3 {
         let after = post(&app, app.address, None, PRODUCT, product_vars(1)).await;
         assert_eq!(

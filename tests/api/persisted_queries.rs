@@ -99,8 +99,14 @@ async fn a_hash_that_does_not_match_its_document_is_refused() {
 #[tokio::test]
 async fn a_document_registered_on_one_instance_replays_on_another() {
     let redis = TestRedis::get().await;
+    documents_replay_across_instances(redis.url()).await;
+}
+
+/// Two instances on the Redis at `url`: a document registered by hash on
+/// one replays by hash on the other.
+pub(crate) async fn documents_replay_across_instances(url: &str) {
     let prefix = unique_prefix();
-    let url = redis.url().to_owned();
+    let url = url.to_owned();
     let shared = move |settings: &mut Settings| {
         settings.redis.url = Some(url.clone().into());
         settings.redis.prefix.clone_from(&prefix);

@@ -375,8 +375,14 @@ async fn each_operation_of_a_batch_counts_its_attempts() {
 #[tokio::test]
 async fn instances_sharing_redis_spend_one_budget() {
     let redis = crate::helpers::redis_server::TestRedis::get().await;
+    one_budget_across_instances(redis.url()).await;
+}
+
+/// Two instances on the Redis at `url`: requests alternating between them
+/// spend one budget.
+pub(crate) async fn one_budget_across_instances(url: &str) {
     let prefix = crate::helpers::redis_server::unique_prefix();
-    let url = redis.url().to_owned();
+    let url = url.to_owned();
     let shared = move |settings: &mut Settings| {
         budget(settings, 100);
         settings.redis.url = Some(url.clone().into());

@@ -125,3 +125,124 @@ pub async fn wait_for_subscribers(url: &str, channel: &str, count: i64) {
     }
     panic!("{channel} never had {count} subscribers");
 }
+
+/// A three-master Redis Cluster owned by one test (no replicas), on local
+/// ports; every node is killed when dropped.
+pub struct OwnedCluster {
+    nodes: Vec<Child>,
+    /// `redis+cluster://` naming every node.
+    pub url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl OwnedCluster {
+    /// Starts three `redis-server --cluster-enabled yes`, joins them with
+    /// `redis-cli --cluster create` and waits until the cluster is up.
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let ports = cluster_ports(3);
+        let mut cluster = Self {
+            nodes: Vec::new(),
+            url: String::new(),
+            _dir: dir,
+        };
+        let dir = cluster._dir.path().to_owned();
+        for port in &ports {
+            let config = dir.join(format!("nodes-{port}.conf"));
+            let node = Command::new("redis-server")
+                .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+                .args(["--cluster-enabled", "yes", "--cluster-config-file"])
+                .arg(&config)
+                .arg("--dir")
+                .arg(&dir)
+                .args(["--save", "", "--appendonly", "no"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start a cluster redis-server");
+            cluster.nodes.push(node);
+            wait_for_ping(&format!("redis://127.0.0.1:{port}")).await;
+        }
+        let addresses: Vec<String> = ports
+            .iter()
+            .map(|port| format!("127.0.0.1:{port}"))
+            .collect();
+        let created = Command::new("redis-cli")
+            .arg("--cluster")
+            .arg("create")
+            .args(&addresses)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .output()
+            .expect("run redis-cli --cluster create");
+        assert!(
+            created.status.success(),
+            "redis-cli --cluster create failed: {}",
+            String::from_utf8_lossy(&created.stdout)
+        );
+        for address in &addresses {
+            wait_for_cluster_ok(&format!("redis://{address}")).await;
+        }
+        cluster.url = format!("redis+cluster://{}", addresses.join(","));
+        cluster
+    }
+}
+
+impl Drop for OwnedCluster {
+    fn drop(&mut self) {
+        for node in &mut self.nodes {
+            let _ = node.kill();
+            let _ = node.wait();
+        }
+    }
+}
+
+/// `count` free ports whose cluster-bus ports (port + 10000) are free too.
+fn cluster_ports(count: usize) -> Vec<u16> {
+    let mut ports = Vec::new();
+    let mut candidate: u16 = 21_000 + u16::try_from(std::process::id() % 20_000).unwrap_or(0);
+    while ports.len() < count {
+        candidate = if candidate >= 44_000 {
+            21_000
+        } else {
+            candidate + 7
+        };
+        let free = |port: u16| TcpListener::bind(("127.0.0.1", port)).is_ok();
+        if free(candidate) && free(candidate + 10_000) {
+            ports.push(candidate);
+        }
+    }
+    ports
+}
+
+async fn wait_for_ping(url: &str) {
+    let client = redis::Client::open(url).expect("Redis URL");
+    for _ in 0..200 {
+        if let Ok(mut connection) = client.get_multiplexed_async_connection().await
+            && redis::cmd("PING")
+                .query_async::<String>(&mut connection)
+                .await
+                .is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{url} did not answer");
+}
+
+async fn wait_for_cluster_ok(url: &str) {
+    let client = redis::Client::open(url).expect("Redis URL");
+    for _ in 0..200 {
+        if let Ok(mut connection) = client.get_multiplexed_async_connection().await
+            && let Ok(info) = redis::cmd("CLUSTER")
+                .arg("INFO")
+                .query_async::<String>(&mut connection)
+                .await
+            && info.contains("cluster_state:ok")
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the cluster at {url} never came up");
+}

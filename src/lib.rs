@@ -19,4 +19,5 @@ pub mod seed;
 pub mod services;
 pub mod startup;
 pub mod state;
+pub mod sync;
 pub mod telemetry;

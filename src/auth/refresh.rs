@@ -2,7 +2,8 @@
 //! for the database, so that a leaked table signs nobody in.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use sha2::{Digest, Sha256};
+
+use crate::domain::digest::sha256_hex;
 
 /// A freshly generated refresh token.
 pub struct NewRefreshToken {
@@ -23,7 +24,7 @@ pub fn generate() -> NewRefreshToken {
 
 /// The stored form of a presented token: lowercase hex SHA-256.
 pub fn hash(token: &str) -> String {
-    format!("{:x}", Sha256::digest(token.as_bytes()))
+    sha256_hex(token)
 }
 
 #[cfg(test)]

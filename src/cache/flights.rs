@@ -8,12 +8,14 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex, MutexGuard},
+    sync::{Arc, Mutex},
 };
 
 use tokio::sync::watch;
 
 use super::{Stamp, local::Shared};
+
+use crate::sync::lock;
 
 /// What a leader found: the value, or `None` when the row does not exist.
 pub(super) type Landing = Option<Shared>;
@@ -50,13 +52,6 @@ pub(super) struct Claim {
     pub follow: Vec<(usize, watch::Receiver<Option<Landing>>)>,
     /// The flights this reader leads.
     pub led: Led,
-}
-
-fn lock(board: &Mutex<Board>) -> MutexGuard<'_, Board> {
-    // A map of channels: a panic while holding the lock cannot tear it.
-    board
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Flights {

@@ -18,7 +18,7 @@ use std::{
 use moka::sync::Cache as Entries;
 
 use super::{Stamp, tags::Tag, versions::Versions};
-use crate::metrics::cache as metrics;
+use crate::{metrics::cache as metrics, sync::lock};
 
 /// A decoded value, shared between requests.
 pub(super) type Shared = Arc<dyn Any + Send + Sync>;
@@ -67,10 +67,7 @@ impl Local {
     }
 
     fn position(&self) -> MutexGuard<'_, Position> {
-        // Plain counters: a panic while holding the lock cannot tear them.
-        self.position
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.position)
     }
 
     /// The entry under `key` for a read stamped `stamp`, if this instance

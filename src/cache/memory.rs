@@ -11,6 +11,8 @@ use moka::sync::Cache;
 
 use super::{Stamp, tags::Tag, versions::Versions};
 
+use crate::sync::lock;
+
 struct Entry {
     data: Arc<str>,
     tags: Box<[Tag]>,
@@ -49,10 +51,7 @@ impl MemoryStore {
     }
 
     fn counter(&self) -> MutexGuard<'_, Counter> {
-        // Plain counters: a panic while holding the lock cannot tear them.
-        self.counter
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.counter)
     }
 
     pub(super) fn stamp(&self) -> Stamp {

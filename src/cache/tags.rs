@@ -7,6 +7,8 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+use crate::sync::lock;
+
 /// A table whose rows public responses show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Table {
@@ -120,13 +122,6 @@ impl TagSet {
         tags.dedup();
         tags
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A panic while holding the lock leaves a plain list behind; keep going.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod clock;
+pub mod digest;
 mod error;
 pub mod event;
 pub mod listing;

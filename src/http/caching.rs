@@ -15,8 +15,8 @@ use axum::{
 use super::{
     graphql::{Answer, json_response},
     negotiate::ResponseMedia,
-    persisted::sha256_hex,
 };
+use crate::domain::digest::sha256_hex;
 
 /// What a cache may do with one GET answer.
 fn policy(shared: bool, max_age: Duration) -> HeaderValue {

@@ -10,16 +10,10 @@
 //! by hash or in full, and nothing registers automatically.
 
 use async_graphql::Value;
-use sha2::{Digest, Sha256};
 
-use crate::{error::AppError, state::AppState};
+use crate::{domain::digest::sha256_hex, error::AppError, state::AppState};
 
 const FIELD: &str = "extensions.persistedQuery";
-
-/// The SHA-256 of `text`, as lowercase hex.
-pub(super) fn sha256_hex(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
-}
 
 /// True when the request names a persisted query, so that it may come
 /// without a document.

@@ -40,6 +40,7 @@ use crate::{
     db::OperationStats,
     error::{ErrorCode, INTERNAL_MESSAGE, InternalCause},
     metrics::{OperationOutcome, OperationRecord},
+    sync::lock,
 };
 
 /// Estimated bytes of parsed documents kept (see [`OperationObserver`]).
@@ -115,13 +116,6 @@ impl ObservedOperation {
     fn facts(&self) -> MutexGuard<'_, Facts> {
         lock(&self.facts)
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding the lock leaves plain data behind; keep going.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Request data: stop the operation once it is admitted (parsed, validated,

@@ -9,12 +9,14 @@ use moka::sync::Cache;
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, EntityTrait, QuerySelect, Set, sea_query::OnConflict,
 };
-use sha2::{Digest, Sha256};
 
-use crate::{entities::persisted_documents, error::AppResult};
+use crate::{domain::digest::sha256_hex, entities::persisted_documents, error::AppResult};
 
 /// Registered documents kept in memory once read.
 const REMEMBERED: u64 = 10_000;
+/// Documents per insert: four bound values each, far under SQLite's and
+/// PostgreSQL's limits on bound values per statement.
+const INSERT_CHUNK: usize = 500;
 
 /// A document to register, under the SHA-256 of its text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,7 +33,7 @@ impl TrustedDocument {
     /// `body`, hashed.
     pub fn new(body: String, name: Option<String>) -> Self {
         Self {
-            hash: hex::encode(Sha256::digest(body.as_bytes())),
+            hash: sha256_hex(&body),
             body,
             name,
         }
@@ -39,21 +41,21 @@ impl TrustedDocument {
 }
 
 /// Registers `documents`; those already registered stay as they are.
-/// Returns how many were new.
+/// Returns how many were new; one statement per 500 documents.
 pub async fn register(
     db: &impl ConnectionTrait,
     documents: &[TrustedDocument],
 ) -> AppResult<usize> {
-    let mut added = 0;
     let now = Utc::now();
-    for document in documents {
-        let row = persisted_documents::ActiveModel {
+    let mut added = 0;
+    for chunk in documents.chunks(INSERT_CHUNK) {
+        let rows = chunk.iter().map(|document| persisted_documents::ActiveModel {
             hash: Set(document.hash.clone()),
             body: Set(document.body.clone()),
             name: Set(document.name.clone()),
             created_at: Set(now),
-        };
-        let inserted = persisted_documents::Entity::insert(row)
+        });
+        let inserted = persisted_documents::Entity::insert_many(rows)
             .on_conflict(
                 OnConflict::column(persisted_documents::Column::Hash)
                     .do_nothing()

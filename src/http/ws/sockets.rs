@@ -14,7 +14,7 @@ use tokio_util::{
 };
 
 use super::shared::SharedSubscriptions;
-use crate::{http::server::ConnectionSlot, metrics};
+use crate::{http::server::ConnectionSlot, metrics, sync::lock};
 
 /// The registry; clones share it.
 #[derive(Clone, Default)]
@@ -30,10 +30,7 @@ struct Registry {
 
 impl Registry {
     fn per_user(&self) -> MutexGuard<'_, HashMap<i64, u32>> {
-        // Plain counters stay usable after a panic elsewhere.
-        self.per_user
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.per_user)
     }
 }
 

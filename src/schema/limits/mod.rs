@@ -32,6 +32,7 @@ use super::context::{Admitted, QueryLimits, RequestContext};
 use crate::{
     error::{AppError, ErrorCode},
     ratelimit::{Budget, LimitKey, Limiter, RateLimits},
+    sync::lock,
 };
 
 /// Response header: the caller's whole cost budget per window.
@@ -86,10 +87,7 @@ struct Protection {
 
 impl Protection {
     fn spent(&self) -> MutexGuard<'_, Spent> {
-        // A panic while holding the lock leaves plain data behind; keep going.
-        self.spent
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.spent)
     }
 
     /// Records a refusal for the response headers and logs it once.

@@ -27,6 +27,8 @@ use futures_util::{
     stream::{self, FuturesUnordered},
 };
 
+use crate::sync::lock;
+
 /// Re-polls allowed while the executor keeps waking itself; far above what
 /// any query accepted by the depth and complexity limits needs.
 const MAX_SELF_WAKES: usize = 100_000;
@@ -81,20 +83,12 @@ impl BatchQueue {
     pub fn spawner(&self) -> impl Fn(BoxFuture<'static, ()>) + Send + Sync + 'static {
         let spawned = self.spawned.clone();
         move |batch| {
-            spawned
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .push(batch);
+            lock(&spawned).push(batch);
         }
     }
 
     fn take(&self) -> Vec<BoxFuture<'static, ()>> {
-        std::mem::take(
-            &mut *self
-                .spawned
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()),
-        )
+        std::mem::take(&mut *lock(&self.spawned))
     }
 
     /// Runs `execution` to completion, driving its batches in between passes.

@@ -5,11 +5,11 @@
 use std::{collections::HashMap, fmt::Debug};
 
 use async_graphql::dataloader::Loader;
-use sha2::{Digest, Sha256};
 
 use super::{DbLoader, Tagged};
 use crate::{
     cache::{Cacheable, Entry, Tag},
+    domain::digest::sha256_hex,
     error::AppError,
     services::read::{
         children::{self, ChildList, ChildModel},
@@ -96,6 +96,7 @@ where
 /// A stable name for one page shape (filter, order, size and cursor), the
 /// same on every instance of one build.
 fn shape_id(filter: &impl Debug, keyset: &impl Debug) -> String {
-    let digest = Sha256::digest(format!("{filter:?}|{keyset:?}"));
-    hex::encode(&digest[..12])
+    let mut digest = sha256_hex(&format!("{filter:?}|{keyset:?}"));
+    digest.truncate(24);
+    digest
 }

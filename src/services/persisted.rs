@@ -49,12 +49,14 @@ pub async fn register(
     let now = Utc::now();
     let mut added = 0;
     for chunk in documents.chunks(INSERT_CHUNK) {
-        let rows = chunk.iter().map(|document| persisted_documents::ActiveModel {
-            hash: Set(document.hash.clone()),
-            body: Set(document.body.clone()),
-            name: Set(document.name.clone()),
-            created_at: Set(now),
-        });
+        let rows = chunk
+            .iter()
+            .map(|document| persisted_documents::ActiveModel {
+                hash: Set(document.hash.clone()),
+                body: Set(document.body.clone()),
+                name: Set(document.name.clone()),
+                created_at: Set(now),
+            });
         let inserted = persisted_documents::Entity::insert_many(rows)
             .on_conflict(
                 OnConflict::column(persisted_documents::Column::Hash)

@@ -90,17 +90,11 @@ impl Loader<UserId> for DbLoader {
     type Value = UserRecord;
     type Error = AppError;
 
-    /// Public fields only: the cache never holds addresses, so none is
-    /// returned ([`EmailOf`](super::EmailOf) reads them).
+    /// A record that came through Redis has no address, which is never
+    /// encoded there ([`EmailOf`](super::EmailOf) reads it when shown).
     async fn load(&self, keys: &[UserId]) -> Result<HashMap<UserId, Self::Value>, AppError> {
-        self.rows_by_id(keys, |ids| async move {
-            let mut rows = read::users::by_ids(&self.db, ids).await?;
-            for row in &mut rows {
-                row.email = None;
-            }
-            Ok(rows)
-        })
-        .await
+        self.rows_by_id(keys, |ids| read::users::by_ids(&self.db, ids))
+            .await
     }
 }
 

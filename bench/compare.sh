@@ -93,6 +93,8 @@ for v in $CACHES; do
   case "$v" in entity | entity-l1 | response) cache_servers+=("sf-$v") ;; *) die "unknown cache setup '$v'" ;; esac
 done
 REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
+redis_port="$(sed -E 's#^redis://([^@/]*@)?[^:/]*:?([0-9]*).*#\2#' <<<"$REDIS_URL")"
+redis_port="${redis_port:-6379}"
 # cached WORKLOAD: whether the cache setups run it (public reads only).
 cached() { [[ "$1" == catalog || "$1" == product ]]; }
 
@@ -205,11 +207,15 @@ start_servers() {
   fi
 }
 
-# server_pids NAME: the server's process and its children (node:cluster workers).
+# server_pids NAME: the server's process and its children (node:cluster workers);
+# for the cache setups, also the Redis they use: its CPU is part of their cost.
 server_pids() {
   local pid="${pid_of[$1]}"
   printf '%s\n' "$pid"
   pgrep -P "$pid" || true
+  if [[ "$1" == sf-* ]]; then
+    pgrep -f "^redis-server [^ ]*:${redis_port}( |\$)" || true
+  fi
 }
 
 # ---------------------------------------------------------------- 1. build and install

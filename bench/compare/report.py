@@ -111,7 +111,8 @@ def main():
           " database's backends), median over the runs. Statements per request are counted in"
           " PostgreSQL's own log (log_statement=all during a separate check phase; BEGIN/COMMIT count)."
           " Peak RSS is VmHWM summed over the server's processes (PostGraphile: primary + workers),"
-          " reset before each workload's runs. \"Others' CPU\" is the share of the machine's CPU taken"
+          " reset before each workload's runs. For the rows with a cache, the server's processes include"
+          " the Redis they use (its CPU and RSS count). \"Others' CPU\" is the share of the machine's CPU taken"
           " during a run by everything but the server under test, its PostgreSQL backends and wrk.")
 
 

@@ -47,35 +47,55 @@ const FORMAT: &str = "v1";
 /// shape (a column added, renamed or retyped).
 const ENTITY_FORMAT: u32 = 1;
 
+/// The Lua function every check shares: whether a tag of the
+/// space-separated `tags` was invalidated after `stamp`. One `MGET` per 500
+/// tags rather than a call per tag: a catalog page carries hundreds.
+macro_rules! newer_fn {
+    () => {
+        r"
+local function newer(prefix, tags, stamp)
+  local keys = {}
+  for tag in string.gmatch(tags, '%S+') do keys[#keys + 1] = prefix .. tag end
+  for first = 1, #keys, 500 do
+    local versions = redis.call('MGET', unpack(keys, first, math.min(first + 499, #keys)))
+    for _, version in ipairs(versions) do
+      if version and tonumber(version) > stamp then return true end
+    end
+  end
+  return false
+end
+"
+    };
+}
+
 /// Serves an entry only if no tag of it is newer than its stamp.
-const GET: &str = r"
+const GET: &str = concat!(
+    newer_fn!(),
+    r"
 local entry = redis.call('HMGET', KEYS[1], 'd', 's', 't')
 if not entry[1] then return false end
-local stamp = tonumber(entry[2])
-for tag in string.gmatch(entry[3], '%S+') do
-  local version = redis.call('GET', ARGV[1] .. tag)
-  if version and tonumber(version) > stamp then
-    redis.call('DEL', KEYS[1])
-    return false
-  end
+if newer(ARGV[1], entry[3], tonumber(entry[2])) then
+  redis.call('DEL', KEYS[1])
+  return false
 end
 return entry[1]
-";
+"
+);
 
 /// Stores an entry unless a tag of it changed after its stamp was taken,
 /// or the counter went back (Redis restarted empty since).
-const PUT: &str = r"
+const PUT: &str = concat!(
+    newer_fn!(),
+    r"
 local stamp = tonumber(ARGV[2])
 local seq = tonumber(redis.call('GET', KEYS[2]) or '0')
 if seq < stamp then return 0 end
-for tag in string.gmatch(ARGV[5], '%S+') do
-  local version = redis.call('GET', ARGV[1] .. tag)
-  if version and tonumber(version) > stamp then return 0 end
-end
+if newer(ARGV[1], ARGV[5], stamp) then return 0 end
 redis.call('HSET', KEYS[1], 'd', ARGV[4], 's', ARGV[2], 't', ARGV[5])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return 1
-";
+"
+);
 
 /// Gives every named tag the counter's next number, deletes the entity
 /// entries the tags name, and tells every instance.
@@ -91,49 +111,44 @@ return seq
 
 /// Many entity entries at once: each one's value and stamp, or nothing
 /// when absent or voided by a newer tag.
-const GET_ENTITIES: &str = r"
+const GET_ENTITIES: &str = concat!(
+    newer_fn!(),
+    r"
 local found = {}
 for i, key in ipairs(KEYS) do
   local entry = redis.call('HMGET', key, 'd', 's', 't')
   local data, stamp = entry[1], entry[2]
-  if data then
-    for tag in string.gmatch(entry[3], '%S+') do
-      local version = redis.call('GET', ARGV[1] .. tag)
-      if version and tonumber(version) > tonumber(stamp) then
-        redis.call('DEL', key)
-        data, stamp = false, false
-        break
-      end
-    end
+  if data and newer(ARGV[1], entry[3], tonumber(stamp)) then
+    redis.call('DEL', key)
+    data, stamp = false, false
   end
   found[2 * i - 1] = data
   found[2 * i] = stamp
 end
 return found
-";
+"
+);
 
 /// Stores many entity entries read after one stamp, each unless one of its
 /// tags changed since (or the counter went back); how many were stored.
-const PUT_ENTITIES: &str = r"
+const PUT_ENTITIES: &str = concat!(
+    newer_fn!(),
+    r"
 local stamp = tonumber(ARGV[2])
 local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
 if seq < stamp then return 0 end
 local stored = 0
 for i = 2, #KEYS do
   local data, tags = ARGV[2 * i], ARGV[2 * i + 1]
-  local fresh = true
-  for tag in string.gmatch(tags, '%S+') do
-    local version = redis.call('GET', ARGV[1] .. tag)
-    if version and tonumber(version) > stamp then fresh = false break end
-  end
-  if fresh then
+  if not newer(ARGV[1], tags, stamp) then
     redis.call('HSET', KEYS[i], 'd', data, 's', ARGV[2], 't', tags)
     redis.call('EXPIRE', KEYS[i], ARGV[3])
     stored = stored + 1
   end
 end
 return stored
-";
+"
+);
 
 struct Keys {
     document: String,

@@ -4,6 +4,7 @@
 use std::{
     net::TcpListener,
     process::{Child, Command, Stdio},
+    sync::atomic::{AtomicU16, Ordering},
     time::Duration,
 };
 
@@ -167,9 +168,9 @@ impl OwnedCluster {
             .iter()
             .map(|port| format!("127.0.0.1:{port}"))
             .collect();
-        let created = Command::new("redis-cli")
-            .arg("--cluster")
-            .arg("create")
+        // `redis-cli --cluster create` waits for the join without a bound.
+        let created = Command::new("timeout")
+            .args(["60", "redis-cli", "--cluster", "create"])
             .args(&addresses)
             .args(["--cluster-replicas", "0", "--cluster-yes"])
             .output()
@@ -196,16 +197,23 @@ impl Drop for OwnedCluster {
     }
 }
 
-/// `count` free ports whose cluster-bus ports (port + 10000) are free too.
+/// The next cluster port candidate of this test process: one counter, so
+/// that clusters started by parallel tests never pick the same ports.
+static NEXT_CLUSTER_PORT: AtomicU16 = AtomicU16::new(0);
+
+/// `count` free ports whose cluster-bus ports (port + 10000) are free too,
+/// all below the kernel's ephemeral range (32768 and up), so that no port
+/// the OS hands out (an [`OwnedRedis`], a server under test) can take one
+/// between this check and the node's bind.
 fn cluster_ports(count: usize) -> Vec<u16> {
+    const FIRST: u16 = 12_000;
+    const SPAN: u16 = 10_000;
+    let offset = u16::try_from(std::process::id() % u32::from(SPAN)).unwrap_or(0);
+    let _ = NEXT_CLUSTER_PORT.compare_exchange(0, offset, Ordering::SeqCst, Ordering::SeqCst);
     let mut ports = Vec::new();
-    let mut candidate: u16 = 21_000 + u16::try_from(std::process::id() % 20_000).unwrap_or(0);
     while ports.len() < count {
-        candidate = if candidate >= 44_000 {
-            21_000
-        } else {
-            candidate + 7
-        };
+        let step = NEXT_CLUSTER_PORT.fetch_add(1, Ordering::SeqCst);
+        let candidate = FIRST + step % SPAN;
         let free = |port: u16| TcpListener::bind(("127.0.0.1", port)).is_ok();
         if free(candidate) && free(candidate + 10_000) {
             ports.push(candidate);

@@ -75,17 +75,8 @@ impl OwnedRedis {
             url: format!("redis://127.0.0.1:{port}"),
             port,
         };
-        let client = redis::Client::open(owned.url.as_str()).expect("Redis URL");
-        for _ in 0..200 {
-            if let Ok(mut connection) = client.get_multiplexed_async_connection().await
-                && redis::cmd("PING")
-                    .query_async::<String>(&mut connection)
-                    .await
-                    .is_ok()
-            {
-                return owned;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        if answers_ping(&owned.url).await {
+            return owned;
         }
         owned.kill();
         panic!("redis-server on port {port} did not start");
@@ -162,7 +153,8 @@ impl OwnedCluster {
                 .spawn()
                 .expect("start a cluster redis-server");
             cluster.nodes.push(node);
-            wait_for_ping(&format!("redis://127.0.0.1:{port}")).await;
+            let url = format!("redis://127.0.0.1:{port}");
+            assert!(answers_ping(&url).await, "{url} did not answer");
         }
         let addresses: Vec<String> = ports
             .iter()
@@ -222,7 +214,8 @@ fn cluster_ports(count: usize) -> Vec<u16> {
     ports
 }
 
-async fn wait_for_ping(url: &str) {
+/// Whether the Redis at `url` answers a PING within 10 s.
+async fn answers_ping(url: &str) -> bool {
     let client = redis::Client::open(url).expect("Redis URL");
     for _ in 0..200 {
         if let Ok(mut connection) = client.get_multiplexed_async_connection().await
@@ -231,11 +224,11 @@ async fn wait_for_ping(url: &str) {
                 .await
                 .is_ok()
         {
-            return;
+            return true;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("{url} did not answer");
+    false
 }
 
 async fn wait_for_cluster_ok(url: &str) {

@@ -16,10 +16,11 @@
 #   BENCH_DB=storefront_compare   database (dropped and recreated!); smoke
 #                       uses storefront_compare_smoke
 #   WORKLOADS="catalog orders product typename"
-#   CACHES="entity entity-l1 response"   Storefront with its caches, beside
-#                       the cold one, on the catalog and product workloads
-#                       (full mode; smoke: none): entity cache in Redis with
-#                       the L1 off, then on; response cache in Redis
+#   CACHES="entity entity-l1 response response-l1"   Storefront with its
+#                       caches, beside the cold one, on the catalog and
+#                       product workloads (full mode; smoke: none): entity
+#                       cache in Redis with the L1 off, then on; response
+#                       cache in Redis with the L1 off, then on
 #   REDIS_URL=redis://127.0.0.1:6379   the Redis of those servers (each
 #                       under its own key prefix)
 #   CONNECTIONS="16 64" THREADS=2   wrk connections and threads
@@ -60,7 +61,7 @@ if [[ "$MODE" == smoke ]]; then
   BENCH_DB="${BENCH_DB:-storefront_compare_smoke}"
   SAMPLES="${SAMPLES:-2}"
 else
-  CACHES="${CACHES-entity entity-l1 response}"
+  CACHES="${CACHES-entity entity-l1 response response-l1}"
   SCALE="${SCALE:-medium}"
   BENCH_DB="${BENCH_DB:-storefront_compare}"
   SAMPLES="${SAMPLES:-10}"
@@ -90,7 +91,7 @@ for w in $WORKLOADS; do
 done
 cache_servers=()
 for v in $CACHES; do
-  case "$v" in entity | entity-l1 | response) cache_servers+=("sf-$v") ;; *) die "unknown cache setup '$v'" ;; esac
+  case "$v" in entity | entity-l1 | response | response-l1) cache_servers+=("sf-$v") ;; *) die "unknown cache setup '$v'" ;; esac
 done
 REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 redis_port="$(sed -E 's#^redis://([^@/]*@)?[^:/]*:?([0-9]*).*#\2#' <<<"$REDIS_URL")"
@@ -172,7 +173,8 @@ start_servers() {
     case "$v" in
       sf-entity) cache_env=(STOREFRONT_RESPONSE_CACHE_TTL=0 STOREFRONT_ENTITY_CACHE_TTL=5m STOREFRONT_ENTITY_CACHE_L1_TTL=0) ;;
       sf-entity-l1) cache_env=(STOREFRONT_RESPONSE_CACHE_TTL=0 STOREFRONT_ENTITY_CACHE_TTL=5m STOREFRONT_ENTITY_CACHE_L1_TTL=10s) ;;
-      sf-response) cache_env=(STOREFRONT_RESPONSE_CACHE_TTL=5m STOREFRONT_ENTITY_CACHE_TTL=0) ;;
+      sf-response) cache_env=(STOREFRONT_RESPONSE_CACHE_TTL=5m STOREFRONT_RESPONSE_CACHE_L1_TTL=0 STOREFRONT_ENTITY_CACHE_TTL=0) ;;
+      sf-response-l1) cache_env=(STOREFRONT_RESPONSE_CACHE_TTL=5m STOREFRONT_RESPONSE_CACHE_L1_TTL=10s STOREFRONT_ENTITY_CACHE_TTL=0) ;;
     esac
     port_of[$v]="$(free_port)"
     env "${cache_env[@]}" REDIS_URL="$REDIS_URL" STOREFRONT_REDIS_PREFIX="bench:$v:$$:" \

@@ -133,6 +133,7 @@ fn caches(settings: &Settings) -> anyhow::Result<(Cache, PersistedDocuments, Opt
     let plan = CachePlan {
         response_ttl: config.response_ttl,
         response_max_bytes: config.response_max_mb.saturating_mul(1 << 20),
+        response_local_ttl: config.response_l1_ttl,
         entity_ttl: config.entity_ttl,
         local_ttl: config.entity_l1_ttl,
         local_max_entries: config.entity_l1_entries,

@@ -14,9 +14,10 @@ NAMES = {
     "bare": "bare async-graphql",
     "sf-entity": "Storefront, entity cache (Redis, L1 off)",
     "sf-entity-l1": "Storefront, entity cache (Redis + L1)",
-    "sf-response": "Storefront, response cache (Redis)",
+    "sf-response": "Storefront, response cache (Redis, L1 off)",
+    "sf-response-l1": "Storefront, response cache (Redis + L1)",
 }
-STOREFRONTS = ["storefront", "sf-entity", "sf-entity-l1", "sf-response"]
+STOREFRONTS = ["storefront", "sf-entity", "sf-entity-l1", "sf-response", "sf-response-l1"]
 WORKLOADS = {
     "catalog": "catalog page",
     "orders": "admin orders page",

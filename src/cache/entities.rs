@@ -244,7 +244,7 @@ where
             if let Some(local) = &self.entities.local {
                 let tags = (self.entry.tags)(&value);
                 let shared: Shared = Arc::new(value.clone());
-                local.put(self.names[index].clone(), shared, tags, stamp);
+                local.put(self.names[index].clone(), shared, tags, stamp, 1);
             }
             rows.insert(self.keys[index].clone(), value);
         }
@@ -332,7 +332,7 @@ where
                 encoded.push((name.clone(), bytes, words.join(" ")));
             }
             if let Some(local) = &self.entities.local
-                && !local.put(name.clone(), shared.clone(), tags, self.stamp)
+                && !local.put(name.clone(), shared.clone(), tags, self.stamp, 1)
             {
                 refused += 1;
             }

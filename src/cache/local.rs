@@ -1,6 +1,7 @@
-//! The entity cache of this instance (its L1): decoded rows in a bounded
-//! in-process cache, checked against the tag versions of every
-//! invalidation this instance has applied.
+//! A cache of this instance (an L1): decoded rows of the entity cache, or
+//! whole responses in front of Redis, in a bounded in-process cache,
+//! checked against the tag versions of every invalidation this instance
+//! has applied.
 //!
 //! Invalidations are numbered by one counter (in process, or in Redis for
 //! a fleet). The L1 answers a read only when it has applied every
@@ -27,6 +28,8 @@ struct Entry {
     value: Shared,
     tags: Box<[Tag]>,
     stamp: Stamp,
+    /// Its share of the capacity: 1 per row, its length for a response.
+    weight: u32,
 }
 
 /// Where the L1 stands in the stream of invalidations.
@@ -48,13 +51,14 @@ pub(super) struct Local {
 }
 
 impl Local {
-    /// Up to `max_entries`, each for at most `ttl`; `listening` when the
-    /// invalidations are this process's own (no Redis), so that none can
-    /// be missed.
-    pub(super) fn new(max_entries: u64, ttl: Duration, listening: bool) -> Self {
+    /// Up to `capacity` in total weight, each entry for at most `ttl`;
+    /// `listening` when the invalidations are this process's own (no
+    /// Redis), so that none can be missed.
+    pub(super) fn new(capacity: u64, ttl: Duration, listening: bool) -> Self {
         Self {
             entries: Entries::builder()
-                .max_capacity(max_entries)
+                .max_capacity(capacity)
+                .weigher(|_, entry: &Arc<Entry>| entry.weight)
                 .time_to_live(ttl)
                 .build(),
             position: Mutex::new(Position {
@@ -86,9 +90,17 @@ impl Local {
         None
     }
 
-    /// Keeps `value`, read after `stamp` was taken, unless one of its `tags`
-    /// changed since or invalidations may have been missed since.
-    pub(super) fn put(&self, key: String, value: Shared, tags: Vec<Tag>, stamp: Stamp) -> bool {
+    /// Keeps `value`, read after `stamp` was taken and weighing `weight`,
+    /// unless one of its `tags` changed since or invalidations may have
+    /// been missed since.
+    pub(super) fn put(
+        &self,
+        key: String,
+        value: Shared,
+        tags: Vec<Tag>,
+        stamp: Stamp,
+        weight: u32,
+    ) -> bool {
         let position = self.position();
         if !position.listening
             || position.since > stamp.0
@@ -100,6 +112,7 @@ impl Local {
             value,
             tags: tags.into_boxed_slice(),
             stamp,
+            weight,
         };
         self.entries.insert(key, Arc::new(entry));
         true
@@ -116,7 +129,7 @@ impl Local {
             tracing::warn!(
                 expected = position.applied + 1,
                 got = seq,
-                "entity cache: invalidations were missed; dropping the L1"
+                "cache: invalidations were missed; dropping the L1"
             );
             self.restart(&mut position, seq);
             return;
@@ -168,7 +181,7 @@ mod tests {
     #[test]
     fn a_read_is_refused_until_every_invalidation_before_it_is_applied() {
         let local = Local::new(100, Duration::from_secs(60), true);
-        assert!(local.put("a".into(), value("old"), vec![PRODUCT], Stamp(0)));
+        assert!(local.put("a".into(), value("old"), vec![PRODUCT], Stamp(0), 1));
         // Invalidation 1 committed elsewhere; a read stamped 1 must wait for it.
         assert_eq!(text(local.get("a", Stamp(1))), None);
         local.apply(1, &[PRODUCT]);
@@ -179,21 +192,21 @@ mod tests {
     fn a_row_read_before_a_write_is_not_kept_after_it() {
         let local = Local::new(100, Duration::from_secs(60), true);
         local.apply(1, &[PRODUCT]);
-        assert!(!local.put("a".into(), value("old"), vec![PRODUCT], Stamp(0)));
-        assert!(local.put("a".into(), value("new"), vec![PRODUCT], Stamp(1)));
+        assert!(!local.put("a".into(), value("old"), vec![PRODUCT], Stamp(0), 1));
+        assert!(local.put("a".into(), value("new"), vec![PRODUCT], Stamp(1), 1));
         assert_eq!(text(local.get("a", Stamp(1))).as_deref(), Some("new"));
     }
 
     #[test]
     fn nothing_is_trusted_while_invalidations_are_lost() {
         let local = Local::new(100, Duration::from_secs(60), true);
-        assert!(local.put("a".into(), value("v"), vec![PRODUCT], Stamp(0)));
+        assert!(local.put("a".into(), value("v"), vec![PRODUCT], Stamp(0), 1));
         local.lost();
-        assert!(!local.put("b".into(), value("v"), vec![PRODUCT], Stamp(0)));
+        assert!(!local.put("b".into(), value("v"), vec![PRODUCT], Stamp(0), 1));
         local.resumed(5);
         assert_eq!(text(local.get("a", Stamp(5))), None);
-        assert!(!local.put("b".into(), value("v"), vec![PRODUCT], Stamp(4)));
-        assert!(local.put("b".into(), value("v"), vec![PRODUCT], Stamp(5)));
+        assert!(!local.put("b".into(), value("v"), vec![PRODUCT], Stamp(4), 1));
+        assert!(local.put("b".into(), value("v"), vec![PRODUCT], Stamp(5), 1));
         assert_eq!(text(local.get("b", Stamp(5))).as_deref(), Some("v"));
     }
 
@@ -201,7 +214,7 @@ mod tests {
     fn a_gap_in_the_invalidations_drops_everything() {
         let local = Local::new(100, Duration::from_secs(60), true);
         local.apply(1, &[]);
-        assert!(local.put("a".into(), value("v"), vec![PRODUCT], Stamp(1)));
+        assert!(local.put("a".into(), value("v"), vec![PRODUCT], Stamp(1), 1));
         local.apply(3, &[]);
         assert_eq!(text(local.get("a", Stamp(3))), None);
     }

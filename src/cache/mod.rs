@@ -16,8 +16,13 @@
 //!
 //! One instance keeps entries in process ([`memory`]); with Redis every
 //! instance shares them ([`redis`]), and a Redis failure is only a miss.
+//! In front of Redis, each instance keeps the responses it served in an L1
+//! ([`local`]) that answers only once it has applied every invalidation
+//! up to the read's stamp, which one shared read of the fleet's counter
+//! gives ([`counter`]).
 
 mod breaker;
+mod counter;
 mod documents;
 pub mod entities;
 mod flights;
@@ -54,7 +59,19 @@ enum Store {
 struct Inner {
     store: Store,
     responses: bool,
+    /// The L1 of responses in front of Redis.
+    local_responses: Option<Arc<Local>>,
     entities: Option<Entities>,
+}
+
+/// What the response cache knows of an operation before it runs.
+#[derive(Default)]
+pub struct Lookup {
+    /// Its cached `data`, if still valid.
+    pub data: Option<Arc<str>>,
+    /// The stamp to store its response under, taken before it reads;
+    /// `None` when nothing can be stored now (Redis unreachable).
+    pub stamp: Option<Stamp>,
 }
 
 /// What an instance caches, and for how long.
@@ -62,8 +79,12 @@ struct Inner {
 pub struct CachePlan {
     /// Longest life of a cached response; zero: no response cache.
     pub response_ttl: Duration,
-    /// Most bytes of responses kept in process (without Redis).
+    /// Most bytes of responses kept in process: the whole cache without
+    /// Redis, the L1 in front of it with Redis.
     pub response_max_bytes: u64,
+    /// Longest life of a response in the L1 in front of Redis; zero: no
+    /// response L1, every lookup asks Redis.
+    pub response_local_ttl: Duration,
     /// Longest life of an entity entry; zero: no entity cache.
     pub entity_ttl: Duration,
     /// Longest life of an entry of the L1 in front of Redis; zero: no L1.
@@ -110,6 +131,7 @@ impl Cache {
                 plan.response_ttl.max(Duration::from_secs(1)),
             )),
             responses: !plan.response_ttl.is_zero(),
+            local_responses: None,
             entities: plan.entities(Some(local)),
         })))
     }
@@ -124,15 +146,24 @@ impl Cache {
         let local = (!plan.local_ttl.is_zero())
             .then(|| Local::new(plan.local_max_entries, plan.local_ttl, false));
         let entities = plan.entities(local);
-        if let Some(local) = entities
+        let responses = !plan.response_ttl.is_zero();
+        let local_responses = (responses && !plan.response_local_ttl.is_zero()).then(|| {
+            let ttl = plan.response_local_ttl.min(plan.response_ttl);
+            Arc::new(Local::new(plan.response_max_bytes, ttl, false))
+        });
+        let locals: Vec<Arc<Local>> = entities
             .as_ref()
             .and_then(|entities| entities.local.clone())
-        {
-            tokio::spawn(store.clone().listen(local));
+            .into_iter()
+            .chain(local_responses.clone())
+            .collect();
+        if !locals.is_empty() {
+            tokio::spawn(store.clone().listen(locals));
         }
         Self(Some(Arc::new(Inner {
             store: Store::Redis(store),
-            responses: !plan.response_ttl.is_zero(),
+            responses,
+            local_responses,
             entities,
         })))
     }
@@ -142,11 +173,8 @@ impl Cache {
         self.0.as_deref().is_some_and(|inner| inner.responses)
     }
 
-    fn responses(&self) -> Option<&Store> {
-        self.0
-            .as_deref()
-            .filter(|inner| inner.responses)
-            .map(|inner| &inner.store)
+    fn responses(&self) -> Option<&Inner> {
+        self.0.as_deref().filter(|inner| inner.responses)
     }
 
     /// The key of an operation: its document, operation name and variables.
@@ -167,35 +195,61 @@ impl Cache {
         hex::encode(hash.finalize())
     }
 
-    /// The cached `data` of the operation under `key`, if still valid.
-    pub async fn lookup(&self, key: &str) -> Option<Arc<str>> {
-        let (found, tier) = match self.responses()? {
-            Store::Memory(store) => (store.get(key), Tier::Memory),
-            Store::Redis(store) => (store.get(key).await, Tier::Redis),
+    /// The cached `data` of the operation under `key`, if still valid, and
+    /// the stamp to store its response under otherwise.
+    pub async fn lookup(&self, key: &str) -> Lookup {
+        let Some(inner) = self.responses() else {
+            return Lookup::default();
         };
-        match found {
-            Some(_) => metrics::hit(tier),
-            None => metrics::miss(tier),
+        let store = match &inner.store {
+            Store::Memory(store) => {
+                let stamp = store.stamp();
+                let data = store.get(key);
+                metrics::looked_up(Tier::Memory, data.is_some());
+                return Lookup {
+                    data,
+                    stamp: Some(stamp),
+                };
+            }
+            Store::Redis(store) => store,
+        };
+        let stamp = store.stamp().await;
+        let local = inner.local_responses.as_deref();
+        if let (Some(local), Some(stamp)) = (local, stamp) {
+            let data = local
+                .get(key, stamp)
+                .and_then(|value| value.downcast_ref::<Arc<str>>().cloned());
+            metrics::looked_up(Tier::Local, data.is_some());
+            if data.is_some() {
+                return Lookup { data, stamp: None };
+            }
         }
-        found
-    }
-
-    /// The stamp to store a response under; take it before the operation
-    /// reads. `None` when nothing can be stored now (Redis unreachable).
-    pub async fn stamp(&self) -> Option<Stamp> {
-        match self.responses()? {
-            Store::Memory(store) => Some(store.stamp()),
-            Store::Redis(store) => store.stamp().await,
-        }
+        let found = store.get(key).await;
+        metrics::looked_up(Tier::Redis, found.is_some());
+        let data = found.map(|found| {
+            if let Some(local) = local {
+                keep(local, key.to_owned(), &found.data, found.tags, found.stamp);
+            }
+            found.data
+        });
+        Lookup { data, stamp }
     }
 
     /// Stores the `data` of the operation under `key`, which read `tags`
     /// after `stamp` was taken; refused if one of them changed since.
     pub async fn store(&self, key: String, data: Arc<str>, tags: Vec<Tag>, stamp: Stamp) {
-        let (stored, tier) = match self.responses() {
-            None => return,
-            Some(Store::Memory(store)) => (store.put(key, data, tags, stamp), Tier::Memory),
-            Some(Store::Redis(store)) => (store.put(&key, &data, &tags, stamp).await, Tier::Redis),
+        let Some(inner) = self.responses() else {
+            return;
+        };
+        let (stored, tier) = match &inner.store {
+            Store::Memory(store) => (store.put(key, data, tags, stamp), Tier::Memory),
+            Store::Redis(store) => {
+                let stored = store.put(&key, &data, &tags, stamp).await;
+                if stored && let Some(local) = &inner.local_responses {
+                    keep(local, key, &data, tags, stamp);
+                }
+                (stored, Tier::Redis)
+            }
         };
         if !stored {
             metrics::store_refused(tier);
@@ -230,5 +284,14 @@ impl Cache {
             }
         };
         metrics::invalidated(tier, tags.len());
+    }
+}
+
+/// Keeps a response in the L1 in front of Redis, weighed by its length.
+fn keep(local: &Local, key: String, data: &Arc<str>, tags: Vec<Tag>, stamp: Stamp) {
+    let weight = u32::try_from(key.len() + data.len()).unwrap_or(u32::MAX);
+    let value: local::Shared = Arc::new(data.clone());
+    if !local.put(key, value, tags, stamp, weight) {
+        metrics::store_refused(Tier::Local);
     }
 }

@@ -24,7 +24,7 @@ use std::{sync::Arc, time::Duration};
 
 use redis::{Client, Script};
 
-use super::{Stamp, breaker::Breaker, local::Local, tags::Tag};
+use super::{Stamp, breaker::Breaker, counter::CounterReads, local::Local, tags::Tag};
 use crate::{
     metrics::cache as metrics,
     pubsub,
@@ -68,7 +68,8 @@ end
     };
 }
 
-/// Serves an entry only if no tag of it is newer than its stamp.
+/// Serves an entry (its data, stamp and tags) only if no tag of it is
+/// newer than its stamp.
 const GET: &str = concat!(
     newer_fn!(),
     r"
@@ -78,7 +79,7 @@ if newer(ARGV[1], entry[3], tonumber(entry[2])) then
   redis.call('DEL', KEYS[1])
   return false
 end
-return entry[1]
+return entry
 "
 );
 
@@ -180,6 +181,14 @@ struct Inner {
     ttl: Duration,
     entity_ttl: Duration,
     breaker: Breaker,
+    counter: CounterReads,
+}
+
+/// A response found in Redis, with what an L1 needs to keep it.
+pub(super) struct Found {
+    pub(super) data: Arc<str>,
+    pub(super) stamp: Stamp,
+    pub(super) tags: Vec<Tag>,
 }
 
 impl RedisStore {
@@ -217,6 +226,7 @@ impl RedisStore {
             ttl,
             entity_ttl,
             breaker: Breaker::default(),
+            counter: CounterReads::default(),
         })))
     }
 
@@ -287,24 +297,39 @@ impl RedisStore {
         metrics::breaker_open(true);
     }
 
+    /// The counter, read after this call began; concurrent callers share
+    /// one read.
     pub(super) async fn stamp(&self) -> Option<Stamp> {
-        let mut connection = self.0.connection.clone();
-        let mut seq = redis::cmd("GET");
-        seq.arg(&self.0.keys.seq);
-        let value: Option<u64> = self.call("stamp", seq.query_async(&mut connection)).await?;
-        Some(Stamp(value.unwrap_or(0)))
+        let read = || async {
+            let mut connection = self.0.connection.clone();
+            let mut seq = redis::cmd("GET");
+            seq.arg(&self.0.keys.seq);
+            let value: Option<u64> = self.call("stamp", seq.query_async(&mut connection)).await?;
+            Some(value.unwrap_or(0))
+        };
+        self.0.counter.read(read).await.map(Stamp)
     }
 
-    pub(super) async fn get(&self, key: &str) -> Option<Arc<str>> {
+    pub(super) async fn get(&self, key: &str) -> Option<Found> {
         let inner = &self.0;
         let mut connection = inner.connection.clone();
         let mut get = inner.scripts.get.key(format!("{}{key}", inner.keys.entry));
         get.arg(&inner.keys.tag);
-        let data: Option<String> = self
+        let entry: Option<(String, u64, String)> = self
             .call("get", get.invoke_async(&mut connection))
             .await
             .flatten();
-        data.map(Arc::from)
+        let (data, stamp, tags) = entry?;
+        let tags = tags
+            .split_whitespace()
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .ok()?;
+        Some(Found {
+            data: data.into(),
+            stamp: Stamp(stamp),
+            tags,
+        })
     }
 
     pub(super) async fn put(&self, key: &str, data: &str, tags: &[Tag], stamp: Stamp) -> bool {
@@ -377,10 +402,10 @@ impl RedisStore {
         stored.map_or(0, |count| usize::try_from(count).unwrap_or(usize::MAX))
     }
 
-    /// Feeds every invalidation of the fleet to `local`, in order, until
-    /// the task is aborted: `local` is trusted only while subscribed, and
-    /// starts empty after each (re)subscription.
-    pub(super) async fn listen(self, local: Arc<Local>) {
+    /// Feeds every invalidation of the fleet to each of `locals`, in order,
+    /// until the task is aborted: an L1 is trusted only while subscribed,
+    /// and starts empty after each (re)subscription.
+    pub(super) async fn listen(self, locals: Vec<Arc<Local>>) {
         loop {
             match self.subscribe().await {
                 Ok(pubsub) => {
@@ -388,17 +413,21 @@ impl RedisStore {
                     // after this number arrives as a message.
                     match self.stamp().await {
                         Some(stamp) => {
-                            local.resumed(stamp.0);
-                            tracing::info!("entity cache: following invalidations");
-                            self.follow(pubsub, &local).await;
-                            tracing::warn!("entity cache: lost the invalidation stream");
+                            for local in &locals {
+                                local.resumed(stamp.0);
+                            }
+                            tracing::info!("cache: L1 following invalidations");
+                            self.follow(pubsub, &locals).await;
+                            tracing::warn!("cache: L1 lost the invalidation stream");
                         }
-                        None => tracing::debug!("entity cache: cannot read the counter"),
+                        None => tracing::debug!("cache: cannot read the counter"),
                     }
-                    local.lost();
+                    for local in &locals {
+                        local.lost();
+                    }
                 }
                 Err(reason) => {
-                    tracing::debug!(%reason, "entity cache: cannot subscribe to invalidations");
+                    tracing::debug!(%reason, "cache: cannot subscribe to invalidations");
                 }
             }
             tokio::time::sleep(RETRY_EVERY).await;
@@ -410,19 +439,21 @@ impl RedisStore {
         pubsub::subscribe(&inner.client, &inner.keys.channel, CALL_TIMEOUT).await
     }
 
-    /// Applies each message to `local` until the subscription ends or stops
-    /// answering PINGs.
-    async fn follow(&self, pubsub: redis::aio::PubSub, local: &Local) {
+    /// Applies each message to `locals` until the subscription ends or
+    /// stops answering PINGs.
+    async fn follow(&self, pubsub: redis::aio::PubSub, locals: &[Arc<Local>]) {
         pubsub::follow(
             pubsub,
             HEALTH_CHECK,
             CALL_TIMEOUT,
             |message| match parse_invalidation(message.get_payload_bytes()) {
                 Some((seq, tags)) => {
-                    local.apply(seq, &tags);
+                    for local in locals {
+                        local.apply(seq, &tags);
+                    }
                     metrics::invalidation_applied();
                 }
-                None => tracing::warn!("entity cache: unreadable invalidation message"),
+                None => tracing::warn!("cache: unreadable invalidation message"),
             },
         )
         .await;

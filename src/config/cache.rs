@@ -21,7 +21,8 @@ pub struct CacheSettings {
     )]
     pub response_ttl: Duration,
 
-    /// Most megabytes of responses kept in process (without Redis).
+    /// Most megabytes of responses kept in process: the whole response
+    /// cache without Redis, the L1 in front of it with Redis.
     #[arg(
         long = "response-cache-mb",
         env = "STOREFRONT_RESPONSE_CACHE_MB",
@@ -29,6 +30,18 @@ pub struct CacheSettings {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub response_max_mb: u64,
+
+    /// Longest life of a response in the per-instance L1 in front of the
+    /// Redis response cache; `0`: no L1, every lookup asks Redis. An L1
+    /// entry is served only once this instance has applied every
+    /// invalidation committed before the read began.
+    #[arg(
+        long = "response-cache-l1-ttl",
+        env = "STOREFRONT_RESPONSE_CACHE_L1_TTL",
+        default_value = "10s",
+        value_parser = duration
+    )]
+    pub response_l1_ttl: Duration,
 
     /// How long browsers and CDNs may keep the answer to a public query
     /// sent anonymously over GET (`Cache-Control: public, max-age=…`);

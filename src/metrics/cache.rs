@@ -7,8 +7,10 @@ use metrics::{counter, gauge};
 /// Which store answered.
 #[derive(Clone, Copy, Debug)]
 pub enum Tier {
-    /// This process.
+    /// This process (the whole cache, without Redis).
     Memory,
+    /// This instance's L1 in front of Redis.
+    Local,
     /// The Redis shared by every instance.
     Redis,
 }
@@ -17,19 +19,20 @@ impl Tier {
     fn label(self) -> &'static str {
         match self {
             Self::Memory => "memory",
+            Self::Local => "l1",
             Self::Redis => "redis",
         }
     }
 }
 
-/// A public operation was served from the cache.
-pub fn hit(tier: Tier) {
-    counter!("response_cache_hits_total", "tier" => tier.label()).increment(1);
-}
-
-/// A public operation was not in the cache (or its entry was stale).
-pub fn miss(tier: Tier) {
-    counter!("response_cache_misses_total", "tier" => tier.label()).increment(1);
+/// A public operation was looked up in `tier`, and served from it (`hit`)
+/// or not (absent or stale).
+pub fn looked_up(tier: Tier, hit: bool) {
+    if hit {
+        counter!("response_cache_hits_total", "tier" => tier.label()).increment(1);
+    } else {
+        counter!("response_cache_misses_total", "tier" => tier.label()).increment(1);
+    }
 }
 
 /// A response was not stored because a write it may predate had

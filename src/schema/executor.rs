@@ -110,7 +110,8 @@ impl AppSchema {
         let mut stamp = None;
         if let Some(key) = &key {
             let stats = context.db.stats();
-            if let Some(data) = self.cache.lookup(key).await {
+            let lookup = self.cache.lookup(key).await;
+            if let Some(data) = lookup.data {
                 stats.count_cache_hit();
                 let mut response = Response::new(Value::Null);
                 response.http_headers = checked.http_headers;
@@ -121,7 +122,7 @@ impl AppSchema {
                 };
             }
             stats.count_cache_miss();
-            stamp = self.cache.stamp().await;
+            stamp = lookup.stamp;
         }
         let read = context.read.clone();
         let mut request = Request::new(String::new())

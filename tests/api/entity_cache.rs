@@ -1,6 +1,7 @@
 //! The entity cache under the loaders: warm reads send fewer statements and
 //! return the same data; a committed write is seen by every later read on
-//! every instance, through the L1 and Redis alike; a reader's late
+//! every instance (in one process, or two server processes), through the
+//! L1 and Redis alike; a reader's late
 //! write-back cannot hide a write; Redis failing costs no request; and
 //! Redis never holds an address.
 
@@ -11,8 +12,9 @@ use storefront::{auth::Role, config::Settings, schema::ids::NodeKind};
 
 use crate::helpers::{
     TestApp, gid,
+    process::ServerProcess,
     redis_server::{OwnedRedis, TestRedis, unique_prefix},
-    spawn_app_with,
+    spawn_app, spawn_app_with,
 };
 
 /// A catalog page: products with their category, rating and newest
@@ -275,6 +277,28 @@ async fn instances_see_each_others_writes_through_redis_alone() {
 async fn instances_see_each_others_writes_with_both_caches() {
     let redis = TestRedis::get().await;
     instances_agree(redis.url(), true, true).await;
+}
+
+/// Two `storefront serve` processes on one database and one Redis, with
+/// the entity cache, the response cache and both L1s on: each read on one
+/// shows the other's writes at once.
+#[tokio::test]
+async fn two_server_processes_see_each_others_writes() {
+    let redis = TestRedis::get().await;
+    let prefix = unique_prefix();
+    // The database, and the keys to mint the processes' tokens.
+    let app = spawn_app().await;
+    let env = [
+        ("REDIS_URL", redis.url()),
+        ("STOREFRONT_REDIS_PREFIX", prefix.as_str()),
+        ("STOREFRONT_ENV", "development"),
+        ("STOREFRONT_ENTITY_CACHE_TTL", "5m"),
+        ("STOREFRONT_RESPONSE_CACHE_TTL", "5m"),
+    ];
+    let writer = ServerProcess::start(&app.database_url, &env).await;
+    let reader = ServerProcess::start(&app.database_url, &env).await;
+    every_read_shows_a_new_price(&app, reader.address, writer.address).await;
+    reviews_and_orders_show_at_once(&app, reader.address, writer.address).await;
 }
 
 /// A miss whose write-back waits 800 ms, and a write that commits inside

@@ -10,7 +10,7 @@ use storefront::{auth::Role, config::Settings, schema::ids::NodeKind};
 
 use crate::helpers::{
     TestApp, gid,
-    redis_server::{OwnedRedis, TestRedis, unique_prefix},
+    redis_server::{OwnedRedis, TestRedis, unique_prefix, wait_for_subscribers},
     spawn_app_with,
 };
 
@@ -327,6 +327,51 @@ pub(crate) async fn responses_shared_and_coherent_across_instances(url: &str) {
     assert_hit(&post(&app, other.address, None, CATALOG, json!({})).await);
 
     reads_after_a_price_change_show_it(&app, other.address, app.address).await;
+}
+
+/// Deletes every response entry under `prefix` from the Redis at `url`.
+async fn delete_response_entries(url: &str, prefix: &str) {
+    let client = redis::Client::open(url).expect("a Redis URL");
+    let mut connection = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect to Redis");
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}{{rc}}:v1:*"))
+        .query_async(&mut connection)
+        .await
+        .expect("KEYS");
+    assert!(!keys.is_empty(), "no response entry under {prefix}");
+    let () = redis::cmd("DEL")
+        .arg(&keys)
+        .query_async(&mut connection)
+        .await
+        .expect("DEL");
+}
+
+#[tokio::test]
+async fn the_l1_answers_without_redis_and_never_serves_another_instances_old_data() {
+    let redis = TestRedis::get().await;
+    let prefix = unique_prefix();
+    let settings = cached(Some((redis.url(), &prefix)));
+    let app = spawn_app_with(&settings).await;
+    let other = app.another_instance(&settings).await;
+    wait_for_subscribers(redis.url(), &format!("{prefix}{{rc}}:invalidations"), 2).await;
+    // Subscribed, each L1 reads the counter once before it trusts itself.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (_, admin) = app.signed_in(Role::Admin).await;
+
+    assert_executed(&post(&app, other.address, None, PRODUCT, product_vars(1)).await);
+    // Gone from Redis, the entry is still served, by the reader's L1.
+    delete_response_entries(redis.url(), &prefix).await;
+    let from_l1 = post(&app, other.address, None, PRODUCT, product_vars(1)).await;
+    assert_hit(&from_l1);
+
+    set_price(&app, app.address, &admin, 1, "0.03").await;
+    let after = post(&app, other.address, None, PRODUCT, product_vars(1)).await;
+    assert_executed(&after);
+    assert_eq!(after["data"]["product"]["price"]["amount"], "0.03");
+    assert_ne!(from_l1["data"], after["data"]);
 }
 
 #[tokio::test]

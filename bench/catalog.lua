@@ -64,9 +64,9 @@ function response(status, headers, body)
   checked = checked + 1
   if status ~= 200 then
     non200 = non200 + 1
-  elseif body:find('"errors"%s*:') then
+  elseif lib.has_errors(body) then
     gql_errors = gql_errors + 1
-  elseif not body:find('"data"%s*:') or body:find('"data"%s*:%s*null') then
+  elseif not lib.has_data(body) then
     no_data = no_data + 1
   else
     return

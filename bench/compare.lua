@@ -31,8 +31,7 @@ end
 
 function response(status, headers, body)
   checked = checked + 1
-  if status ~= 200 or body:find('"errors"%s*:') or not body:find('"data"%s*:')
-      or body:find('"data"%s*:%s*null') then
+  if status ~= 200 or lib.has_errors(body) or not lib.has_data(body) then
     failed = failed + 1
     lib.note_failure(status, body)
   end

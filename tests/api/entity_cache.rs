@@ -140,6 +140,10 @@ async fn warm_catalog_is_cheaper(app: &TestApp) {
 async fn a_warm_catalog_sends_fewer_statements_for_the_same_data() {
     let app = spawn_app_with(entity_cached(Tier::InProcess, false)).await;
     warm_catalog_is_cheaper(&app).await;
+    // Every part of the page is cached: the listing, categories, ratings,
+    // review pages and authors.
+    let warm = post(&app, app.address, None, CATALOG, json!({})).await;
+    assert_eq!(stat(&warm, "sqlStatements"), 0, "{warm}");
 }
 
 #[tokio::test]

@@ -95,7 +95,7 @@ where
 
 /// A stable name for one page shape (filter, order, size and cursor), the
 /// same on every instance of one build.
-fn shape_id(filter: &impl Debug, keyset: &impl Debug) -> String {
+pub(super) fn shape_id(filter: &impl Debug, keyset: &impl Debug) -> String {
     let mut digest = sha256_hex(&format!("{filter:?}|{keyset:?}"));
     digest.truncate(24);
     digest

@@ -6,10 +6,10 @@ use crate::{
     error::{AppError, AppResult},
     schema::{
         connection::{IntoConnection, PageArgs},
-        context::{db, loaders, read_list},
+        context::{db, loaders, read_list, required},
         filters::{ProductFilter, product_listing},
         ids::{self, NodeKind},
-        loaders::{CategoryId, CategorySlug, ProductId, ProductSlug},
+        loaders::{CategoryId, CategorySlug, ProductId, ProductPage, ProductSlug},
         orderings::ProductOrder,
         types::{
             Category, CategoryConnection, CategoryTotal, Product, ProductConnection, ProductTotal,
@@ -73,8 +73,11 @@ impl CatalogQuery {
     ) -> AppResult<ProductConnection> {
         let (filter, keyset) =
             product_listing(filter, order_by, PageArgs::new(first, after, last, before))?;
-        let page = read::products::page(db(ctx)?, &filter, &keyset).await?;
-        read_list(ctx, page.rows())?;
+        let key = ProductPage {
+            filter: filter.clone(),
+            keyset,
+        };
+        let page = required(loaders(ctx)?.load_one(key).await?, "product page")?;
         Ok(page.into_connection(ProductTotal::All(filter), Product))
     }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Storefront beside PostGraphile v5 on the same PostgreSQL data, same load.
 #
-#   bench/compare.sh            the full comparison (medium data; about 25 min)
+#   bench/compare.sh            the full comparison (medium data; about 35 min with the cache rows)
 #   bench/compare.sh --smoke    CI: no load; each workload once against each
 #                               server, and both must return the same rows
 #

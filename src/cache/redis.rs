@@ -320,15 +320,10 @@ impl RedisStore {
             .await
             .flatten();
         let (data, stamp, tags) = entry?;
-        let tags = tags
-            .split_whitespace()
-            .map(str::parse)
-            .collect::<Result<_, _>>()
-            .ok()?;
         Some(Found {
             data: data.into(),
             stamp: Stamp(stamp),
-            tags,
+            tags: parse_tags(tags.split_whitespace())?,
         })
     }
 
@@ -541,10 +536,14 @@ impl RedisStore {
 /// Reads an invalidation message: its number, then its tags.
 fn parse_invalidation(payload: &[u8]) -> Option<(u64, Vec<Tag>)> {
     let text = std::str::from_utf8(payload).ok()?;
-    let mut words = text.split(' ');
+    let mut words = text.split_whitespace();
     let seq = words.next()?.parse().ok()?;
-    let tags = words.map(str::parse).collect::<Result<_, _>>().ok()?;
-    Some((seq, tags))
+    Some((seq, parse_tags(words)?))
+}
+
+/// Tags as the scripts store and publish them, one per word.
+fn parse_tags<'a>(words: impl Iterator<Item = &'a str>) -> Option<Vec<Tag>> {
+    words.map(str::parse).collect::<Result<_, _>>().ok()
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use storefront::{auth::Role, config::Settings, schema::ids::NodeKind};
 use crate::helpers::{
     TestApp, gid,
     process::ServerProcess,
-    redis_server::{OwnedRedis, TestRedis, unique_prefix},
+    redis_server::{OwnedRedis, TestRedis, keys_matching, unique_prefix},
     spawn_app, spawn_app_with,
 };
 
@@ -449,16 +449,7 @@ async fn redis_holds_no_address_of_a_cached_user() {
         .collect();
     assert!(!emails.is_empty(), "{shown}");
 
-    let client = redis::Client::open(redis.url()).expect("a Redis URL");
-    let mut connection = client
-        .get_multiplexed_async_connection()
-        .await
-        .expect("connect to Redis");
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}*"))
-        .query_async(&mut connection)
-        .await
-        .expect("KEYS");
+    let (mut connection, keys) = keys_matching(redis.url(), &format!("{prefix}*")).await;
     assert!(keys.iter().any(|key| key.contains("User:")), "{keys:?}");
     for key in keys.iter().filter(|key| key.contains("{rc}:e")) {
         let values: Vec<Vec<u8>> = redis::cmd("HVALS")

@@ -10,7 +10,7 @@ use storefront::{auth::Role, config::Settings, schema::ids::NodeKind};
 
 use crate::helpers::{
     TestApp, gid,
-    redis_server::{OwnedRedis, TestRedis, unique_prefix, wait_for_subscribers},
+    redis_server::{OwnedRedis, TestRedis, keys_matching, unique_prefix, wait_for_subscribers},
     spawn_app_with,
 };
 
@@ -331,16 +331,7 @@ pub(crate) async fn responses_shared_and_coherent_across_instances(url: &str) {
 
 /// Deletes every response entry under `prefix` from the Redis at `url`.
 async fn delete_response_entries(url: &str, prefix: &str) {
-    let client = redis::Client::open(url).expect("a Redis URL");
-    let mut connection = client
-        .get_multiplexed_async_connection()
-        .await
-        .expect("connect to Redis");
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}{{rc}}:v1:*"))
-        .query_async(&mut connection)
-        .await
-        .expect("KEYS");
+    let (mut connection, keys) = keys_matching(url, &format!("{prefix}{{rc}}:v1:*")).await;
     assert!(!keys.is_empty(), "no response entry under {prefix}");
     let () = redis::cmd("DEL")
         .arg(&keys)
@@ -445,16 +436,7 @@ async fn redis_holds_no_private_data_and_no_signed_in_response() {
     // A public read, signed in: its entry holds only public data.
     app.data_as(&token, CATALOG, json!({})).await;
 
-    let client = redis::Client::open(redis.url()).expect("a Redis URL");
-    let mut connection = client
-        .get_multiplexed_async_connection()
-        .await
-        .expect("connect to Redis");
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}*"))
-        .query_async(&mut connection)
-        .await
-        .expect("KEYS");
+    let (mut connection, keys) = keys_matching(redis.url(), &format!("{prefix}*")).await;
     let entries = keys.iter().filter(|key| key.contains("{rc}:v1:")).count();
     assert_eq!(entries, 1, "only the catalog page is cached: {keys:?}");
     for key in &keys {

@@ -118,6 +118,25 @@ pub async fn wait_for_subscribers(url: &str, channel: &str, count: i64) {
     panic!("{channel} never had {count} subscribers");
 }
 
+/// A connection to the Redis at `url`, and the keys there that match
+/// `pattern` (`KEYS`: tests only, on their own prefix).
+pub async fn keys_matching(
+    url: &str,
+    pattern: &str,
+) -> (redis::aio::MultiplexedConnection, Vec<String>) {
+    let client = redis::Client::open(url).expect("a Redis URL");
+    let mut connection = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect to Redis");
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(pattern)
+        .query_async(&mut connection)
+        .await
+        .expect("KEYS");
+    (connection, keys)
+}
+
 /// A three-master Redis Cluster owned by one test (no replicas), on local
 /// ports; every node is killed when dropped.
 pub struct OwnedCluster {

@@ -24,7 +24,7 @@ use crate::{
     seed::{self, Scale},
     services::persisted::{self, TrustedDocuments},
     services::{housekeeping, outbox},
-    state::AppState,
+    state::{AppComponents, AppState},
 };
 
 /// Runs the command line's command.
@@ -252,7 +252,7 @@ impl Application {
             })?;
             tracing::info!(manifest = %manifest.display(), added, "registered trusted documents");
         }
-        let state = AppState {
+        let state = AppState::new(AppComponents {
             sockets: sockets.clone(),
             keys,
             read_db,
@@ -272,7 +272,7 @@ impl Application {
             metrics: metrics::handle()?,
             db: db.clone(),
             settings: Arc::new(settings.clone()),
-        };
+        });
         let listener = TcpListener::bind(settings.http.listen)
             .await
             .with_context(|| format!("binding {}", settings.http.listen))?;

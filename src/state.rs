@@ -1,6 +1,6 @@
 //! Shared application state: cheap to clone, passed to every handler.
 
-use std::sync::Arc;
+use std::{ops::Deref, sync::Arc};
 
 use metrics_exporter_prometheus::PrometheusHandle;
 use sea_orm::DatabaseConnection;
@@ -15,9 +15,29 @@ use crate::{
     services::persisted::TrustedDocuments,
 };
 
-/// What every route needs.
+/// What every route needs, behind one pointer: axum clones the state for
+/// every extractor and middleware of every request, and a clone of the
+/// components themselves would touch a dozen reference counts each time.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppComponents>);
+
+impl AppState {
+    /// The state of one running application.
+    pub fn new(components: AppComponents) -> Self {
+        Self(Arc::new(components))
+    }
+}
+
+impl Deref for AppState {
+    type Target = AppComponents;
+
+    fn deref(&self) -> &AppComponents {
+        &self.0
+    }
+}
+
+/// The long-lived parts of a running application that routes use.
+pub struct AppComponents {
     /// The connection pool of the primary database.
     pub db: DatabaseConnection,
     /// The pool on the read replica (`DATABASE_READ_URL`), for read-only

@@ -2,17 +2,21 @@
 
 pub mod cache;
 pub mod events;
+mod handles;
 
 use std::{
     sync::{
-        OnceLock,
+        LazyLock, OnceLock,
         atomic::{AtomicU64, Ordering},
     },
     time::Duration,
 };
 
-use metrics::{Histogram, counter, gauge, histogram};
+use axum::http::Method;
+use metrics::{Counter, Histogram, counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use handles::Registered;
 
 const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -58,7 +62,7 @@ pub fn handle() -> anyhow::Result<PrometheusHandle> {
 }
 
 /// How a GraphQL operation ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OperationOutcome {
     /// No errors.
     Ok,
@@ -89,56 +93,96 @@ pub struct OperationRecord<'a> {
 /// Longest operation name kept as a label, bounding label size.
 const MAX_NAME_LABEL: usize = 64;
 
+/// `graphql_operations_total` by operation type and outcome, then name.
+static OPERATION_COUNTS: LazyLock<Registered<(&'static str, OperationOutcome), Counter>> =
+    LazyLock::new(Registered::new);
+
+/// The duration and statement histograms of each operation type.
+static OPERATION_COSTS: LazyLock<Registered<(), (Histogram, Histogram)>> =
+    LazyLock::new(Registered::new);
+
+/// `graphql_cache_hits_total` and `graphql_cache_misses_total`.
+static OPERATION_CACHE_COUNTS: LazyLock<Registered<(), (Counter, Counter)>> =
+    LazyLock::new(Registered::new);
+
+/// `http_requests_total` by method and status, then route.
+static HTTP_COUNTS: LazyLock<Registered<(Method, u16), Counter>> = LazyLock::new(Registered::new);
+
+/// `http_request_duration_seconds` by route.
+static HTTP_DURATIONS: LazyLock<Registered<(), Histogram>> = LazyLock::new(Registered::new);
+
+impl OperationOutcome {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Error => "error",
+            Self::Rejected => "rejected",
+        }
+    }
+}
+
 impl OperationRecord<'_> {
     /// Adds this operation to the metrics.
     pub fn record(&self) {
-        let name: String = self
-            .name
-            .unwrap_or("anonymous")
-            .chars()
-            .take(MAX_NAME_LABEL)
-            .collect();
-        let outcome = match self.outcome {
-            OperationOutcome::Ok => "ok",
-            OperationOutcome::Error => "error",
-            OperationOutcome::Rejected => "rejected",
+        let name = self.name.unwrap_or("anonymous");
+        let name = match name.char_indices().nth(MAX_NAME_LABEL) {
+            Some((end, _)) => &name[..end],
+            None => name,
         };
-        let labels = [
-            ("operation", name),
-            ("type", self.operation_type.to_owned()),
-            ("outcome", outcome.to_owned()),
-        ];
-        counter!("graphql_operations_total", &labels).increment(1);
-        observe(
-            histogram!("graphql_operation_duration_seconds", "type" => self.operation_type),
-            self.elapsed.as_secs_f64(),
-        );
-        observe(
-            histogram!("graphql_operation_sql_statements", "type" => self.operation_type),
-            self.statements as f64,
-        );
-        counter!("graphql_cache_hits_total").increment(self.cache_hits);
-        counter!("graphql_cache_misses_total").increment(self.cache_misses);
+        let operation_type = self.operation_type;
+        let outcome = self.outcome;
+        OPERATION_COUNTS
+            .get(&(operation_type, outcome), name, || {
+                counter!(
+                    "graphql_operations_total",
+                    "operation" => name.to_owned(),
+                    "type" => operation_type,
+                    "outcome" => outcome.label(),
+                )
+            })
+            .increment(1);
+        let (duration, statements) = OPERATION_COSTS.get(&(), operation_type, || {
+            (
+                histogram!("graphql_operation_duration_seconds", "type" => operation_type),
+                histogram!("graphql_operation_sql_statements", "type" => operation_type),
+            )
+        });
+        observe(&duration, self.elapsed.as_secs_f64());
+        observe(&statements, self.statements as f64);
+        let (hits, misses) = OPERATION_CACHE_COUNTS.get(&(), "", || {
+            (
+                counter!("graphql_cache_hits_total"),
+                counter!("graphql_cache_misses_total"),
+            )
+        });
+        hits.increment(self.cache_hits);
+        misses.increment(self.cache_misses);
     }
 }
 
 /// Counts one HTTP request.
-pub fn record_http(method: &str, route: &str, status: u16, elapsed: Duration) {
-    let labels = [
-        ("method", method.to_owned()),
-        ("route", route.to_owned()),
-        ("status", status.to_string()),
-    ];
-    counter!("http_requests_total", &labels).increment(1);
-    observe(
-        histogram!("http_request_duration_seconds", "route" => route.to_owned()),
-        elapsed.as_secs_f64(),
+pub fn record_http(method: &Method, route: &str, status: u16, elapsed: Duration) {
+    HTTP_COUNTS
+        .get(&(method.clone(), status), route, || {
+            counter!(
+                "http_requests_total",
+                "method" => method.to_string(),
+                "route" => route.to_owned(),
+                "status" => status.to_string(),
+            )
+        })
+        .increment(1);
+    let duration = HTTP_DURATIONS.get(
+        &(),
+        route,
+        || histogram!("http_request_duration_seconds", "route" => route.to_owned()),
     );
+    observe(&duration, elapsed.as_secs_f64());
 }
 
 /// Records `value` in `histogram`; every `DRAIN_EVERY`th sample of the
 /// process folds all waiting samples into their buckets.
-fn observe(histogram: Histogram, value: f64) {
+fn observe(histogram: &Histogram, value: f64) {
     histogram.record(value);
     let recorded = SAMPLES.fetch_add(1, Ordering::Relaxed) + 1;
     if recorded % DRAIN_EVERY == 0 {

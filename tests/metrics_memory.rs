@@ -4,6 +4,8 @@
 
 use std::{alloc::System, time::Duration};
 
+use axum::http::Method;
+
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 #[global_allocator]
@@ -13,7 +15,7 @@ static ALLOCATOR: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 const SAMPLES: usize = 500_000;
 
 fn record_one_request() {
-    storefront::metrics::record_http("POST", "/graphql", 200, Duration::from_micros(250));
+    storefront::metrics::record_http(&Method::POST, "/graphql", 200, Duration::from_micros(250));
 }
 
 #[test]

@@ -11,10 +11,14 @@ use std::{
     sync::{PoisonError, RwLock},
 };
 
-/// Label sets beyond this many per group are not kept (their handles are
-/// still registered and returned): client-chosen names must not grow a
-/// second unbounded map beside the registry.
+/// Label sets beyond this many per group, or in groups beyond
+/// [`MAX_GROUPS`], are not kept (their handles are still registered and
+/// returned): client-chosen names and methods must not grow a second
+/// unbounded map beside the registry.
 const MAX_NAMES_PER_GROUP: usize = 1024;
+
+/// Groups kept at most (see [`MAX_NAMES_PER_GROUP`]).
+const MAX_GROUPS: usize = 64;
 
 /// Handles of one metric family, by a group of fixed labels and one
 /// free-form label value (an operation name, a route).
@@ -46,6 +50,9 @@ impl<G: Hash + Eq + Clone, H: Clone> Registered<G, H> {
         }
         let handle = register();
         let mut groups = self.groups.write().unwrap_or_else(PoisonError::into_inner);
+        if groups.len() >= MAX_GROUPS && !groups.contains_key(group) {
+            return handle;
+        }
         let names = groups.entry(group.clone()).or_default();
         if names.len() < MAX_NAMES_PER_GROUP {
             names.insert(name.into(), handle.clone());
@@ -73,6 +80,24 @@ mod tests {
         assert_eq!(registered.get(&1, "b", || register(12)), 12);
         assert_eq!(registered.get(&2, "a", || register(13)), 13);
         assert_eq!(calls.get(), 3);
+    }
+
+    #[test]
+    fn stops_keeping_groups_past_the_bound_but_still_answers() {
+        let registered = Registered::<usize, usize>::new();
+        for group in 0..MAX_GROUPS {
+            registered.get(&group, "a", || group);
+        }
+        let calls = Cell::new(0);
+        for _ in 0..2 {
+            let handle = registered.get(&MAX_GROUPS, "a", || {
+                calls.set(calls.get() + 1);
+                7
+            });
+            assert_eq!(handle, 7);
+        }
+        assert_eq!(calls.get(), 2);
+        assert_eq!(registered.get(&0, "a", || 99), 0);
     }
 
     #[test]

@@ -102,8 +102,12 @@ static OPERATION_COSTS: LazyLock<Registered<(), (Histogram, Histogram)>> =
     LazyLock::new(Registered::new);
 
 /// `graphql_cache_hits_total` and `graphql_cache_misses_total`.
-static OPERATION_CACHE_COUNTS: LazyLock<Registered<(), (Counter, Counter)>> =
-    LazyLock::new(Registered::new);
+static OPERATION_CACHE_COUNTS: LazyLock<(Counter, Counter)> = LazyLock::new(|| {
+    (
+        counter!("graphql_cache_hits_total"),
+        counter!("graphql_cache_misses_total"),
+    )
+});
 
 /// `http_requests_total` by method and status, then route.
 static HTTP_COUNTS: LazyLock<Registered<(Method, u16), Counter>> = LazyLock::new(Registered::new);
@@ -149,12 +153,7 @@ impl OperationRecord<'_> {
         });
         observe(&duration, self.elapsed.as_secs_f64());
         observe(&statements, self.statements as f64);
-        let (hits, misses) = OPERATION_CACHE_COUNTS.get(&(), "", || {
-            (
-                counter!("graphql_cache_hits_total"),
-                counter!("graphql_cache_misses_total"),
-            )
-        });
+        let (hits, misses) = &*OPERATION_CACHE_COUNTS;
         hits.increment(self.cache_hits);
         misses.increment(self.cache_misses);
     }

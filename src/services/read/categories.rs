@@ -1,9 +1,10 @@
 //! Reading categories: by key, the children of parents, and the list.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use super::{
     keyset::{Keyset, Page},
+    one_of,
     orderings::CategoryByName,
     rows_where_in, total,
 };
@@ -31,7 +32,11 @@ pub async fn children_of(
     parent_ids: impl IntoIterator<Item = i64>,
 ) -> AppResult<Vec<categories::Model>> {
     Ok(categories::Entity::find()
-        .filter(categories::Column::ParentId.is_in(parent_ids))
+        .filter(one_of(
+            db.get_database_backend(),
+            categories::Column::ParentId,
+            parent_ids,
+        ))
         .order_by_asc(categories::Column::Name)
         .order_by_asc(categories::Column::Id)
         .all(db)

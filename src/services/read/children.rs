@@ -5,12 +5,13 @@
 use std::{collections::HashMap, hash::Hash};
 
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
     QuerySelect, Select,
 };
 
 use super::{
     keyset::{Keyset, KeysetOrder, Page},
+    one_of,
     orderings::{OrderOrdering, ProductOrdering, ReviewsNewestFirst},
     positional::Positional,
     products::ProductFilterSpec,
@@ -49,8 +50,12 @@ fn passing<L: ChildList>(filter: &L::Filter) -> Select<L::Entity> {
 }
 
 /// Children of `parents` that pass `filter`.
-fn select<L: ChildList>(filter: &L::Filter, parents: &[i64]) -> Select<L::Entity> {
-    passing::<L>(filter).filter(L::parent_column().is_in(parents.iter().copied()))
+fn select<L: ChildList>(
+    backend: DbBackend,
+    filter: &L::Filter,
+    parents: &[i64],
+) -> Select<L::Entity> {
+    passing::<L>(filter).filter(one_of(backend, L::parent_column(), parents.iter().copied()))
 }
 
 /// A product's reviews.
@@ -181,7 +186,7 @@ pub async fn counts<L: ChildList>(
     filter: &L::Filter,
     parents: &[i64],
 ) -> AppResult<HashMap<i64, i64>> {
-    let rows = select::<L>(filter, parents)
+    let rows = select::<L>(db.get_database_backend(), filter, parents)
         .select_only()
         .column_as(L::parent_column(), "parent_id")
         .column_as(L::parent_column().count(), "count")

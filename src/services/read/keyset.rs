@@ -15,7 +15,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PartialModelTrait, QueryFilter,
     QueryOrder, QuerySelect, QueryTrait, Select,
     sea_query::{
-        Alias, Asterisk, Condition, Expr, ExprTrait, JoinType, Order, Query, SelectStatement,
+        Alias, Asterisk, Condition, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement,
         SimpleExpr, WindowStatement,
     },
 };
@@ -29,10 +29,9 @@ use crate::{
 
 const ROW_NUMBER: &str = "row_number";
 const WINDOW: &str = "windowed";
-/// The `VALUES` list of parent ids a lateral page query joins, and its
-/// column (PostgreSQL names the columns of `VALUES` `column1`, …).
+/// The parent ids a lateral page query joins: `unnest` of one array
+/// parameter, whose single column takes the alias's name.
 const PARENTS: &str = "parents";
-const PARENT_VALUE: &str = "column1";
 
 /// The sort-key value of one row, as stored in a cursor.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -356,17 +355,19 @@ impl<O: KeysetOrder> Keyset<O> {
         partition: E::Column,
         parents: &[i64],
     ) -> SelectStatement {
-        // Typed in the statement itself: a client that sends the ids as
-        // untyped parameters (pgbench, psql) would otherwise get text.
-        let parent = Expr::col((Alias::new(PARENTS), Alias::new(PARENT_VALUE)))
-            .cast_as(Alias::new("bigint"));
+        let parent = Expr::col((Alias::new(PARENTS), Alias::new(PARENTS)));
         let page = self
             .page_query(select.filter(Expr::col((E::default(), partition)).eq(parent)))
             .into_query();
+        // One array parameter whatever the number of parents, so the
+        // statement is prepared once per connection (see `one_of`). Typed in
+        // the statement itself: a client that sends it untyped (pgbench,
+        // psql) would otherwise leave `unnest` ambiguous.
+        let ids = Expr::val(parents.to_vec()).cast_as(Alias::new("bigint[]"));
         let mut outer = Query::select();
         outer
             .column((E::default(), Asterisk))
-            .from_values(parents.iter().copied(), Alias::new(PARENTS))
+            .from_function(Func::cust("unnest").arg(ids), Alias::new(PARENTS))
             .join_lateral(JoinType::InnerJoin, page, E::default(), Condition::all());
         for (expr, order) in self.order_by() {
             outer.order_by_expr(expr, order);

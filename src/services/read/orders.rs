@@ -10,6 +10,7 @@ use sea_orm::{
 
 use super::{
     keyset::{Keyset, Page},
+    one_of,
     orderings::OrderOrdering,
     positional, rows_where_in, total,
 };
@@ -92,7 +93,11 @@ pub async fn items_of(
     order_ids: impl IntoIterator<Item = i64>,
 ) -> AppResult<Vec<order_items::Model>> {
     let select = order_items::Entity::find()
-        .filter(order_items::Column::OrderId.is_in(order_ids))
+        .filter(one_of(
+            db.get_database_backend(),
+            order_items::Column::OrderId,
+            order_ids,
+        ))
         .order_by_asc(order_items::Column::Id);
     Ok(positional::all(db, select).await?)
 }

@@ -8,6 +8,7 @@ use sea_orm::{
 
 use super::{
     keyset::{Keyset, Page},
+    one_of,
     orderings::ProductOrdering,
     rows_where_in, total,
 };
@@ -136,7 +137,11 @@ pub async fn rating_totals(
         .column(reviews::Column::ProductId)
         .column_as(reviews::Column::Id.count(), "count")
         .column_as(reviews::Column::Rating.sum(), "sum")
-        .filter(reviews::Column::ProductId.is_in(product_ids))
+        .filter(one_of(
+            db.get_database_backend(),
+            reviews::Column::ProductId,
+            product_ids,
+        ))
         .group_by(reviews::Column::ProductId)
         .into_model::<RatingTotals>()
         .all(db)

@@ -2,12 +2,12 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect,
+    ConnectionTrait, DerivePartialModel, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
 };
 
 use super::{
     keyset::{Keyset, Page},
+    one_of,
     orderings::UsersNewestFirst,
     positional, total,
 };
@@ -44,7 +44,8 @@ pub async fn by_ids(
     db: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = i64>,
 ) -> AppResult<Vec<UserRecord>> {
-    let select = users::Entity::find().filter(users::Column::Id.is_in(ids));
+    let condition = one_of(db.get_database_backend(), users::Column::Id, ids);
+    let select = users::Entity::find().filter(condition);
     Ok(positional::all(db, positional::partial::<_, UserRecord>(select)).await?)
 }
 
@@ -57,7 +58,7 @@ pub async fn emails(
         .select_only()
         .column(users::Column::Id)
         .column(users::Column::Email)
-        .filter(users::Column::Id.is_in(ids))
+        .filter(one_of(db.get_database_backend(), users::Column::Id, ids))
         .into_tuple()
         .all(db)
         .await?;

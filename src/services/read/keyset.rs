@@ -426,3 +426,24 @@ impl<M> Page<M> {
         self.has_next
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{entities::reviews, services::read::orderings::ReviewsNewestFirst};
+
+    fn lateral_sql(parents: &[i64]) -> String {
+        let keyset = Keyset::new(ReviewsNewestFirst, PageArgs::new(Some(3), None, None, None))
+            .expect("a valid page");
+        let statement =
+            keyset.lateral_pages(reviews::Entity::find(), reviews::Column::ProductId, parents);
+        DbBackend::Postgres.build(&statement).sql
+    }
+
+    #[test]
+    fn lateral_pages_are_one_statement_whatever_the_number_of_parents() {
+        let two = lateral_sql(&[1, 2]);
+        assert_eq!(two, lateral_sql(&[1, 2, 3, 4, 5]));
+        assert!(two.contains("unnest(CAST($1 AS bigint[]))"), "{two}");
+    }
+}

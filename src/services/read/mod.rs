@@ -62,3 +62,31 @@ where
 fn total(count: u64) -> i64 {
     i64::try_from(count).unwrap_or(i64::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::QueryTrait;
+
+    use super::*;
+    use crate::entities::users;
+
+    fn sql_of(backend: DbBackend, ids: &[i64]) -> String {
+        users::Entity::find()
+            .filter(one_of(backend, users::Column::Id, ids.iter().copied()))
+            .build(backend)
+            .sql
+    }
+
+    #[test]
+    fn on_postgresql_a_batch_is_one_statement_whatever_its_size() {
+        let two = sql_of(DbBackend::Postgres, &[1, 2]);
+        assert_eq!(two, sql_of(DbBackend::Postgres, &[1, 2, 3, 4, 5]));
+        assert!(two.ends_with("= ANY($1)"), "{two}");
+    }
+
+    #[test]
+    fn on_sqlite_a_batch_is_an_in_list() {
+        let sql = sql_of(DbBackend::Sqlite, &[1, 2, 3]);
+        assert!(sql.ends_with("IN (?, ?, ?)"), "{sql}");
+    }
+}

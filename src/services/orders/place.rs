@@ -3,9 +3,7 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TryInsertResult,
-};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, QueryFilter, TryInsertResult};
 
 use super::{StockChange, idempotency, number, stock};
 use crate::{
@@ -18,7 +16,7 @@ use crate::{
     },
     entities::{order_items, orders, products},
     error::{AppError, AppResult, is_foreign_key_violation},
-    services::outbox,
+    services::{outbox, read::one_of},
 };
 
 /// Attempts at a free order number before giving up (each collision has a
@@ -150,7 +148,7 @@ async fn priced_lines(
 ) -> AppResult<Vec<PricedLine>> {
     let ids = request.lines().iter().map(|line| line.product_id);
     let mut found: HashMap<i64, products::Model> = products::Entity::find()
-        .filter(products::Column::Id.is_in(ids))
+        .filter(one_of(db.get_database_backend(), products::Column::Id, ids))
         .all(db)
         .await?
         .into_iter()

@@ -29,7 +29,11 @@ use crate::error::AppResult;
 /// of the batch: each connection prepares it once and reuses it, instead of
 /// preparing (and evicting) one statement per list length. Other backends
 /// get an `IN` list.
-fn one_of<C, V>(backend: DbBackend, column: C, values: impl IntoIterator<Item = V>) -> SimpleExpr
+pub(crate) fn one_of<C, V>(
+    backend: DbBackend,
+    column: C,
+    values: impl IntoIterator<Item = V>,
+) -> SimpleExpr
 where
     C: ColumnTrait,
     V: Into<Value>,

@@ -10,10 +10,15 @@
 //! loudly instead of misreading; the decoder checks each value's bytes.
 //! Other backends decode by name, as SeaORM does.
 
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveEnum, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryResult, QuerySelect,
     Select, Statement,
-    sqlx::{Column as _, Decode, Postgres, Row as _, postgres::PgRow},
+    sqlx::{
+        Column as _, Decode, Postgres, Row as _, ValueRef as _,
+        error::BoxDynError,
+        postgres::{PgRow, PgValueFormat, PgValueRef},
+    },
 };
 
 use super::users::UserRecord;
@@ -36,7 +41,7 @@ pub struct Columns<'r> {
 
 impl<'r> Columns<'r> {
     /// The next column's value, which must be the column called `name`.
-    pub fn read<T: Decode<'r, Postgres>>(&mut self, name: &str) -> Result<T, DbErr> {
+    pub fn read<T: FromColumn<'r>>(&mut self, name: &str) -> Result<T, DbErr> {
         let index = self.next;
         self.next += 1;
         let found = self.row.columns().get(index).map(|column| column.name());
@@ -46,7 +51,9 @@ impl<'r> Columns<'r> {
             )));
         }
         self.row
-            .try_get_unchecked(index)
+            .try_get_raw(index)
+            .map_err(BoxDynError::from)
+            .and_then(T::from_column)
             .map_err(|err| DbErr::Type(format!("column `{name}`: {err}")))
     }
 
@@ -54,6 +61,74 @@ impl<'r> Columns<'r> {
     pub fn read_enum<E: ActiveEnum<Value = String>>(&mut self, name: &str) -> Result<E, DbErr> {
         E::try_from_value(&self.read::<String>(name)?)
     }
+}
+
+/// A type the read path decodes from a PostgreSQL column. Most decode as
+/// sqlx decodes them; the two that fill most columns of a page take a
+/// shorter way from the binary wire format.
+pub trait FromColumn<'r>: Sized {
+    /// The value of one column of a row.
+    fn from_column(value: PgValueRef<'r>) -> Result<Self, BoxDynError>;
+}
+
+macro_rules! decoded_by_sqlx {
+    ($($ty:ty),*) => {$(
+        impl<'r> FromColumn<'r> for $ty {
+            fn from_column(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+                <$ty as Decode<'r, Postgres>>::decode(value)
+            }
+        }
+    )*};
+}
+
+decoded_by_sqlx!(String, Option<String>, i16, i32);
+
+/// A `bigint`: its eight big-endian bytes, without sqlx's general integer
+/// decoder, which accepts any width.
+impl FromColumn<'_> for i64 {
+    fn from_column(value: PgValueRef<'_>) -> Result<Self, BoxDynError> {
+        match value.format() {
+            PgValueFormat::Binary => Ok(i64::from_be_bytes(value.as_bytes()?.try_into()?)),
+            PgValueFormat::Text => <i64 as Decode<Postgres>>::decode(value),
+        }
+    }
+}
+
+impl FromColumn<'_> for Option<i64> {
+    fn from_column(value: PgValueRef<'_>) -> Result<Self, BoxDynError> {
+        if value.is_null() {
+            Ok(None)
+        } else {
+            i64::from_column(value).map(Some)
+        }
+    }
+}
+
+/// A `timestamptz`: on the wire, the microseconds since 2000-01-01 UTC.
+/// sqlx adds them to that date as a `chrono::Duration`, calendar arithmetic
+/// that cost about 400 instructions a value; the catalog page reads 700.
+impl FromColumn<'_> for DateTime<Utc> {
+    fn from_column(value: PgValueRef<'_>) -> Result<Self, BoxDynError> {
+        match value.format() {
+            PgValueFormat::Binary => {
+                let micros = i64::from_be_bytes(value.as_bytes()?.try_into()?);
+                from_postgres_micros(micros)
+                    .ok_or_else(|| format!("{micros} µs after 2000-01-01 is out of range").into())
+            }
+            PgValueFormat::Text => <DateTime<Utc> as Decode<Postgres>>::decode(value),
+        }
+    }
+}
+
+/// Microseconds from the Unix epoch to PostgreSQL's, 2000-01-01 UTC.
+const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
+
+/// The instant `micros` after PostgreSQL's epoch; `None` past chrono's range
+/// (PostgreSQL's `infinity` among others).
+fn from_postgres_micros(micros: i64) -> Option<DateTime<Utc>> {
+    micros
+        .checked_add(POSTGRES_EPOCH_MICROS)
+        .and_then(DateTime::from_timestamp_micros)
 }
 
 /// Every row of `select` as `M`, by position where the backend allows it.
@@ -181,5 +256,44 @@ impl Positional for UserRecord {
             created_at: columns.read("created_at")?,
             just_authenticated: false,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, NaiveDate, TimeZone};
+
+    use super::*;
+
+    /// What sqlx computes: the epoch date plus a `Duration`.
+    fn as_sqlx_does(micros: i64) -> Option<DateTime<Utc>> {
+        let epoch = NaiveDate::from_ymd_opt(2000, 1, 1)?.and_hms_opt(0, 0, 0)?;
+        epoch
+            .checked_add_signed(Duration::microseconds(micros))
+            .map(|naive| Utc.from_utc_datetime(&naive))
+    }
+
+    #[test]
+    fn timestamps_decode_to_the_instants_sqlx_decodes() {
+        let day = 86_400_000_000_i64;
+        let mut micros = vec![0, 1, -1, day - 1, day, -day, i64::MAX, i64::MIN];
+        // Every 37 days and a few microseconds from 1900 to 2200: leap
+        // years, century years and both sides of the epoch.
+        micros.extend(
+            (-36_600..73_200)
+                .step_by(37)
+                .map(|days| days * day + days * 7_919),
+        );
+        for micros in micros {
+            assert_eq!(
+                from_postgres_micros(micros),
+                as_sqlx_does(micros),
+                "{micros} µs"
+            );
+        }
+        assert_eq!(
+            from_postgres_micros(0).map(|at| at.to_rfc3339()),
+            Some("2000-01-01T00:00:00+00:00".to_owned())
+        );
     }
 }

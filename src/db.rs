@@ -1,6 +1,7 @@
 //! Database connection pool and the per-operation statement counter.
 
 mod counted;
+mod direct;
 mod transaction;
 
 pub use counted::{Counted, CountedConnection, OperationStats};

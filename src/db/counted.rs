@@ -9,6 +9,7 @@ use std::sync::{
     atomic::{AtomicU64, Ordering},
 };
 
+use super::direct::{self, PostgresPool};
 use crate::cache::{Cache, TagSet};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, Statement,
@@ -105,7 +106,7 @@ impl<C> Counted<C> {
 }
 
 #[async_trait::async_trait]
-impl<C: ConnectionTrait + Send + Sync> ConnectionTrait for Counted<C> {
+impl<C: ConnectionTrait + PostgresPool + Send + Sync> ConnectionTrait for Counted<C> {
     fn get_database_backend(&self) -> DbBackend {
         self.inner.get_database_backend()
     }
@@ -127,7 +128,10 @@ impl<C: ConnectionTrait + Send + Sync> ConnectionTrait for Counted<C> {
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         self.stats.count_statement();
-        self.inner.query_all_raw(stmt).await
+        match self.inner.postgres_pool() {
+            Some(pool) => direct::query_all(pool, stmt).await,
+            None => self.inner.query_all_raw(stmt).await,
+        }
     }
 
     fn support_returning(&self) -> bool {

@@ -88,7 +88,7 @@ decoded_by_sqlx!(String, Option<String>, i16, i32);
 impl FromColumn<'_> for i64 {
     fn from_column(value: PgValueRef<'_>) -> Result<Self, BoxDynError> {
         match value.format() {
-            PgValueFormat::Binary => Ok(i64::from_be_bytes(value.as_bytes()?.try_into()?)),
+            PgValueFormat::Binary => binary_i64(&value),
             PgValueFormat::Text => <i64 as Decode<Postgres>>::decode(value),
         }
     }
@@ -111,13 +111,18 @@ impl FromColumn<'_> for DateTime<Utc> {
     fn from_column(value: PgValueRef<'_>) -> Result<Self, BoxDynError> {
         match value.format() {
             PgValueFormat::Binary => {
-                let micros = i64::from_be_bytes(value.as_bytes()?.try_into()?);
+                let micros = binary_i64(&value)?;
                 from_postgres_micros(micros)
                     .ok_or_else(|| format!("{micros} µs after 2000-01-01 is out of range").into())
             }
             PgValueFormat::Text => <DateTime<Utc> as Decode<Postgres>>::decode(value),
         }
     }
+}
+
+/// The eight big-endian bytes of a binary `bigint` or `timestamptz`.
+fn binary_i64(value: &PgValueRef<'_>) -> Result<i64, BoxDynError> {
+    Ok(i64::from_be_bytes(value.as_bytes()?.try_into()?))
 }
 
 /// Microseconds from the Unix epoch to PostgreSQL's, 2000-01-01 UTC.

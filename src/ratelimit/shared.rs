@@ -3,7 +3,8 @@
 //! each spend one atomic script on Redis's clock. While Redis cannot be
 //! reached the instance falls back to its own in-process budget, so a
 //! Redis outage loosens limits to one budget per instance but never fails
-//! a request.
+//! a request. That budget also carries every spend Redis allowed here, so a
+//! caller does not get a whole fresh budget each time Redis stalls.
 
 use std::{num::NonZeroU32, time::Duration};
 
@@ -85,7 +86,11 @@ impl Limiter for SharedLimiter {
             .run_script("limit", &self.script, &shared_key, &args)
             .await;
         match answer {
-            Some((1, _, remaining, full_in)) => Verdict::Allowed(self.budget(remaining, full_in)),
+            Some((1, _, remaining, full_in)) => {
+                // Only the record matters: Redis has already decided.
+                self.fallback.spend_now(key, cost);
+                Verdict::Allowed(self.budget(remaining, full_in))
+            }
             Some((_, wait, remaining, full_in)) => Verdict::Refused {
                 retry_after: Duration::from_micros(wait),
                 budget: Some(self.budget(remaining, full_in)),

@@ -22,7 +22,7 @@ const PAGE: &str = "{ products(first: 5) { nodes { id name } } }";
 const EXPENSIVE: &str = "{ products(first: 100) { nodes { id name sku } } }";
 
 /// Gives `settings` a budget that does not visibly refill while a test runs.
-fn budget(settings: &mut Settings, budget: u32) {
+pub(crate) fn budget(settings: &mut Settings, budget: u32) {
     settings.limits.rate_limit_budget = budget;
     settings.limits.rate_limit_window = Duration::from_secs(10_000_000);
 }
@@ -422,5 +422,49 @@ pub(crate) async fn one_budget_across_instances(url: &str) {
         answered += 1;
     }
     // One budget for both: what one instance alone would allow, not twice it.
+    assert_eq!(answered, 100 / cost, "cost {cost} per operation");
+}
+
+#[tokio::test]
+async fn a_redis_outage_keeps_what_this_instance_already_spent() {
+    let mut redis = crate::helpers::redis_server::OwnedRedis::start().await;
+    let url = redis.url.clone();
+    let app = spawn_app_with(move |settings| {
+        budget(settings, 100);
+        settings.redis.url = Some(url.clone().into());
+        settings.redis.prefix = crate::helpers::redis_server::unique_prefix();
+    })
+    .await;
+    let (_, token) = app.signed_in(Role::Customer).await;
+    let ask = || async {
+        let response = app
+            .client
+            .post(format!("http://{}/graphql", app.address))
+            .bearer_auth(&token)
+            .json(&json!({ "query": PAGE }))
+            .send()
+            .await
+            .expect("a response");
+        let status = response.status();
+        (status, response.json::<Value>().await.expect("a JSON body"))
+    };
+    let (_, first) = ask().await;
+    let cost = first["extensions"]["stats"]["complexity"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no complexity in {first}"));
+    let (status, second) = ask().await;
+    assert_eq!(status, StatusCode::OK, "{second}");
+
+    redis.kill();
+    let mut answered = 2;
+    for _ in 0..40 {
+        let (status, body) = ask().await;
+        if status == StatusCode::TOO_MANY_REQUESTS || code(&body) == "RATE_LIMITED" {
+            break;
+        }
+        assert_eq!(status, StatusCode::OK, "{body}");
+        answered += 1;
+    }
+    // The fallback budget already holds the two spends Redis allowed.
     assert_eq!(answered, 100 / cost, "cost {cost} per operation");
 }

@@ -124,7 +124,7 @@ async fn viewers_do_not_share_their_events() {
 
 #[tokio::test]
 async fn each_socket_spends_its_own_cost_before_it_joins() {
-    let app = spawn_app_with(|settings| settings.limits.rate_limit_budget = 12).await;
+    let app = spawn_app_with(|settings| crate::rate_limits::budget(settings, 12)).await;
     let mut first = WsClient::connect(app.address, json!({})).await;
     first.subscribe("s", STOCK_CHANGES, json!({})).await;
     let mut second = WsClient::connect(app.address, json!({})).await;

@@ -7,12 +7,13 @@ use std::time::Duration;
 
 use axum::{
     extract::{Request, State},
+    http::{HeaderMap, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 
 use super::{
-    graphql::request_id,
+    REQUEST_ID_HEADER,
     negotiate::{self, ResponseMedia},
 };
 use crate::error::AppError;
@@ -26,11 +27,17 @@ pub async fn enforce(
     let Some(limit) = limit else {
         return next.run(request).await;
     };
-    let media = negotiate::response_media(request.headers()).unwrap_or(ResponseMedia::Json);
-    let request_id = request_id(request.headers());
+    // Kept for the timeout answer, and only read if it comes: the request
+    // moves into the handler.
+    let accept = accept_headers(request.headers());
+    let id = request.headers().get(REQUEST_ID_HEADER).cloned();
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
+            let media = negotiate::response_media(&accept).unwrap_or(ResponseMedia::Json);
+            let request_id = id
+                .and_then(|id| id.to_str().map(str::to_owned).ok())
+                .unwrap_or_default();
             tracing::warn!(
                 request_id,
                 limit_secs = limit.as_secs_f64(),
@@ -39,4 +46,13 @@ pub async fn enforce(
             media.label(AppError::Timeout { limit, request_id }.into_response())
         }
     }
+}
+
+/// The request's `Accept` headers alone (each value shares its bytes).
+fn accept_headers(headers: &HeaderMap) -> HeaderMap {
+    let mut accept = HeaderMap::new();
+    for value in headers.get_all(header::ACCEPT) {
+        accept.append(header::ACCEPT, value.clone());
+    }
+    accept
 }

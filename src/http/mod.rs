@@ -28,6 +28,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 
+use self::security::SecurityHeaders;
 use crate::state::AppState;
 
 pub use server::{ConnectionLimits, serve};
@@ -37,10 +38,29 @@ pub use ws::Sockets;
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// The whole HTTP surface.
+///
+/// Every middleware sits in one stack applied once: each `Router::layer`
+/// call boxes the routes again, and each box costs every request a clone
+/// and a boxed future. Outermost first: the security headers, the request
+/// id, the trace span and the HTTP metrics (so that CORS preflight answers
+/// carry, log and count them too), CORS, and the deadline around the
+/// handler.
 pub fn router(state: AppState) -> Router {
     let request_id = axum::http::HeaderName::from_static(REQUEST_ID_HEADER);
     let settings = state.settings.clone();
-    let app = Router::new()
+    let security_headers = SecurityHeaders::new(&settings);
+    let middleware = ServiceBuilder::new()
+        .map_response(move |response| security_headers.apply(response))
+        .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+        .layer(TraceLayer::new_for_http().make_span_with(observe::span))
+        .layer(middleware::from_fn(observe::count))
+        .layer(PropagateRequestIdLayer::new(request_id))
+        .option_layer(security::cors(&settings))
+        .layer(middleware::from_fn_with_state(
+            settings.http.request_timeout(),
+            deadline::enforce,
+        ));
+    Router::new()
         .route("/", get(graphiql::page))
         .route("/graphiql/{*path}", get(graphiql::asset))
         .route("/dashboard", get(dashboard::page))
@@ -49,17 +69,6 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(metrics::render))
-        .layer(middleware::from_fn_with_state(
-            settings.http.request_timeout(),
-            deadline::enforce,
-        ))
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
-                .layer(TraceLayer::new_for_http().make_span_with(observe::span))
-                .layer(middleware::from_fn(observe::count))
-                .layer(PropagateRequestIdLayer::new(request_id)),
-        )
-        .with_state(state);
-    security::apply(app, &settings)
+        .layer(middleware)
+        .with_state(state)
 }

@@ -38,7 +38,7 @@ struct MediaRange<'a> {
     quality: f32,
 }
 
-fn media_ranges(headers: &HeaderMap) -> Vec<MediaRange<'_>> {
+fn media_ranges(headers: &HeaderMap) -> impl Iterator<Item = MediaRange<'_>> {
     headers
         .get_all(header::ACCEPT)
         .iter()
@@ -53,23 +53,25 @@ fn media_ranges(headers: &HeaderMap) -> Vec<MediaRange<'_>> {
                 .unwrap_or(1.0);
             Some(MediaRange { essence, quality })
         })
-        .collect()
 }
 
 /// The response type for the request's `Accept` header: the most preferred
 /// supported one, `application/json` when `Accept` is absent or `*/*`, and
 /// `None` when nothing acceptable is supported (406).
 pub fn response_media(headers: &HeaderMap) -> Option<ResponseMedia> {
-    let ranges = media_ranges(headers);
-    if ranges.is_empty() {
+    let mut ranges = media_ranges(headers).peekable();
+    if ranges.peek().is_none() {
         return Some(ResponseMedia::Json);
     }
     let mut best: Option<(f32, ResponseMedia)> = None;
     for range in ranges {
-        let media = match range.essence.to_ascii_lowercase().as_str() {
-            "application/graphql-response+json" => ResponseMedia::GraphqlResponseJson,
-            "application/json" | "application/*" | "*/*" => ResponseMedia::Json,
-            _ => continue,
+        let is = |media: &str| range.essence.eq_ignore_ascii_case(media);
+        let media = if is("application/graphql-response+json") {
+            ResponseMedia::GraphqlResponseJson
+        } else if is("application/json") || is("application/*") || is("*/*") {
+            ResponseMedia::Json
+        } else {
+            continue;
         };
         if range.quality > 0.0 && best.is_none_or(|(quality, _)| range.quality > quality) {
             best = Some((range.quality, media));
@@ -81,7 +83,7 @@ pub fn response_media(headers: &HeaderMap) -> Option<ResponseMedia> {
 /// Whether a browser is asking for a page rather than data.
 pub fn wants_html(headers: &HeaderMap) -> bool {
     media_ranges(headers)
-        .first()
+        .next()
         .is_some_and(|range| range.essence.eq_ignore_ascii_case("text/html"))
 }
 

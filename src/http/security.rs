@@ -11,15 +11,8 @@
 
 use std::time::Duration;
 
-use axum::{
-    Router,
-    body::Body,
-    http::{HeaderName, HeaderValue, Method, Response, header},
-};
-use tower_http::{
-    cors::{AllowOrigin, CorsLayer},
-    set_header::SetResponseHeaderLayer,
-};
+use axum::http::{HeaderName, HeaderValue, Method, Response, header};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use super::REQUEST_ID_HEADER;
 use crate::{
@@ -61,82 +54,83 @@ pub fn page_policy_with_style_nonce(nonce: &str) -> String {
 /// How long browsers may cache a preflight answer.
 const PREFLIGHT_MAX_AGE: Duration = Duration::from_secs(600);
 
-fn content_security_policy(response: &Response<Body>) -> Option<HeaderValue> {
-    let is_page = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|content_type| content_type.starts_with("text/html"));
-    Some(HeaderValue::from_static(if is_page {
-        PAGE_POLICY
-    } else {
-        API_POLICY
-    }))
+/// The headers every response carries. Applied in one step after the
+/// handler (not one layer per header), as they are on every request.
+#[derive(Clone)]
+pub struct SecurityHeaders {
+    /// `Strict-Transport-Security`, when configured.
+    hsts: Option<HeaderValue>,
 }
 
-fn cors(origins: &[String]) -> CorsLayer {
+impl SecurityHeaders {
+    /// The headers `settings` ask for.
+    pub fn new(settings: &Settings) -> Self {
+        let max_age = settings.http.hsts_max_age.as_secs();
+        let hsts = (max_age > 0)
+            .then(|| HeaderValue::from_str(&format!("max-age={max_age}; includeSubDomains")).ok())
+            .flatten();
+        Self { hsts }
+    }
+
+    /// Sets the fixed headers, and the content security policy unless the
+    /// handler chose one (pages with a style nonce do).
+    pub fn apply<B>(&self, mut response: Response<B>) -> Response<B> {
+        let headers = response.headers_mut();
+        if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+            let is_page = headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|value| value.to_str().ok())
+                .is_some_and(|content_type| content_type.starts_with("text/html"));
+            let policy = if is_page { PAGE_POLICY } else { API_POLICY };
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(policy),
+            );
+        }
+        for (name, value) in [
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ] {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+        if let Some(hsts) = &self.hsts {
+            headers.insert(header::STRICT_TRANSPORT_SECURITY, hsts.clone());
+        }
+        response
+    }
+}
+
+/// CORS for the configured origins; none when no origin is listed.
+pub fn cors(settings: &Settings) -> Option<CorsLayer> {
+    let origins = &settings.http.cors_origins.0;
+    if origins.is_empty() {
+        return None;
+    }
     let origins = origins
         .iter()
         .filter_map(|origin| HeaderValue::from_str(origin).ok());
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::list(origins))
-        .allow_methods([Method::GET, Method::POST])
-        .allow_headers([
-            header::CONTENT_TYPE,
-            header::AUTHORIZATION,
-            header::ACCEPT,
-            HeaderName::from_static(REQUEST_ID_HEADER),
-            HeaderName::from_static("apollographql-client-name"),
-            HeaderName::from_static("apollographql-client-version"),
-        ])
-        .expose_headers([
-            header::RETRY_AFTER,
-            HeaderName::from_static(REQUEST_ID_HEADER),
-            HeaderName::from_static(LIMIT_HEADER),
-            HeaderName::from_static(REMAINING_HEADER),
-            HeaderName::from_static(RESET_HEADER),
-        ])
-        .max_age(PREFLIGHT_MAX_AGE)
-}
-
-/// Wraps `router` in CORS (when origins are configured) and the security
-/// headers (outermost, so that preflight answers carry them too).
-pub fn apply(router: Router, settings: &Settings) -> Router {
-    let http = &settings.http;
-    let router = if http.cors_origins.0.is_empty() {
-        router
-    } else {
-        router.layer(cors(&http.cors_origins.0))
-    };
-    let router = if http.hsts_max_age.as_secs() > 0 {
-        let hsts = format!("max-age={}; includeSubDomains", http.hsts_max_age.as_secs());
-        match HeaderValue::from_str(&hsts) {
-            Ok(value) => router.layer(SetResponseHeaderLayer::overriding(
-                header::STRICT_TRANSPORT_SECURITY,
-                value,
-            )),
-            Err(_) => router,
-        }
-    } else {
-        router
-    };
-    router
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            content_security_policy,
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ))
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([
+                header::CONTENT_TYPE,
+                header::AUTHORIZATION,
+                header::ACCEPT,
+                HeaderName::from_static(REQUEST_ID_HEADER),
+                HeaderName::from_static("apollographql-client-name"),
+                HeaderName::from_static("apollographql-client-version"),
+            ])
+            .expose_headers([
+                header::RETRY_AFTER,
+                HeaderName::from_static(REQUEST_ID_HEADER),
+                HeaderName::from_static(LIMIT_HEADER),
+                HeaderName::from_static(REMAINING_HEADER),
+                HeaderName::from_static(RESET_HEADER),
+            ])
+            .max_age(PREFLIGHT_MAX_AGE),
+    )
 }
 
 #[cfg(test)]

@@ -3,13 +3,17 @@
 //! Each `counter!`/`histogram!` call builds its key (owned label strings),
 //! hashes it and looks it up in the recorder's registry. On the cheapest
 //! operations that cost more than the increment it leads to, so the hot
-//! per-request metrics keep their handles here, keyed without allocating.
+//! per-request metrics keep their handles here, keyed without allocating,
+//! in maps hashed with foldhash: a bounded map (see [`MAX_NAMES_PER_GROUP`])
+//! needs no SipHash, which cost more than the rest of the lookup.
 
 use std::{
     collections::HashMap,
     hash::Hash,
     sync::{PoisonError, RwLock},
 };
+
+use foldhash::fast::RandomState;
 
 /// Label sets beyond this many per group, or in groups beyond
 /// [`MAX_GROUPS`], are not kept (their handles are still registered and
@@ -23,13 +27,16 @@ const MAX_GROUPS: usize = 64;
 /// Handles of one metric family, by a group of fixed labels and one
 /// free-form label value (an operation name, a route).
 pub(super) struct Registered<G, H> {
-    groups: RwLock<HashMap<G, HashMap<Box<str>, H>>>,
+    groups: RwLock<HashMap<G, Names<H>, RandomState>>,
 }
+
+/// The handles of one group, by their free-form label value.
+type Names<H> = HashMap<Box<str>, H, RandomState>;
 
 impl<G, H> Registered<G, H> {
     pub(super) fn new() -> Self {
         Self {
-            groups: RwLock::new(HashMap::new()),
+            groups: RwLock::new(HashMap::default()),
         }
     }
 }

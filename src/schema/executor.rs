@@ -89,7 +89,7 @@ impl AppSchema {
         loaders: Loaders,
     ) -> Executed {
         let started = Instant::now();
-        let preflight = Preflight::default();
+        let preflight = Preflight::new(request.operation_name.as_deref());
         let variables = request.variables.clone();
         let key = self.cache.caches_responses().then(|| {
             Cache::key(

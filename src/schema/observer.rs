@@ -82,6 +82,44 @@ impl ExtensionFactory for OperationObserver {
 struct Parsed {
     document: ExecutableDocument,
     operation_types: HashMap<Option<String>, OperationType>,
+    /// The last validation of this document that passed.
+    validated: Mutex<Option<Arc<Validated>>>,
+}
+
+/// A validation that passed, with what it depended on. async-graphql's
+/// rules and cost figures are a function of the schema, the document, the
+/// operation name and the variables, so the same ones validate the same way
+/// again: a frontend's repeated query skips the rules (a tenth of a small
+/// operation's work).
+struct Validated {
+    operation_name: Option<String>,
+    variables: Variables,
+    result: ValidationResult,
+}
+
+/// Most values (scalars, list items, fields) of variables kept beside a
+/// document, and the longest string among them: the memo never holds a
+/// client's megabytes.
+const MEMO_MAX_VALUES: usize = 64;
+const MEMO_MAX_STRING: usize = 256;
+
+/// Whether `variables` are small enough to keep beside their document.
+fn memo_sized(variables: &Variables) -> bool {
+    fn fits(value: &Value, budget: &mut usize) -> bool {
+        let Some(left) = budget.checked_sub(1) else {
+            return false;
+        };
+        *budget = left;
+        match value {
+            Value::String(text) => text.len() <= MEMO_MAX_STRING,
+            Value::Binary(_) => false,
+            Value::List(items) => items.iter().all(|item| fits(item, budget)),
+            Value::Object(fields) => fields.values().all(|field| fits(field, budget)),
+            _ => true,
+        }
+    }
+    let mut budget = MEMO_MAX_VALUES;
+    variables.values().all(|value| fits(value, &mut budget))
 }
 
 /// How far an operation got; errors are coded by the phase that raised them.
@@ -105,6 +143,10 @@ struct Facts {
     stats: Option<Arc<OperationStats>>,
     request_id: Option<String>,
     validated: bool,
+    /// This operation's inputs matched the document's last validation.
+    memo_hit: Option<ValidationResult>,
+    /// The inputs to remember once this operation's validation passes.
+    memo_inputs: Option<(Option<String>, Variables)>,
 }
 
 struct ObservedOperation {
@@ -121,20 +163,32 @@ impl ObservedOperation {
 /// Request data: stop the operation once it is admitted (parsed, validated,
 /// within its limits and budget) and leave its [`Admission`] here.
 #[derive(Clone, Default)]
-pub struct Preflight(Arc<Mutex<Option<Admission>>>);
+pub struct Preflight {
+    admission: Arc<Mutex<Option<Admission>>>,
+    /// The operation the request names, which validation depends on.
+    operation_name: Option<Arc<str>>,
+}
 
 impl Preflight {
+    /// The preflight of a request naming `operation_name`.
+    pub fn new(operation_name: Option<&str>) -> Self {
+        Self {
+            admission: Arc::default(),
+            operation_name: operation_name.map(Arc::from),
+        }
+    }
+
     /// The admitted operation, if the run got that far.
     pub fn admission(&self) -> Option<Admission> {
-        lock(&self.0).take()
+        lock(&self.admission).take()
     }
 
     fn admit(&self, admission: Admission) {
-        *lock(&self.0) = Some(admission);
+        *lock(&self.admission) = Some(admission);
     }
 
     fn is_admitted(&self) -> bool {
-        lock(&self.0).is_some()
+        lock(&self.admission).is_some()
     }
 }
 
@@ -404,6 +458,7 @@ impl Extension for ObservedOperation {
                 let parsed = Arc::new(Parsed {
                     operation_types: operation_types(&document),
                     document,
+                    validated: Mutex::default(),
                 });
                 self.documents
                     .insert(query.to_owned(), Arc::clone(&parsed))
@@ -413,6 +468,23 @@ impl Extension for ObservedOperation {
         };
         let document = parsed.document.clone();
         let mut facts = self.facts();
+        if let Some(preflight) = ctx.data_opt::<Preflight>() {
+            let operation_name = preflight.operation_name.as_deref();
+            let last = lock(&parsed.validated).clone();
+            match last {
+                Some(last)
+                    if last.operation_name.as_deref() == operation_name
+                        && last.variables == *variables =>
+                {
+                    facts.memo_hit = Some(last.result);
+                }
+                _ if memo_sized(variables) => {
+                    facts.memo_inputs =
+                        Some((operation_name.map(str::to_owned), variables.clone()));
+                }
+                _ => {}
+            }
+        }
         facts.parsed = Some(parsed);
         facts.phase = Phase::Validating;
         Ok(document)
@@ -423,8 +495,21 @@ impl Extension for ObservedOperation {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
+        let memo_hit = self.facts().memo_hit;
+        let result = match memo_hit {
+            Some(result) => result,
+            None => next.run(ctx).await?,
+        };
         let mut facts = self.facts();
+        if let (Some((operation_name, variables)), Some(parsed)) =
+            (facts.memo_inputs.take(), &facts.parsed)
+        {
+            *lock(&parsed.validated) = Some(Arc::new(Validated {
+                operation_name,
+                variables,
+                result,
+            }));
+        }
         facts.validated = true;
         facts.complexity = result.complexity;
         facts.depth = result.depth;

@@ -591,3 +591,49 @@ async fn no_malformed_argument_or_input_field_is_an_internal_error() {
     );
     app.assert_still_serving().await;
 }
+
+#[tokio::test]
+async fn a_document_that_passed_validation_is_validated_again_for_other_variables() {
+    let app = spawn_app().await;
+    let query = "query Page($first: Int) { products(first: $first) { nodes { id } } }";
+    let complexity = |body: &Value| {
+        assert!(body.get("errors").is_none(), "{body}");
+        body["extensions"]["stats"]["complexity"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no complexity in {body}"))
+    };
+
+    let small = complexity(&app.gql(query, json!({ "first": 2 })).await);
+    assert_eq!(
+        complexity(&app.gql(query, json!({ "first": 2 })).await),
+        small
+    );
+    let large = complexity(&app.gql(query, json!({ "first": 20 })).await);
+    assert!(
+        large > small,
+        "first: 20 costs {large}, first: 2 costs {small}"
+    );
+
+    let refused = |body: &Value| {
+        let errors = body["errors"].as_array().map_or(&[][..], Vec::as_slice);
+        assert!(!errors.is_empty(), "{body}");
+        assert!(
+            errors
+                .iter()
+                .all(|error| error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"),
+            "{body}"
+        );
+    };
+    refused(&app.gql(query, json!({ "first": "two" })).await);
+    let other_operation = app
+        .post_json(
+            json!({ "query": query, "operationName": "Other", "variables": { "first": 2 } }),
+            "application/json",
+        )
+        .await;
+    refused(&other_operation.body);
+    assert_eq!(
+        complexity(&app.gql(query, json!({ "first": 2 })).await),
+        small
+    );
+}

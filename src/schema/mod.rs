@@ -15,6 +15,7 @@ pub mod mutation;
 mod observer;
 pub mod order_filter;
 pub mod orderings;
+pub mod prefetch;
 mod public_nodes;
 pub mod query;
 mod response_order;

@@ -76,7 +76,7 @@ impl CatalogMutation {
             .await
             .map_err(|err| err.within(INPUT))?;
         tx.commit().await?;
-        Ok(Product(row))
+        Ok(Product::new(row))
     }
 
     /// Changes a product's details.
@@ -94,7 +94,7 @@ impl CatalogMutation {
             .await
             .map_err(|err| err.within(INPUT))?;
         tx.commit().await?;
-        Ok(Product(row))
+        Ok(Product::new(row))
     }
 
     /// Deletes a product and its reviews; one that appears in orders is
@@ -134,6 +134,6 @@ impl CatalogMutation {
         let adjusted = catalog::adjust_stock(&tx, change).await?;
         tx.commit().await?;
         events(ctx)?.committed();
-        Ok(Product(adjusted.product))
+        Ok(Product::new(adjusted.product))
     }
 }

@@ -100,7 +100,7 @@ impl OrderMutation {
             // Dropping the transaction rolls back whatever the replay wrote.
             Placement::Replayed(order) => order,
         };
-        Ok(Order(order))
+        Ok(Order::new(order))
     }
 
     /// Cancels an order and puts its stock back: its customer while it is
@@ -113,7 +113,7 @@ impl OrderMutation {
         let change = orders::cancel_order(&txn, viewer(ctx)?, id).await?;
         txn.commit().await?;
         events(ctx)?.committed();
-        Ok(Order(change.order))
+        Ok(Order::new(change.order))
     }
 
     /// Moves an order along PENDING → PAID → SHIPPED → DELIVERED, or
@@ -131,6 +131,6 @@ impl OrderMutation {
         let change = orders::update_order_status(&txn, id, status.into()).await?;
         txn.commit().await?;
         events(ctx)?.committed();
-        Ok(Order(change.order))
+        Ok(Order::new(change.order))
     }
 }

@@ -65,7 +65,7 @@ impl ReviewMutation {
         let tx = db(ctx)?.begin_write().await?;
         let review = reviews::add_review(&tx, new).await?;
         tx.commit().await?;
-        Ok(Review(review))
+        Ok(Review::new(review))
     }
 
     /// Deletes a review: its author's own, or any for an admin. Someone

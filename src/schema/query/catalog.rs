@@ -11,6 +11,7 @@ use crate::{
         ids::{self, NodeKind},
         loaders::{CategoryId, CategorySlug, ProductId, ProductPage, ProductSlug},
         orderings::ProductOrder,
+        prefetch,
         types::{
             Category, CategoryConnection, CategoryTotal, Product, ProductConnection, ProductTotal,
         },
@@ -53,7 +54,7 @@ impl CatalogQuery {
             Lookup::Id(id) => loaders.load_one(ProductId(id)).await?,
             Lookup::Slug(slug) => loaders.load_one(ProductSlug(slug)).await?,
         };
-        Ok(row.map(Product))
+        Ok(row.map(Product::new))
     }
 
     /// Products, filtered and ordered (newest first by default).
@@ -78,7 +79,15 @@ impl CatalogQuery {
             keyset,
         };
         let page = required(loaders(ctx)?.load_one(key).await?, "product page")?;
-        Ok(page.into_connection(ProductTotal::All(filter), Product))
+        let categories = prefetch::load(
+            ctx,
+            prefetch::on_nodes(ctx, "category"),
+            page.rows().map(|row| CategoryId(row.category_id)),
+        )
+        .await?;
+        Ok(page.into_connection(ProductTotal::All(filter), |row| {
+            Product::with_category(row, &categories)
+        }))
     }
 
     /// A category by ID or slug; null when none matches.

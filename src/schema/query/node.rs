@@ -26,7 +26,7 @@ async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i64) -> AppResult<Opti
         NodeKind::Product => loaders
             .load_one(ProductId(id))
             .await?
-            .map(|row| Node::Product(Product(row))),
+            .map(|row| Node::Product(Product::new(row))),
         NodeKind::Category => loaders
             .load_one(CategoryId(id))
             .await?
@@ -34,7 +34,7 @@ async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i64) -> AppResult<Opti
         NodeKind::Review => loaders
             .load_one(ReviewId(id))
             .await?
-            .map(|row| Node::Review(Review(row))),
+            .map(|row| Node::Review(Review::new(row))),
         NodeKind::User => loaders
             .load_one(UserId(id))
             .await?
@@ -43,7 +43,7 @@ async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i64) -> AppResult<Opti
             .load_one(OrderId(id))
             .await?
             .filter(|order| viewer.can_see_owned_by(order.user_id))
-            .map(|row| Node::Order(Order(row))),
+            .map(|row| Node::Order(Order::new(row))),
         NodeKind::OrderItem => {
             let Some(item) = loaders.load_one(OrderItemId(id)).await? else {
                 return Ok(None);
@@ -52,7 +52,7 @@ async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i64) -> AppResult<Opti
                 .load_one(OrderId(item.order_id))
                 .await?
                 .filter(|order| viewer.can_see_owned_by(order.user_id))
-                .map(|_| Node::OrderItem(OrderItem(item)))
+                .map(|_| Node::OrderItem(OrderItem::new(item)))
         }
     })
 }

@@ -9,9 +9,10 @@ use crate::{
         context::{db, loaders, viewer},
         guards::{AdminOnly, SignedIn},
         ids::{self, NodeKind},
-        loaders::OrderId,
+        loaders::{OrderId, UserId},
         order_filter::{OrderFilter, order_listing},
         orderings::OrderOrder,
+        prefetch,
         scalars::Timestamp,
         types::{Order, OrderConnection, OrderTotal, SalesSummary},
     },
@@ -37,7 +38,7 @@ impl OrderQuery {
             .load_one(OrderId(id))
             .await?
             .filter(|order| viewer.can_see_owned_by(order.user_id))
-            .map(|order| Some(Order(order)))
+            .map(|order| Some(Order::new(order)))
             .ok_or_else(|| AppError::not_found("no order has this ID"))
     }
 
@@ -66,7 +67,15 @@ impl OrderQuery {
             PageArgs::new(first, after, last, before),
         )?;
         let page = read::orders::page(db(ctx)?, &filter, &keyset).await?;
-        Ok(page.into_connection(OrderTotal::All(filter), Order))
+        let customers = prefetch::load(
+            ctx,
+            prefetch::on_nodes(ctx, "customer"),
+            page.rows().map(|row| UserId(row.user_id)),
+        )
+        .await?;
+        Ok(page.into_connection(OrderTotal::All(filter), |row| {
+            Order::with_customer(row, &customers)
+        }))
     }
 
     /// Sales placed in `[since, until)` (either end open), for admins.

@@ -13,6 +13,7 @@ use crate::{
         ids::{self, NodeKind},
         loaders::{CategoryId, ChildrenOf, child_page},
         orderings::ProductOrder,
+        prefetch,
         scalars::Timestamp,
     },
     services::read::children::CategoryProducts,
@@ -71,7 +72,17 @@ impl Category {
         let (filter, keyset) =
             product_listing(filter, order_by, PageArgs::new(first, after, last, before))?;
         let page = child_page::<CategoryProducts>(ctx, self.0.id, filter.clone(), keyset).await?;
-        Ok(page.into_connection(ProductTotal::InCategory(self.0.id, filter), Product))
+        let categories = prefetch::load(
+            ctx,
+            prefetch::on_nodes(ctx, "category"),
+            page.rows().map(|row| CategoryId(row.category_id)),
+        )
+        .await?;
+        Ok(
+            page.into_connection(ProductTotal::InCategory(self.0.id, filter), |row| {
+                Product::with_category(row, &categories)
+            }),
+        )
     }
 
     /// When the category was created.

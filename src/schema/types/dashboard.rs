@@ -63,12 +63,17 @@ impl DashboardSnapshot {
     /// Products at or below the low-stock threshold
     /// (`STOREFRONT_LOW_STOCK_THRESHOLD`), lowest stock first, at most ten.
     async fn low_stock(&self) -> Vec<Product> {
-        self.0.low_stock.iter().cloned().map(Product).collect()
+        self.0.low_stock.iter().cloned().map(Product::new).collect()
     }
 
     /// The ten newest orders, newest first.
     async fn recent_orders(&self) -> Vec<Order> {
-        self.0.recent_orders.iter().cloned().map(Order).collect()
+        self.0
+            .recent_orders
+            .iter()
+            .cloned()
+            .map(Order::new)
+            .collect()
     }
 }
 

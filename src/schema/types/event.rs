@@ -80,7 +80,7 @@ impl OrderEvent {
         let row = data::<EventSubjects>(ctx)?
             .order(self.event.position, load)
             .await?;
-        Ok(Order(required(row, "event order")?.as_ref().clone()))
+        Ok(Order::new(required(row, "event order")?.as_ref().clone()))
     }
 
     /// When it happened.
@@ -134,7 +134,7 @@ impl StockEvent {
         let row = data::<EventSubjects>(ctx)?
             .product(self.event.position, load)
             .await?;
-        row.map(|row| Product(row.as_ref().clone()))
+        row.map(|row| Product::new(row.as_ref().clone()))
             .ok_or_else(|| AppError::not_found("this product has been deleted"))
     }
 

@@ -5,6 +5,8 @@
 //! an admin before an `Order` is built, so its fields need no check of
 //! their own; order items are reached only through their order or `node`.
 
+use std::collections::HashMap;
+
 use async_graphql::{Context, ID, Object, connection::Connection};
 
 use super::{Product, User};
@@ -16,99 +18,161 @@ use crate::{
         context::{currency, db, loaders, required},
         enums::GraphqlOrderStatus,
         ids::{self, NodeKind},
-        loaders::{ChildCount, ItemsOf, ProductId, UserId},
+        loaders::{CategoryId, ChildCount, ItemsOf, ProductId, UserId},
+        prefetch::{self, Prefetched},
         scalars::{Money, Timestamp},
     },
-    services::read::{self, children::UserOrders, orders::OrderFilterSpec},
+    services::read::{self, children::UserOrders, orders::OrderFilterSpec, users::UserRecord},
 };
 
 /// A customer's order.
-pub struct Order(pub orders::Model);
+pub struct Order {
+    row: orders::Model,
+    /// Its customer, when the list it came in loaded them all at once.
+    customer: Option<UserRecord>,
+}
+
+impl Order {
+    /// An order whose relations load when selected.
+    pub fn new(row: orders::Model) -> Self {
+        Self {
+            row,
+            customer: None,
+        }
+    }
+
+    /// An order of a list that loaded its items' customers.
+    pub fn with_customer(row: orders::Model, customers: &Prefetched<UserId>) -> Self {
+        let customer = prefetch::row(customers, &UserId(row.user_id));
+        Self { row, customer }
+    }
+}
 
 #[Object(cache_control(private))]
 impl Order {
     /// Opaque global ID.
     pub async fn id(&self) -> ID {
-        ids::encode(NodeKind::Order, self.0.id)
+        ids::encode(NodeKind::Order, self.row.id)
     }
 
     /// Human-readable unique number, e.g. `SF-20261201-K7QD2XMA`.
     async fn number(&self) -> &str {
-        &self.0.number
+        &self.row.number
     }
 
     /// Where the order is in its lifecycle.
     async fn status(&self) -> GraphqlOrderStatus {
-        self.0.status.into()
+        self.row.status.into()
     }
 
     /// Who placed it.
     async fn customer(&self, ctx: &Context<'_>) -> AppResult<User> {
-        let row = loaders(ctx)?.load_one(UserId(self.0.user_id)).await?;
+        if let Some(customer) = &self.customer {
+            return Ok(User(customer.clone()));
+        }
+        let row = loaders(ctx)?.load_one(UserId(self.row.user_id)).await?;
         Ok(User(required(row, "order customer")?))
     }
 
     /// Its lines, one per product, in the order they were recorded.
     #[graphql(complexity = "crate::domain::order::MAX_LINES * child_complexity + 1")]
     async fn items(&self, ctx: &Context<'_>) -> AppResult<Vec<OrderItem>> {
-        let rows = loaders(ctx)?.load_one(ItemsOf(self.0.id)).await?;
+        let rows = loaders(ctx)?
+            .load_one(ItemsOf(self.row.id))
+            .await?
+            .unwrap_or_default();
+        let product = ctx.look_ahead().field("product");
+        let products = prefetch::load(
+            ctx,
+            product.exists(),
+            rows.iter().map(|row| ProductId(row.product_id)),
+        )
+        .await?;
+        let categories = prefetch::load(
+            ctx,
+            product.field("category").exists(),
+            products
+                .iter()
+                .flat_map(HashMap::values)
+                .map(|product| CategoryId(product.category_id)),
+        )
+        .await?;
         Ok(rows
-            .unwrap_or_default()
             .into_iter()
-            .map(OrderItem)
+            .map(|row| {
+                let product = prefetch::row(&products, &ProductId(row.product_id))
+                    .map(|product| Product::with_category(product, &categories));
+                OrderItem { row, product }
+            })
             .collect())
     }
 
     /// Units over all lines.
     async fn item_count(&self) -> i32 {
-        self.0.item_count
+        self.row.item_count
     }
 
     /// Sum of the lines' subtotals.
     async fn total(&self, ctx: &Context<'_>) -> AppResult<Money> {
-        Ok(Money::from_cents(self.0.total_cents, currency(ctx)?))
+        Ok(Money::from_cents(self.row.total_cents, currency(ctx)?))
     }
 
     /// When it was placed.
     async fn created_at(&self) -> Timestamp {
-        self.0.created_at.into()
+        self.row.created_at.into()
     }
 
     /// When its status last changed.
     async fn updated_at(&self) -> Timestamp {
-        self.0.updated_at.into()
+        self.row.updated_at.into()
     }
 }
 
 /// One line of an order, priced when the order was placed.
-pub struct OrderItem(pub order_items::Model);
+pub struct OrderItem {
+    row: order_items::Model,
+    /// Its product, when its order loaded its lines' products at once.
+    product: Option<Product>,
+}
+
+impl OrderItem {
+    /// A line whose product loads when selected.
+    pub fn new(row: order_items::Model) -> Self {
+        Self { row, product: None }
+    }
+}
 
 #[Object(cache_control(private))]
 impl OrderItem {
     /// Opaque global ID.
     pub async fn id(&self) -> ID {
-        ids::encode(NodeKind::OrderItem, self.0.id)
+        ids::encode(NodeKind::OrderItem, self.row.id)
     }
 
     /// What was ordered.
     async fn product(&self, ctx: &Context<'_>) -> AppResult<Product> {
-        let row = loaders(ctx)?.load_one(ProductId(self.0.product_id)).await?;
-        Ok(Product(required(row, "ordered product")?))
+        if let Some(product) = &self.product {
+            return Ok(product.clone());
+        }
+        let row = loaders(ctx)?
+            .load_one(ProductId(self.row.product_id))
+            .await?;
+        Ok(Product::new(required(row, "ordered product")?))
     }
 
     /// Units ordered.
     async fn quantity(&self) -> i32 {
-        self.0.quantity
+        self.row.quantity
     }
 
     /// The product's price when the order was placed.
     async fn unit_price(&self, ctx: &Context<'_>) -> AppResult<Money> {
-        Ok(Money::from_cents(self.0.unit_price_cents, currency(ctx)?))
+        Ok(Money::from_cents(self.row.unit_price_cents, currency(ctx)?))
     }
 
     /// Quantity × unit price.
     async fn subtotal(&self, ctx: &Context<'_>) -> AppResult<Money> {
-        let cents = self.0.unit_price_cents * i64::from(self.0.quantity);
+        let cents = self.row.unit_price_cents * i64::from(self.row.quantity);
         Ok(Money::from_cents(cents, currency(ctx)?))
     }
 }

@@ -4,20 +4,42 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 
 use super::{Category, Review, ReviewConnection, ReviewTotal};
 use crate::{
-    entities::products,
+    entities::{categories, products},
     error::AppResult,
     schema::{
         connection::{IntoConnection, PageArgs},
         context::{currency, loaders, required},
         ids::{self, NodeKind},
-        loaders::{CategoryId, RatingOf, child_page},
+        loaders::{CategoryId, RatingOf, UserId, child_page},
+        prefetch::{self, Prefetched},
         scalars::{Money, Timestamp},
     },
     services::read::{children::ProductReviews, keyset::Keyset, orderings::ReviewsNewestFirst},
 };
 
 /// A product of the catalog.
-pub struct Product(pub products::Model);
+#[derive(Clone)]
+pub struct Product {
+    row: products::Model,
+    /// Its category, when the list it came in loaded them all at once.
+    category: Option<categories::Model>,
+}
+
+impl Product {
+    /// A product whose relations load when selected.
+    pub fn new(row: products::Model) -> Self {
+        Self {
+            row,
+            category: None,
+        }
+    }
+
+    /// A product of a list that loaded its items' categories.
+    pub fn with_category(row: products::Model, categories: &Prefetched<CategoryId>) -> Self {
+        let category = prefetch::row(categories, &CategoryId(row.category_id));
+        Self { row, category }
+    }
+}
 
 /// How a product is rated.
 #[derive(SimpleObject)]
@@ -32,48 +54,51 @@ pub struct RatingSummary {
 impl Product {
     /// Opaque global ID.
     pub async fn id(&self) -> ID {
-        ids::encode(NodeKind::Product, self.0.id)
+        ids::encode(NodeKind::Product, self.row.id)
     }
 
     /// Stock-keeping unit, unique.
     async fn sku(&self) -> &str {
-        &self.0.sku
+        &self.row.sku
     }
 
     /// Display name.
     async fn name(&self) -> &str {
-        &self.0.name
+        &self.row.name
     }
 
     /// URL-friendly unique name.
     async fn slug(&self) -> &str {
-        &self.0.slug
+        &self.row.slug
     }
 
     /// Long description.
     async fn description(&self) -> &str {
-        &self.0.description
+        &self.row.description
     }
 
     /// Current unit price.
     async fn price(&self, ctx: &Context<'_>) -> AppResult<Money> {
-        Ok(Money::from_cents(self.0.price_cents, currency(ctx)?))
+        Ok(Money::from_cents(self.row.price_cents, currency(ctx)?))
     }
 
     /// Units available to order.
     async fn stock(&self) -> i32 {
-        self.0.stock
+        self.row.stock
     }
 
     /// Whether at least one unit is available.
     async fn in_stock(&self) -> bool {
-        self.0.stock > 0
+        self.row.stock > 0
     }
 
     /// The category the product belongs to.
     async fn category(&self, ctx: &Context<'_>) -> AppResult<Category> {
+        if let Some(category) = &self.category {
+            return Ok(Category(category.clone()));
+        }
         let row = loaders(ctx)?
-            .load_one(CategoryId(self.0.category_id))
+            .load_one(CategoryId(self.row.category_id))
             .await?;
         Ok(Category(required(row, "category")?))
     }
@@ -81,7 +106,7 @@ impl Product {
     /// Summary of the product's review ratings.
     async fn rating(&self, ctx: &Context<'_>) -> AppResult<RatingSummary> {
         let totals = loaders(ctx)?
-            .load_one(RatingOf(self.0.id))
+            .load_one(RatingOf(self.row.id))
             .await?
             .unwrap_or_default();
         Ok(RatingSummary {
@@ -106,17 +131,27 @@ impl Product {
             ReviewsNewestFirst,
             PageArgs::new(first, after, last, before),
         )?;
-        let page = child_page::<ProductReviews>(ctx, self.0.id, (), keyset).await?;
-        Ok(page.into_connection(ReviewTotal::OfProduct(self.0.id), Review))
+        let page = child_page::<ProductReviews>(ctx, self.row.id, (), keyset).await?;
+        let authors = prefetch::load(
+            ctx,
+            prefetch::on_nodes(ctx, "author"),
+            page.rows().map(|row| UserId(row.user_id)),
+        )
+        .await?;
+        Ok(
+            page.into_connection(ReviewTotal::OfProduct(self.row.id), |row| {
+                Review::with_author(row, &authors)
+            }),
+        )
     }
 
     /// When the product was created.
     async fn created_at(&self) -> Timestamp {
-        self.0.created_at.into()
+        self.row.created_at.into()
     }
 
     /// When the product last changed.
     async fn updated_at(&self) -> Timestamp {
-        self.0.updated_at.into()
+        self.row.updated_at.into()
     }
 }

@@ -10,44 +10,68 @@ use crate::{
         context::{loaders, required},
         ids::{self, NodeKind},
         loaders::{ProductId, UserId},
+        prefetch::{self, Prefetched},
         scalars::Timestamp,
     },
+    services::read::users::UserRecord,
 };
 
 /// A customer's rating of a product.
-pub struct Review(pub reviews::Model);
+pub struct Review {
+    row: reviews::Model,
+    /// Its author, when the list it came in loaded them all at once.
+    author: Option<UserRecord>,
+}
+
+impl Review {
+    /// A review whose relations load when selected.
+    pub fn new(row: reviews::Model) -> Self {
+        Self { row, author: None }
+    }
+
+    /// A review of a list that loaded its items' authors.
+    pub fn with_author(row: reviews::Model, authors: &Prefetched<UserId>) -> Self {
+        let author = prefetch::row(authors, &UserId(row.user_id));
+        Self { row, author }
+    }
+}
 
 #[Object]
 impl Review {
     /// Opaque global ID.
     pub async fn id(&self) -> ID {
-        ids::encode(NodeKind::Review, self.0.id)
+        ids::encode(NodeKind::Review, self.row.id)
     }
 
     /// From 1 to 5.
     async fn rating(&self) -> i32 {
-        i32::from(self.0.rating)
+        i32::from(self.row.rating)
     }
 
     /// The review text.
     async fn body(&self) -> &str {
-        &self.0.body
+        &self.row.body
     }
 
     /// Who wrote it.
     async fn author(&self, ctx: &Context<'_>) -> AppResult<User> {
-        let row = loaders(ctx)?.load_one(UserId(self.0.user_id)).await?;
+        if let Some(author) = &self.author {
+            return Ok(User(author.clone()));
+        }
+        let row = loaders(ctx)?.load_one(UserId(self.row.user_id)).await?;
         Ok(User(required(row, "review author")?))
     }
 
     /// What it rates.
     async fn product(&self, ctx: &Context<'_>) -> AppResult<Product> {
-        let row = loaders(ctx)?.load_one(ProductId(self.0.product_id)).await?;
-        Ok(Product(required(row, "reviewed product")?))
+        let row = loaders(ctx)?
+            .load_one(ProductId(self.row.product_id))
+            .await?;
+        Ok(Product::new(required(row, "reviewed product")?))
     }
 
     /// When it was written.
     async fn created_at(&self) -> Timestamp {
-        self.0.created_at.into()
+        self.row.created_at.into()
     }
 }

@@ -94,12 +94,12 @@ impl TopProduct {
     /// The product.
     async fn product(&self, ctx: &Context<'_>) -> AppResult<Product> {
         if let Some(product) = &self.product {
-            return Ok(Product(product.clone()));
+            return Ok(Product::new(product.clone()));
         }
         let row = loaders(ctx)?
             .load_one(ProductId(self.sales.product_id))
             .await?;
-        Ok(Product(required(row, "sold product")?))
+        Ok(Product::new(required(row, "sold product")?))
     }
 
     /// Units sold.

@@ -74,7 +74,7 @@ impl User {
             PageArgs::new(first, after, last, before),
         )?;
         let page = child_page::<UserReviews>(ctx, self.0.id, (), keyset).await?;
-        Ok(page.into_connection(ReviewTotal::OfUser(self.0.id), Review))
+        Ok(page.into_connection(ReviewTotal::OfUser(self.0.id), Review::new))
     }
 
     /// The user's orders, newest first by default; null unless the caller
@@ -100,9 +100,10 @@ impl User {
             PageArgs::new(first, after, last, before),
         )?;
         let page = child_page::<UserOrders>(ctx, self.0.id, (), keyset).await?;
-        Ok(Some(
-            page.into_connection(OrderTotal::OfUser(self.0.id), Order),
-        ))
+        Ok(Some(page.into_connection(
+            OrderTotal::OfUser(self.0.id),
+            Order::new,
+        )))
     }
 
     /// When the user signed up.

@@ -92,7 +92,7 @@ struct Parsed {
 /// again: a frontend's repeated query skips the rules (a tenth of a small
 /// operation's work).
 struct Validated {
-    operation_name: Option<String>,
+    operation_name: Option<Arc<str>>,
     variables: Variables,
     result: ValidationResult,
 }
@@ -146,7 +146,7 @@ struct Facts {
     /// This operation's inputs matched the document's last validation.
     memo_hit: Option<ValidationResult>,
     /// The inputs to remember once this operation's validation passes.
-    memo_inputs: Option<(Option<String>, Variables)>,
+    memo_inputs: Option<(Option<Arc<str>>, Variables)>,
 }
 
 struct ObservedOperation {
@@ -469,18 +469,16 @@ impl Extension for ObservedOperation {
         let document = parsed.document.clone();
         let mut facts = self.facts();
         if let Some(preflight) = ctx.data_opt::<Preflight>() {
-            let operation_name = preflight.operation_name.as_deref();
+            let operation_name = &preflight.operation_name;
             let last = lock(&parsed.validated).clone();
             match last {
                 Some(last)
-                    if last.operation_name.as_deref() == operation_name
-                        && last.variables == *variables =>
+                    if last.operation_name == *operation_name && last.variables == *variables =>
                 {
                     facts.memo_hit = Some(last.result);
                 }
                 _ if memo_sized(variables) => {
-                    facts.memo_inputs =
-                        Some((operation_name.map(str::to_owned), variables.clone()));
+                    facts.memo_inputs = Some((operation_name.clone(), variables.clone()));
                 }
                 _ => {}
             }

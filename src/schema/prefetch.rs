@@ -18,7 +18,7 @@ pub type Prefetched<K> = Option<HashMap<K, <DbLoader as Loader<K>>::Value>>;
 
 /// Whether `field` is selected on the items of the connection being
 /// resolved, through `nodes` or `edges { node }`.
-pub fn on_nodes(ctx: &Context<'_>, field: &str) -> bool {
+fn on_nodes(ctx: &Context<'_>, field: &str) -> bool {
     let connection = ctx.look_ahead();
     connection.field("nodes").field(field).exists()
         || connection
@@ -42,6 +42,20 @@ where
         return Ok(None);
     }
     Ok(Some(loaders(ctx)?.load_many(keys).await?))
+}
+
+/// The rows of `keys` for the items of the connection being resolved, when
+/// its selection reaches their `field`.
+pub async fn under_nodes<K>(
+    ctx: &Context<'_>,
+    field: &str,
+    keys: impl IntoIterator<Item = K>,
+) -> AppResult<Prefetched<K>>
+where
+    K: Clone + Eq + Hash + Send + Sync + 'static,
+    DbLoader: Loader<K, Error = AppError>,
+{
+    load(ctx, on_nodes(ctx, field), keys).await
 }
 
 /// `key`'s row from `prefetched`, if it was loaded there.

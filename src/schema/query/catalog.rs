@@ -79,9 +79,9 @@ impl CatalogQuery {
             keyset,
         };
         let page = required(loaders(ctx)?.load_one(key).await?, "product page")?;
-        let categories = prefetch::load(
+        let categories = prefetch::under_nodes(
             ctx,
-            prefetch::on_nodes(ctx, "category"),
+            "category",
             page.rows().map(|row| CategoryId(row.category_id)),
         )
         .await?;

@@ -67,12 +67,9 @@ impl OrderQuery {
             PageArgs::new(first, after, last, before),
         )?;
         let page = read::orders::page(db(ctx)?, &filter, &keyset).await?;
-        let customers = prefetch::load(
-            ctx,
-            prefetch::on_nodes(ctx, "customer"),
-            page.rows().map(|row| UserId(row.user_id)),
-        )
-        .await?;
+        let customers =
+            prefetch::under_nodes(ctx, "customer", page.rows().map(|row| UserId(row.user_id)))
+                .await?;
         Ok(page.into_connection(OrderTotal::All(filter), |row| {
             Order::with_customer(row, &customers)
         }))

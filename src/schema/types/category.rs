@@ -72,9 +72,9 @@ impl Category {
         let (filter, keyset) =
             product_listing(filter, order_by, PageArgs::new(first, after, last, before))?;
         let page = child_page::<CategoryProducts>(ctx, self.0.id, filter.clone(), keyset).await?;
-        let categories = prefetch::load(
+        let categories = prefetch::under_nodes(
             ctx,
-            prefetch::on_nodes(ctx, "category"),
+            "category",
             page.rows().map(|row| CategoryId(row.category_id)),
         )
         .await?;

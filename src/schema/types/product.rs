@@ -132,12 +132,9 @@ impl Product {
             PageArgs::new(first, after, last, before),
         )?;
         let page = child_page::<ProductReviews>(ctx, self.row.id, (), keyset).await?;
-        let authors = prefetch::load(
-            ctx,
-            prefetch::on_nodes(ctx, "author"),
-            page.rows().map(|row| UserId(row.user_id)),
-        )
-        .await?;
+        let authors =
+            prefetch::under_nodes(ctx, "author", page.rows().map(|row| UserId(row.user_id)))
+                .await?;
         Ok(
             page.into_connection(ReviewTotal::OfProduct(self.row.id), |row| {
                 Review::with_author(row, &authors)

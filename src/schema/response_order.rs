@@ -1,7 +1,9 @@
 //! Puts response fields back in the order the query selected them.
 //!
-//! async-graphql resolves sibling fields concurrently and inserts each as it
-//! finishes, so the order of keys in `data` varies from run to run. The
+//! async-graphql resolves the sibling fields of the root and of its
+//! connection types concurrently and inserts each as it finishes, so the
+//! order of keys in `data` varies from run to run (the row types resolve in
+//! order: see `types`). The
 //! GraphQL spec asks for selection order, and clients that diff or snapshot
 //! responses rely on it.
 

@@ -22,7 +22,7 @@ use crate::{
 /// A node of the catalog tree.
 pub struct Category(pub categories::Model);
 
-#[Object]
+#[Object(serial)]
 impl Category {
     /// Opaque global ID.
     pub async fn id(&self) -> ID {

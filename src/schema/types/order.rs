@@ -48,7 +48,7 @@ impl Order {
     }
 }
 
-#[Object(cache_control(private))]
+#[Object(serial, cache_control(private))]
 impl Order {
     /// Opaque global ID.
     pub async fn id(&self) -> ID {
@@ -142,7 +142,7 @@ impl OrderItem {
     }
 }
 
-#[Object(cache_control(private))]
+#[Object(serial, cache_control(private))]
 impl OrderItem {
     /// Opaque global ID.
     pub async fn id(&self) -> ID {

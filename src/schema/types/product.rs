@@ -50,7 +50,7 @@ pub struct RatingSummary {
     pub count: i32,
 }
 
-#[Object]
+#[Object(serial)]
 impl Product {
     /// Opaque global ID.
     pub async fn id(&self) -> ID {

@@ -36,7 +36,7 @@ impl Review {
     }
 }
 
-#[Object]
+#[Object(serial)]
 impl Review {
     /// Opaque global ID.
     pub async fn id(&self) -> ID {

@@ -26,7 +26,7 @@ use crate::{
 /// A registered user.
 pub struct User(pub UserRecord);
 
-#[Object]
+#[Object(serial)]
 impl User {
     /// Opaque global ID.
     pub async fn id(&self) -> ID {

@@ -5,14 +5,15 @@
 //! column of every row. On the catalog page that was about a fifth of the
 //! server's instructions. The read path selects an entity's columns in the
 //! order of its model's fields, so on PostgreSQL the models it reads decode
-//! by position instead. Each column's name is still compared with the
-//! expected one, so a statement that selects columns in another order fails
-//! loudly instead of misreading; the decoder checks each value's bytes.
-//! Other backends decode by name, as SeaORM does.
+//! by position instead. The first row's column names are compared with the
+//! expected ones (every row of a statement has the same columns), so a
+//! statement that selects columns in another order fails loudly instead of
+//! misreading; the decoder checks each value's bytes. Other backends decode
+//! by name, as SeaORM does.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveEnum, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryResult, QuerySelect,
+    ActiveEnum, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QuerySelect, QueryTrait,
     Select, Statement,
     sqlx::{
         Column as _, Decode, Postgres, Row as _, ValueRef as _,
@@ -37,6 +38,9 @@ pub trait Positional: FromQueryResult {
 pub struct Columns<'r> {
     row: &'r PgRow,
     next: usize,
+    /// Whether each column's name is compared with the expected one: on the
+    /// first row of a statement, whose columns every other row shares.
+    check_names: bool,
 }
 
 impl<'r> Columns<'r> {
@@ -44,11 +48,13 @@ impl<'r> Columns<'r> {
     pub fn read<T: FromColumn<'r>>(&mut self, name: &str) -> Result<T, DbErr> {
         let index = self.next;
         self.next += 1;
-        let found = self.row.columns().get(index).map(|column| column.name());
-        if found != Some(name) {
-            return Err(DbErr::Type(format!(
-                "column {index} of the row is {found:?}, where `{name}` was expected"
-            )));
+        if self.check_names {
+            let found = self.row.columns().get(index).map(|column| column.name());
+            if found != Some(name) {
+                return Err(DbErr::Type(format!(
+                    "column {index} of the row is {found:?}, where `{name}` was expected"
+                )));
+            }
         }
         self.row
             .try_get_raw(index)
@@ -141,8 +147,7 @@ pub async fn all<E: EntityTrait, M: Positional>(
     db: &impl ConnectionTrait,
     select: Select<E>,
 ) -> Result<Vec<M>, DbErr> {
-    let rows = select.into_model::<ByPosition<M>>().all(db).await?;
-    Ok(rows.into_iter().map(|ByPosition(row)| row).collect())
+    all_of_statement(db, select.build(db.get_database_backend())).await
 }
 
 /// Every row of a hand-built `statement` as `M`, by position where the
@@ -151,10 +156,19 @@ pub async fn all_of_statement<M: Positional>(
     db: &impl ConnectionTrait,
     statement: Statement,
 ) -> Result<Vec<M>, DbErr> {
-    let rows = ByPosition::<M>::find_by_statement(statement)
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|ByPosition(row)| row).collect())
+    let results = db.query_all_raw(statement).await?;
+    results
+        .iter()
+        .enumerate()
+        .map(|(index, result)| match result.try_as_pg_row() {
+            Some(row) => M::from_columns(&mut Columns {
+                row,
+                next: 0,
+                check_names: index == 0,
+            }),
+            None => M::from_query_result(result, ""),
+        })
+        .collect()
 }
 
 /// `select` reduced to the columns of the partial model `M`, in its field
@@ -163,20 +177,6 @@ pub fn partial<E: EntityTrait, M: Positional + sea_orm::PartialModelTrait>(
     select: Select<E>,
 ) -> Select<E> {
     M::select_cols(select.select_only())
-}
-
-/// A row read through [`Positional`] where the backend allows it.
-struct ByPosition<M>(M);
-
-impl<M: Positional> FromQueryResult for ByPosition<M> {
-    fn from_query_result(result: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
-        match result.try_as_pg_row() {
-            Some(row) if prefix.is_empty() => {
-                M::from_columns(&mut Columns { row, next: 0 }).map(ByPosition)
-            }
-            _ => M::from_query_result(result, prefix).map(ByPosition),
-        }
-    }
 }
 
 impl Positional for products::Model {

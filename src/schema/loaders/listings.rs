@@ -1,7 +1,7 @@
 //! Pages of the top-level product listing (`products(…)`), through the
 //! entity cache: a catalog page read again sends no statement for its list.
 
-use std::{collections::HashMap, iter};
+use std::{collections::HashMap, iter, sync::Arc};
 
 use async_graphql::dataloader::Loader;
 
@@ -28,7 +28,8 @@ pub struct ProductPage {
 }
 
 impl Loader<ProductPage> for DbLoader {
-    type Value = Page<products::Model>;
+    /// Shared: the loader hands every requester a copy of its value.
+    type Value = Arc<Page<products::Model>>;
     type Error = AppError;
 
     async fn load(
@@ -40,7 +41,7 @@ impl Loader<ProductPage> for DbLoader {
             key: |key: &ProductPage| format!("ProductPage:{}", shape_id(&key.filter, &key.keyset)),
             // Any product write that can add, remove or reorder members
             // touches the list; one that changes a member touches its row.
-            tags: |page: &Self::Value| {
+            tags: |page: &Page<products::Model>| {
                 iter::once(Tag::List(Table::Product))
                     .chain(page.rows().map(Tagged::tag))
                     .collect()
@@ -57,6 +58,9 @@ impl Loader<ProductPage> for DbLoader {
             })
             .await?;
         self.read_list(pages.values().flat_map(Page::rows));
-        Ok(pages)
+        Ok(pages
+            .into_iter()
+            .map(|(key, page)| (key, Arc::new(page)))
+            .collect())
     }
 }

@@ -29,7 +29,7 @@ pub use pages::ChildPage;
 pub use rating::RatingOf;
 pub use tagged::Tagged;
 
-use std::{collections::HashMap, future::Future, hash::Hash, time::Duration};
+use std::{collections::HashMap, future::Future, hash::Hash, sync::Arc, time::Duration};
 
 use async_graphql::{Context, dataloader::DataLoader};
 
@@ -165,5 +165,6 @@ where
         filter,
         keyset,
     };
-    required(loaders(ctx)?.load_one(key).await?, "child page")
+    let page = required(loaders(ctx)?.load_one(key).await?, "child page")?;
+    Ok(Arc::unwrap_or_clone(page))
 }

@@ -2,7 +2,7 @@
 //! statement per distinct page shape, for every parent of the level; the
 //! pages of public lists go through the entity cache.
 
-use std::{collections::HashMap, fmt::Debug};
+use std::{collections::HashMap, fmt::Debug, sync::Arc};
 
 use async_graphql::dataloader::Loader;
 
@@ -38,7 +38,8 @@ impl<L: ChildList> Loader<ChildPage<L>> for DbLoader
 where
     ChildModel<L>: Tagged + Cacheable,
 {
-    type Value = Page<ChildModel<L>>;
+    /// Shared: the loader hands every requester a copy of its value.
+    type Value = Arc<Page<ChildModel<L>>>;
     type Error = AppError;
 
     async fn load(
@@ -69,13 +70,13 @@ where
                     })
                     .collect())
             };
-            let found: HashMap<ChildPage<L>, Self::Value> = match L::CACHED_AS {
+            let found: HashMap<ChildPage<L>, Page<ChildModel<L>>> = match L::CACHED_AS {
                 Some(list) => {
                     let shape = shape_id(filter, keyset);
                     let entry = Entry {
                         entity: list,
                         key: |key: &ChildPage<L>| format!("{list}:{}:{shape}", key.parent),
-                        tags: |page: &Self::Value| {
+                        tags: |page: &Page<ChildModel<L>>| {
                             let rows = page.rows().map(Tagged::tag);
                             std::iter::once(Tag::List(ChildModel::<L>::TABLE))
                                 .chain(rows)
@@ -87,7 +88,7 @@ where
                 None => load(keys).await?,
             };
             self.read_list(found.values().flat_map(Page::rows));
-            pages.extend(found);
+            pages.extend(found.into_iter().map(|(key, page)| (key, Arc::new(page))));
         }
         Ok(pages)
     }

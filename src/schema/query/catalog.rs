@@ -1,5 +1,7 @@
 //! Catalog reads: products and categories.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object};
 
 use crate::{
@@ -78,7 +80,10 @@ impl CatalogQuery {
             filter: filter.clone(),
             keyset,
         };
-        let page = required(loaders(ctx)?.load_one(key).await?, "product page")?;
+        let page = Arc::unwrap_or_clone(required(
+            loaders(ctx)?.load_one(key).await?,
+            "product page",
+        )?);
         let categories = prefetch::under_nodes(
             ctx,
             "category",

@@ -2,15 +2,22 @@
 //! connection field costs.
 
 use async_graphql::{
-    ObjectType, OutputType,
+    Context, ObjectType, OutputType,
     connection::{Connection, CursorType, Edge},
 };
 
 pub use crate::services::read::keyset::{Cursor, PageArgs};
 use crate::{
     domain::listing::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
-    services::read::keyset::Page,
+    services::read::keyset::{Keyset, KeysetOrder, Page},
 };
+
+/// `keyset` for the connection being resolved: the row past the page,
+/// which only tells `pageInfo` whether more rows exist, is fetched only when
+/// the selection reads `pageInfo`.
+pub fn as_selected<O: KeysetOrder>(ctx: &Context<'_>, keyset: Keyset<O>) -> Keyset<O> {
+    keyset.peeking(ctx.look_ahead().field("pageInfo").exists())
+}
 
 /// The cost multiplier of a connection field: the most rows it can return.
 /// Out-of-range sizes are rejected later; here they cost the maximum.

@@ -236,3 +236,40 @@ async fn page_info_and_cursors_follow_relay_rules() {
     );
     assert_eq!(everything["products"]["pageInfo"]["hasNextPage"], false);
 }
+
+#[tokio::test]
+async fn a_page_reads_the_same_rows_whether_or_not_it_asks_for_page_info() {
+    let app = spawn_seeded(catalog_plan()).await;
+    let plain = app
+        .data(
+            "{ products(first: 30) { nodes { id reviews(first: 3) { nodes { id } } } } }",
+            json!({}),
+        )
+        .await;
+    let with_info = app
+        .data(
+            "{ products(first: 30) { pageInfo { hasNextPage } nodes { id reviews(first: 3) { pageInfo { hasNextPage hasPreviousPage } totalCount nodes { id } } } } }",
+            json!({}),
+        )
+        .await;
+    let plain_nodes = plain["products"]["nodes"].as_array().expect("products");
+    let info_nodes = with_info["products"]["nodes"].as_array().expect("products");
+    assert_eq!(plain_nodes.len(), 30);
+    assert_eq!(with_info["products"]["pageInfo"]["hasNextPage"], true);
+    let mut with_more = 0;
+    for (plain, info) in plain_nodes.iter().zip(info_nodes) {
+        assert_eq!(plain["id"], info["id"]);
+        assert_eq!(plain["reviews"]["nodes"], info["reviews"]["nodes"]);
+        let reviews = &info["reviews"];
+        let shown = reviews["nodes"].as_array().map_or(0, Vec::len);
+        let total = reviews["totalCount"].as_i64().expect("totalCount");
+        assert_eq!(shown as i64, total.min(3));
+        assert_eq!(reviews["pageInfo"]["hasNextPage"], total > 3);
+        assert_eq!(reviews["pageInfo"]["hasPreviousPage"], false);
+        with_more += usize::from(total > 3);
+    }
+    assert!(
+        with_more > 0,
+        "the seed gives some products more than 3 reviews"
+    );
+}

@@ -37,7 +37,10 @@ use crate::{
     cache::{Cacheable, EntityReads, Entry, Table, Tag, TagSet},
     db::CountedConnection,
     error::AppResult,
-    schema::context::{loaders, required},
+    schema::{
+        connection::as_selected,
+        context::{loaders, required},
+    },
     services::read::{
         children::{ChildList, ChildModel},
         keyset::{Keyset, Page},
@@ -163,7 +166,7 @@ where
     let key = ChildPage::<L> {
         parent,
         filter,
-        keyset,
+        keyset: as_selected(ctx, keyset),
     };
     let page = required(loaders(ctx)?.load_one(key).await?, "child page")?;
     Ok(Arc::unwrap_or_clone(page))

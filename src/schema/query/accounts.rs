@@ -5,7 +5,7 @@ use async_graphql::{Context, Object};
 use crate::{
     error::AppResult,
     schema::{
-        connection::{IntoConnection, PageArgs},
+        connection::{IntoConnection, PageArgs, as_selected},
         context::{db, loaders, viewer},
         guards::AdminOnly,
         loaders::UserId,
@@ -44,7 +44,10 @@ impl AccountsQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> AppResult<UserConnection> {
-        let keyset = Keyset::new(UsersNewestFirst, PageArgs::new(first, after, last, before))?;
+        let keyset = as_selected(
+            ctx,
+            Keyset::new(UsersNewestFirst, PageArgs::new(first, after, last, before))?,
+        );
         let page = read::users::page(db(ctx)?, &keyset).await?;
         Ok(page.into_connection(UserTotal, User))
     }

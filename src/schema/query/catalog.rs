@@ -7,7 +7,7 @@ use async_graphql::{Context, ID, Object};
 use crate::{
     error::{AppError, AppResult},
     schema::{
-        connection::{IntoConnection, PageArgs},
+        connection::{IntoConnection, PageArgs, as_selected},
         context::{db, loaders, read_list, required},
         filters::{ProductFilter, product_listing},
         ids::{self, NodeKind},
@@ -78,7 +78,7 @@ impl CatalogQuery {
             product_listing(filter, order_by, PageArgs::new(first, after, last, before))?;
         let key = ProductPage {
             filter: filter.clone(),
-            keyset,
+            keyset: as_selected(ctx, keyset),
         };
         let page = Arc::unwrap_or_clone(required(
             loaders(ctx)?.load_one(key).await?,
@@ -122,7 +122,10 @@ impl CatalogQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> AppResult<CategoryConnection> {
-        let keyset = Keyset::new(CategoryByName, PageArgs::new(first, after, last, before))?;
+        let keyset = as_selected(
+            ctx,
+            Keyset::new(CategoryByName, PageArgs::new(first, after, last, before))?,
+        );
         let page = read::categories::page(db(ctx)?, &keyset).await?;
         read_list(ctx, page.rows())?;
         Ok(page.into_connection(CategoryTotal, Category))

@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, Object};
 use crate::{
     error::{AppError, AppResult},
     schema::{
-        connection::{IntoConnection, PageArgs},
+        connection::{IntoConnection, PageArgs, as_selected},
         context::{db, loaders, viewer},
         guards::{AdminOnly, SignedIn},
         ids::{self, NodeKind},
@@ -66,6 +66,7 @@ impl OrderQuery {
             order_by,
             PageArgs::new(first, after, last, before),
         )?;
+        let keyset = as_selected(ctx, keyset);
         let page = read::orders::page(db(ctx)?, &filter, &keyset).await?;
         let customers =
             prefetch::under_nodes(ctx, "customer", page.rows().map(|row| UserId(row.user_id)))

@@ -27,7 +27,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use sea_orm::DatabaseConnection;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
 
 use super::{
@@ -122,6 +122,32 @@ pub(super) fn graphql_request(
     params.retain(|_, value| !value.is_null());
     serde_json::from_value(Json::Object(params))
         .map_err(|err| AppError::malformed(format!("invalid GraphQL request: {err}")))
+}
+
+/// A request object whose parameters all have their expected JSON types,
+/// the common case: read straight into a request, without the JSON tree
+/// that [`graphql_request`] checks. Anything else (a missing `query`, a
+/// mistyped or repeated parameter, a batch) fails to deserialize here and
+/// takes that path, which accepts the same bodies and names what is wrong
+/// with the others.
+#[derive(Deserialize)]
+struct WellTyped {
+    query: String,
+    #[serde(default, rename = "operationName")]
+    operation_name: Option<String>,
+    #[serde(default)]
+    variables: async_graphql::Variables,
+    #[serde(default)]
+    extensions: async_graphql::Extensions,
+}
+
+impl WellTyped {
+    fn into_request(self) -> async_graphql::Request {
+        let mut request = async_graphql::Request::new(self.query).variables(self.variables);
+        request.operation_name = self.operation_name;
+        request.extensions = self.extensions;
+        request
+    }
 }
 
 /// Who the request's `Authorization` header says is calling. Two such
@@ -338,6 +364,11 @@ async fn post_request(
     }
     let body: Bytes = body::read(body, headers, state.settings.http.max_body_bytes).await?;
     let client = client_address::resolve(peer, headers, &state.settings.http.trusted_proxies);
+    if let Ok(params) = serde_json::from_slice::<WellTyped>(&body) {
+        let mut request = params.into_request();
+        persisted::resolve(state, &mut request).await?;
+        return Ok(execute(state, client, headers, request, media, Method::Post).await);
+    }
     match serde_json::from_slice::<Json>(&body) {
         Ok(Json::Object(params)) => {
             let mut request = graphql_request(params)?;

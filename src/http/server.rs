@@ -11,8 +11,11 @@ use std::{
     io,
     net::SocketAddr,
     pin::{Pin, pin},
-    sync::Arc,
-    time::Duration,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
 };
 
 use axum::{Router, extract::ConnectInfo, response::Response};
@@ -150,12 +153,12 @@ impl Connection {
     async fn serve(mut self, builder: Builder<TokioExecutor>, stream: TcpStream) {
         // Small responses go out at once instead of waiting on Nagle.
         let _ = stream.set_nodelay(true);
-        let (in_flight, mut requests) = watch::channel(0_usize);
+        let activity = Arc::new(Activity::new());
         let service = PeerService {
             router: self.router.clone(),
             peer: self.peer,
             slot: self.slot.clone(),
-            in_flight: Arc::new(in_flight),
+            activity: Arc::clone(&activity),
         };
         let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
         let mut connection = pin!(connection);
@@ -168,7 +171,7 @@ impl Connection {
                     }
                     return;
                 }
-                () = idle_for(&mut requests, self.limits.keep_alive_timeout), if !closing => {
+                () = activity.idle_for(self.limits.keep_alive_timeout), if !closing => {
                     connection.as_mut().graceful_shutdown();
                     closing = true;
                 }
@@ -181,24 +184,67 @@ impl Connection {
     }
 }
 
-/// Completes once no request has been in flight for `timeout`.
-async fn idle_for(requests: &mut watch::Receiver<usize>, timeout: Duration) {
-    loop {
-        if requests
-            .wait_for(|in_flight| *in_flight == 0)
-            .await
-            .is_err()
-        {
-            return std::future::pending().await;
+/// A connection's requests in flight and when the last one ended. Requests
+/// only count and stamp; nothing wakes the connection's task for them, so
+/// the keep-alive watch costs a request two atomic updates and a clock
+/// read, and the watch itself wakes once per keep-alive timeout at most.
+struct Activity {
+    opened: Instant,
+    in_flight: AtomicUsize,
+    /// Nanoseconds from `opened` to the end of the last request.
+    last_end: AtomicU64,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Self {
+            opened: Instant::now(),
+            in_flight: AtomicUsize::new(0),
+            last_end: AtomicU64::new(0),
         }
-        tokio::select! {
-            () = tokio::time::sleep(timeout) => return,
-            changed = requests.changed() => {
-                if changed.is_err() {
-                    return std::future::pending().await;
-                }
+    }
+
+    /// Counts a request in flight while the returned guard lives.
+    fn start(self: &Arc<Self>) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        InFlight(Arc::clone(self))
+    }
+
+    /// Since when the connection has had no request in flight; `None`
+    /// while one is.
+    fn idle_since(&self) -> Option<Instant> {
+        if self.in_flight.load(Ordering::Acquire) > 0 {
+            return None;
+        }
+        let nanos = self.last_end.load(Ordering::Acquire);
+        Some(self.opened + Duration::from_nanos(nanos))
+    }
+
+    /// Completes once no request has been in flight for `timeout`.
+    async fn idle_for(&self, timeout: Duration) {
+        loop {
+            let idle_since = self.idle_since();
+            let deadline = idle_since.unwrap_or_else(Instant::now) + timeout;
+            tokio::time::sleep_until(deadline.into()).await;
+            if self
+                .idle_since()
+                .is_some_and(|since| since.elapsed() >= timeout)
+            {
+                return;
             }
         }
+    }
+}
+
+/// Counts a request in flight while it lives.
+struct InFlight(Arc<Activity>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let activity = &self.0;
+        let nanos = u64::try_from(activity.opened.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        activity.last_end.fetch_max(nanos, Ordering::AcqRel);
+        activity.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -209,23 +255,7 @@ struct PeerService {
     router: Router,
     peer: SocketAddr,
     slot: ConnectionSlot,
-    in_flight: Arc<watch::Sender<usize>>,
-}
-
-/// Counts a request in flight while it lives.
-struct InFlight(Arc<watch::Sender<usize>>);
-
-impl InFlight {
-    fn start(counter: &Arc<watch::Sender<usize>>) -> Self {
-        counter.send_modify(|in_flight| *in_flight += 1);
-        Self(Arc::clone(counter))
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0.send_modify(|in_flight| *in_flight -= 1);
-    }
+    activity: Arc<Activity>,
 }
 
 impl Service<hyper::Request<Incoming>> for PeerService {
@@ -236,7 +266,7 @@ impl Service<hyper::Request<Incoming>> for PeerService {
     fn call(&self, mut request: hyper::Request<Incoming>) -> Self::Future {
         request.extensions_mut().insert(ConnectInfo(self.peer));
         request.extensions_mut().insert(self.slot.clone());
-        let in_flight = InFlight::start(&self.in_flight);
+        let in_flight = self.activity.start();
         let response = self.router.clone().oneshot(request);
         Box::pin(async move {
             let response = response.await;

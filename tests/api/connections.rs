@@ -1,7 +1,8 @@
 //! Connections as raw clients see them: an oversized body closes its
 //! connection with a JSON 413 that says so, slow request heads are cut off
-//! at the header-read timeout, and past the connection cap new clients wait
-//! while connected ones keep being served.
+//! at the header-read timeout, idle connections at the keep-alive timeout
+//! (never one with a request in flight), and past the connection cap new
+//! clients wait while connected ones keep being served.
 
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ use tokio::{
     task::JoinHandle,
 };
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 
 /// An HTTP/1.1 response as read off the socket.
 struct RawResponse {
@@ -248,4 +249,64 @@ async fn past_the_connection_cap_new_clients_wait_while_connected_ones_are_serve
     let third = waiting.await.expect("client task").expect("third client");
     assert_eq!(third.status, 200);
     assert_eq!(healthz(&mut first).await.expect("healthz").status, 200);
+}
+
+/// An app whose connections may idle for `KEEP_ALIVE` and whose request
+/// heads may take far longer, so that only the keep-alive watch closes them.
+async fn spawn_app_with_keep_alive() -> TestApp {
+    spawn_app_with(|settings| {
+        settings.http.keep_alive_timeout = KEEP_ALIVE;
+        settings.http.header_read_timeout = Duration::from_secs(120);
+    })
+    .await
+}
+
+const KEEP_ALIVE: Duration = Duration::from_secs(3);
+
+#[tokio::test]
+async fn an_idle_connection_is_closed_at_the_keep_alive_timeout_counted_from_its_last_answer() {
+    let app = spawn_app_with_keep_alive().await;
+    let mut stream = TcpStream::connect(app.address).await.expect("connect");
+    assert_eq!(healthz(&mut stream).await.expect("healthz").status, 200);
+
+    // Each answer restarts the idle clock: three pauses of half the
+    // timeout add up to more than it, and the connection stays open.
+    for _ in 0..3 {
+        tokio::time::sleep(KEEP_ALIVE / 2).await;
+        assert_eq!(healthz(&mut stream).await.expect("healthz").status, 200);
+    }
+
+    let idle_since = std::time::Instant::now();
+    assert!(
+        closed_by_server(stream).await,
+        "the idle connection stayed open"
+    );
+    assert!(
+        idle_since.elapsed() >= KEEP_ALIVE - Duration::from_millis(100),
+        "closed after {:?} of idleness",
+        idle_since.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_request_in_flight_past_the_keep_alive_timeout_is_answered() {
+    let app = spawn_app_with_keep_alive().await;
+    let body = br#"{"query":"{ __typename }"}"#;
+    let mut stream = TcpStream::connect(app.address).await.expect("connect");
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: storefront\r\nContent-Type: application/json\r\n\
+         Accept: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.expect("send head");
+    // The request is in flight from its head on; its body comes slowly.
+    let (start, rest) = body.split_at(5);
+    stream.write_all(start).await.expect("send a part");
+    tokio::time::sleep(KEEP_ALIVE * 2).await;
+    stream.write_all(rest).await.expect("send the rest");
+
+    let answer = read_response(&mut stream).await.expect("an answer");
+    assert_eq!(answer.status, 200);
+    let body: Value = serde_json::from_slice(&answer.body).expect("a JSON body");
+    assert_eq!(body["data"]["__typename"], "Query");
 }

@@ -153,9 +153,15 @@ impl OperationRecord<'_> {
         });
         observe(&duration, self.elapsed.as_secs_f64());
         observe(&statements, self.statements as f64);
+        // Most operations touch no cache: skipping a zero spares a write
+        // to a counter that every worker thread shares.
         let (hits, misses) = &*OPERATION_CACHE_COUNTS;
-        hits.increment(self.cache_hits);
-        misses.increment(self.cache_misses);
+        if self.cache_hits > 0 {
+            hits.increment(self.cache_hits);
+        }
+        if self.cache_misses > 0 {
+            misses.increment(self.cache_misses);
+        }
     }
 }
 

@@ -44,7 +44,9 @@ pub const RESET_HEADER: &str = "x-ratelimit-reset";
 
 /// Whether `query` has at most `max` lexical tokens (a cheap scan, no parse).
 pub fn within_token_limit(query: &str, max: usize) -> bool {
-    tokens::count_up_to(query, max) <= max
+    // Every token takes at least one byte: a document no longer than the
+    // limit cannot exceed it, and most documents are far shorter.
+    query.len() <= max || tokens::count_up_to(query, max) <= max
 }
 
 fn too_complex(message: String) -> ServerError {

@@ -21,7 +21,7 @@ mod security;
 mod server;
 mod ws;
 
-use axum::{Router, middleware, routing::get};
+use axum::{Router, routing::get};
 use tower::ServiceBuilder;
 use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
@@ -53,12 +53,11 @@ pub fn router(state: AppState) -> Router {
         .map_response(move |response| security_headers.apply(response))
         .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
         .layer(TraceLayer::new_for_http().make_span_with(observe::span))
-        .layer(middleware::from_fn(observe::count))
+        .layer(observe::CountLayer)
         .layer(PropagateRequestIdLayer::new(request_id))
         .option_layer(security::cors(&settings))
-        .layer(middleware::from_fn_with_state(
+        .layer(deadline::DeadlineLayer::new(
             settings.http.request_timeout(),
-            deadline::enforce,
         ));
     Router::new()
         .route("/", get(graphiql::page))

@@ -18,7 +18,7 @@ pub type Prefetched<K> = Option<HashMap<K, <DbLoader as Loader<K>>::Value>>;
 
 /// Whether `field` is selected on the items of the connection being
 /// resolved, through `nodes` or `edges { node }`.
-fn on_nodes(ctx: &Context<'_>, field: &str) -> bool {
+pub fn on_nodes(ctx: &Context<'_>, field: &str) -> bool {
     let connection = ctx.look_ahead();
     connection.field("nodes").field(field).exists()
         || connection

@@ -15,6 +15,7 @@ mod listings;
 mod order_items;
 mod pages;
 mod rating;
+mod review_pages;
 mod tagged;
 
 pub use by_id::{CategoryId, OrderId, OrderItemId, ProductId, ReviewId, RowKey, UserId};
@@ -27,6 +28,7 @@ pub use listings::ProductPage;
 pub use order_items::ItemsOf;
 pub use pages::ChildPage;
 pub use rating::RatingOf;
+pub use review_pages::{ReviewPageWithAuthors, ReviewsAndAuthors, reviews_with_authors};
 pub use tagged::Tagged;
 
 use std::{collections::HashMap, future::Future, hash::Hash, sync::Arc, time::Duration};

@@ -1,5 +1,7 @@
 //! `Product`.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object, SimpleObject};
 
 use super::{Category, Review, ReviewConnection, ReviewTotal};
@@ -10,7 +12,7 @@ use crate::{
         connection::{IntoConnection, PageArgs},
         context::{currency, loaders, required},
         ids::{self, NodeKind},
-        loaders::{CategoryId, RatingOf, UserId, child_page},
+        loaders::{CategoryId, RatingOf, ReviewsAndAuthors, child_page, reviews_with_authors},
         prefetch::{self, Prefetched},
         scalars::{Money, Timestamp},
     },
@@ -131,15 +133,16 @@ impl Product {
             ReviewsNewestFirst,
             PageArgs::new(first, after, last, before),
         )?;
-        let page = child_page::<ProductReviews>(ctx, self.row.id, (), keyset).await?;
-        let authors =
-            prefetch::under_nodes(ctx, "author", page.rows().map(|row| UserId(row.user_id)))
-                .await?;
-        Ok(
-            page.into_connection(ReviewTotal::OfProduct(self.row.id), |row| {
-                Review::with_author(row, &authors)
-            }),
-        )
+        let total = ReviewTotal::OfProduct(self.row.id);
+        if !prefetch::on_nodes(ctx, "author") {
+            let page = child_page::<ProductReviews>(ctx, self.row.id, (), keyset).await?;
+            return Ok(page.into_connection(total, Review::new));
+        }
+        let ReviewsAndAuthors { page, authors } =
+            reviews_with_authors(ctx, self.row.id, keyset).await?;
+        let authors = Some(authors);
+        Ok(Arc::unwrap_or_clone(page)
+            .into_connection(total, |row| Review::with_author(row, &authors)))
     }
 
     /// When the product was created.

@@ -29,7 +29,7 @@ pub fn on_nodes(ctx: &Context<'_>, field: &str) -> bool {
 }
 
 /// The rows of `keys`, in one loader call, when `selected`.
-pub async fn load<K>(
+async fn load<K>(
     ctx: &Context<'_>,
     selected: bool,
     keys: impl IntoIterator<Item = K>,

@@ -268,6 +268,29 @@ async fn the_orders_page_sends_the_same_statements_for_5_and_50_orders() {
 }
 
 #[tokio::test]
+async fn order_lines_reaching_only_their_products_send_the_same_statements_for_5_and_50_orders() {
+    let app = spawn_seeded(plan()).await;
+    let admin = admin_token(&app);
+    let query = "query($n: Int!) { orders(first: $n) { nodes {
+      number items { quantity product { name } }
+    } } }";
+
+    let small = app.gql_as(&admin, query, json!({ "n": 5 })).await.body;
+    let large = app.gql_as(&admin, query, json!({ "n": 50 })).await.body;
+
+    assert!(large.get("errors").is_none(), "{large}");
+    let nodes = large["data"]["orders"]["nodes"].as_array().expect("nodes");
+    assert_eq!(nodes.len(), 50);
+    assert!(nodes.iter().all(|node| {
+        node["items"]
+            .as_array()
+            .is_some_and(|items| !items.is_empty() && items[0]["product"]["name"].is_string())
+    }));
+    assert_eq!(statements(&small), statements(&large));
+    assert_eq!(statements(&large), 3, "orders, items, products");
+}
+
+#[tokio::test]
 async fn nested_user_orders_send_the_same_statements_for_3_and_30_users() {
     let app = spawn_seeded(plan()).await;
     let admin = admin_token(&app);

@@ -5,8 +5,6 @@
 //! an admin before an `Order` is built, so its fields need no check of
 //! their own; order items are reached only through their order or `node`.
 
-use std::collections::HashMap;
-
 use async_graphql::{Context, ID, Object, connection::Connection};
 
 use super::{Product, User};
@@ -18,7 +16,7 @@ use crate::{
         context::{currency, db, loaders, required},
         enums::GraphqlOrderStatus,
         ids::{self, NodeKind},
-        loaders::{CategoryId, ChildCount, ItemsOf, ProductId, UserId},
+        loaders::{ChildCount, ItemsOf, OrderLines, ProductId, Reach, UserId, lines_of},
         prefetch::{self, Prefetched},
         scalars::{Money, Timestamp},
     },
@@ -77,30 +75,30 @@ impl Order {
     /// Its lines, one per product, in the order they were recorded.
     #[graphql(complexity = "crate::domain::order::MAX_LINES * child_complexity + 1")]
     async fn items(&self, ctx: &Context<'_>) -> AppResult<Vec<OrderItem>> {
-        let rows = loaders(ctx)?
-            .load_one(ItemsOf(self.row.id))
-            .await?
-            .unwrap_or_default();
         let product = ctx.look_ahead().field("product");
-        let products = prefetch::load(
-            ctx,
-            product.exists(),
-            rows.iter().map(|row| ProductId(row.product_id)),
-        )
-        .await?;
-        let categories = prefetch::load(
-            ctx,
-            product.field("category").exists(),
-            products
-                .iter()
-                .flat_map(HashMap::values)
-                .map(|product| CategoryId(product.category_id)),
-        )
-        .await?;
-        Ok(rows
+        if !product.exists() {
+            let rows = loaders(ctx)?
+                .load_one(ItemsOf(self.row.id))
+                .await?
+                .unwrap_or_default();
+            return Ok(rows.into_iter().map(OrderItem::new).collect());
+        }
+        let reach = if product.field("category").exists() {
+            Reach::Categories
+        } else {
+            Reach::Products
+        };
+        let OrderLines {
+            items,
+            mut products,
+            categories,
+        } = lines_of(ctx, self.row.id, reach).await?;
+        Ok(items
             .into_iter()
             .map(|row| {
-                let product = prefetch::row(&products, &ProductId(row.product_id))
+                // One line per product: each takes its product's row.
+                let product = products
+                    .remove(&ProductId(row.product_id))
                     .map(|product| Product::with_category(product, &categories));
                 OrderItem { row, product }
             })

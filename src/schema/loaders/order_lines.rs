@@ -1,0 +1,122 @@
+//! An order's lines with the products they name and, when selected, those
+//! products' categories (`items { product { category { name } } }`).
+//!
+//! The lines of a level of orders, then their products, then the
+//! categories load in one batch, a statement each, as through [`ItemsOf`],
+//! [`ProductId`] and [`CategoryId`]. Each order gets what its lines reach
+//! with its lines, instead of asking the loaders twice more on its own (a
+//! registration, a key set and a copy of every row per order and relation).
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
+
+use async_graphql::{Context, dataloader::Loader};
+
+use super::{CategoryId, DbLoader, ItemsOf, ProductId};
+use crate::{
+    entities::{categories, order_items, products},
+    error::AppError,
+    schema::context::loaders,
+};
+
+/// How far a selection of order lines reaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reach {
+    /// The lines' products.
+    Products,
+    /// The lines' products and their categories.
+    Categories,
+}
+
+/// Key: one order's lines, with what they reach.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LinesOf {
+    order: i64,
+    reach: Reach,
+}
+
+/// An order's lines and the rows they reach.
+#[derive(Clone, Default)]
+pub struct OrderLines {
+    /// The lines, in the order they were recorded.
+    pub items: Vec<order_items::Model>,
+    /// The lines' products by id.
+    pub products: HashMap<ProductId, products::Model>,
+    /// Those products' categories by id; `None` unless selected.
+    pub categories: Option<HashMap<CategoryId, categories::Model>>,
+}
+
+impl Loader<LinesOf> for DbLoader {
+    /// Shared: the loader hands every requester a copy of its value.
+    type Value = Arc<OrderLines>;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[LinesOf]) -> Result<HashMap<LinesOf, Self::Value>, AppError> {
+        let orders: HashSet<ItemsOf> = keys.iter().map(|key| ItemsOf(key.order)).collect();
+        let orders: Vec<ItemsOf> = orders.into_iter().collect();
+        let items = Loader::<ItemsOf>::load(self, &orders).await?;
+        let lines_of = |key: &LinesOf| items.get(&ItemsOf(key.order)).into_iter().flatten();
+
+        let product_ids: HashSet<ProductId> = keys
+            .iter()
+            .flat_map(lines_of)
+            .map(|line| ProductId(line.product_id))
+            .collect();
+        let product_ids: Vec<ProductId> = product_ids.into_iter().collect();
+        let products = Loader::<ProductId>::load(self, &product_ids).await?;
+        let products_of = |key: &LinesOf| {
+            lines_of(key)
+                .filter_map(|line| products.get(&ProductId(line.product_id)))
+                .collect::<Vec<_>>()
+        };
+
+        let category_ids: HashSet<CategoryId> = keys
+            .iter()
+            .filter(|key| key.reach == Reach::Categories)
+            .flat_map(products_of)
+            .map(|product| CategoryId(product.category_id))
+            .collect();
+        let categories = if category_ids.is_empty() {
+            HashMap::new()
+        } else {
+            let category_ids: Vec<CategoryId> = category_ids.into_iter().collect();
+            Loader::<CategoryId>::load(self, &category_ids).await?
+        };
+
+        Ok(keys
+            .iter()
+            .map(|key| {
+                let reached = products_of(key);
+                let lines = OrderLines {
+                    items: lines_of(key).cloned().collect(),
+                    categories: (key.reach == Reach::Categories).then(|| {
+                        reached
+                            .iter()
+                            .filter_map(|product| {
+                                let id = CategoryId(product.category_id);
+                                categories.get(&id).map(|row| (id, row.clone()))
+                            })
+                            .collect()
+                    }),
+                    products: reached
+                        .into_iter()
+                        .map(|product| (ProductId(product.id), product.clone()))
+                        .collect(),
+                };
+                (*key, Arc::new(lines))
+            })
+            .collect())
+    }
+}
+
+/// The lines of `order` with what `reach` asks for, batched with its
+/// siblings.
+pub async fn lines_of(ctx: &Context<'_>, order: i64, reach: Reach) -> Result<OrderLines, AppError> {
+    let lines = loaders(ctx)?
+        .load_one(LinesOf { order, reach })
+        .await?
+        .unwrap_or_default();
+    Ok(Arc::unwrap_or_clone(lines))
+}

@@ -2,7 +2,12 @@
 //! statement per distinct page shape, for every parent of the level; the
 //! pages of public lists go through the entity cache.
 
-use std::{collections::HashMap, fmt::Debug, sync::Arc};
+use std::{
+    collections::HashMap,
+    fmt::Debug,
+    hash::{Hash, Hasher},
+    sync::Arc,
+};
 
 use async_graphql::dataloader::Loader;
 
@@ -18,7 +23,7 @@ use crate::{
 };
 
 /// Key: one page of `L` children of one parent.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChildPage<L: ChildList> {
     /// The parent row.
     pub parent: i64,
@@ -26,6 +31,17 @@ pub struct ChildPage<L: ChildList> {
     pub filter: L::Filter,
     /// Page shape.
     pub keyset: Keyset<L::Order>,
+}
+
+/// Hashes the parent alone. The loader and async-graphql's `DataLoader`
+/// hash each key several times, and SipHash over the whole page shape (the
+/// order, the limits, the cursor) cost more than the rest of the lookup;
+/// the keys of one level differ by parent, and equal keys still have equal
+/// parents.
+impl<L: ChildList> Hash for ChildPage<L> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.parent.hash(state);
+    }
 }
 
 /// What parents must share to be served by one statement.
@@ -46,12 +62,15 @@ where
         &self,
         keys: &[ChildPage<L>],
     ) -> Result<HashMap<ChildPage<L>, Self::Value>, AppError> {
-        let mut shapes: HashMap<PageShape<'_, L>, Vec<ChildPage<L>>> = HashMap::new();
+        // A level's keys nearly always share one shape: finding it by
+        // comparison is cheaper than hashing every key's shape.
+        let mut shapes: Vec<(PageShape<'_, L>, Vec<ChildPage<L>>)> = Vec::new();
         for key in keys {
-            shapes
-                .entry((&key.filter, &key.keyset))
-                .or_default()
-                .push(key.clone());
+            let shape = (&key.filter, &key.keyset);
+            match shapes.iter_mut().find(|(known, _)| *known == shape) {
+                Some((_, keys)) => keys.push(key.clone()),
+                None => shapes.push((shape, vec![key.clone()])),
+            }
         }
         let mut pages = HashMap::with_capacity(keys.len());
         for ((filter, keyset), keys) in shapes {

@@ -28,24 +28,8 @@ pub fn on_nodes(ctx: &Context<'_>, field: &str) -> bool {
             .exists()
 }
 
-/// The rows of `keys`, in one loader call, when `selected`.
-async fn load<K>(
-    ctx: &Context<'_>,
-    selected: bool,
-    keys: impl IntoIterator<Item = K>,
-) -> AppResult<Prefetched<K>>
-where
-    K: Clone + Eq + Hash + Send + Sync + 'static,
-    DbLoader: Loader<K, Error = AppError>,
-{
-    if !selected {
-        return Ok(None);
-    }
-    Ok(Some(loaders(ctx)?.load_many(keys).await?))
-}
-
-/// The rows of `keys` for the items of the connection being resolved, when
-/// its selection reaches their `field`.
+/// The rows of `keys` for the items of the connection being resolved, in
+/// one loader call, when its selection reaches their `field`.
 pub async fn under_nodes<K>(
     ctx: &Context<'_>,
     field: &str,
@@ -55,7 +39,10 @@ where
     K: Clone + Eq + Hash + Send + Sync + 'static,
     DbLoader: Loader<K, Error = AppError>,
 {
-    load(ctx, on_nodes(ctx, field), keys).await
+    if !on_nodes(ctx, field) {
+        return Ok(None);
+    }
+    Ok(Some(loaders(ctx)?.load_many(keys).await?))
 }
 
 /// `key`'s row from `prefetched`, if it was loaded there.

@@ -2,8 +2,9 @@
 //! many rows it returns.
 
 use serde_json::json;
+use storefront::{auth::Role, schema::ids::NodeKind};
 
-use crate::helpers::{catalog_plan, spawn_seeded, statements};
+use crate::helpers::{catalog_plan, gid, spawn_app, spawn_seeded, statements};
 
 const CATALOG: &str = "query Catalog($n: Int!) {
   products(first: $n) {
@@ -141,4 +142,40 @@ async fn aliased_lookups_by_slug_and_nodes_share_statements() {
     assert_eq!(statements(&by_id), 1, "{by_id}");
     assert_eq!(by_id["data"]["nodes"].as_array().map(Vec::len), Some(10));
     assert_eq!(by_id["data"]["nodes"][3]["id"], ids[3]);
+}
+
+#[tokio::test]
+async fn a_product_without_reviews_sends_no_statement_for_their_authors() {
+    let app = spawn_app().await;
+    let (_, admin) = app.signed_in(Role::Admin).await;
+    let created = app
+        .data_as(
+            &admin,
+            "mutation($input: CreateProductInput!) { createProduct(input: $input) { slug } }",
+            json!({ "input": {
+                "categoryId": gid(NodeKind::Category, 2),
+                "sku": "UNREVIEWED-1",
+                "name": "Unreviewed Lamp",
+                "price": "9.99",
+            } }),
+        )
+        .await;
+    let slug = created["createProduct"]["slug"].as_str().expect("slug");
+    let reviews = |selection: &str| {
+        format!(
+            "query($slug: String!) {{ product(slug: $slug) {{ name reviews(first: 3) {{ nodes {{ {selection} }} }} }} }}"
+        )
+    };
+
+    let with_authors = app
+        .gql(&reviews("rating author { name }"), json!({ "slug": slug }))
+        .await;
+    let without = app.gql(&reviews("rating"), json!({ "slug": slug })).await;
+
+    assert!(with_authors.get("errors").is_none(), "{with_authors}");
+    assert_eq!(
+        with_authors["data"]["product"]["reviews"]["nodes"],
+        json!([])
+    );
+    assert_eq!(statements(&with_authors), statements(&without));
 }

@@ -27,20 +27,29 @@ pub use emails::EmailOf;
 pub use in_task::BatchQueue;
 pub use listings::ProductPage;
 pub use order_items::ItemsOf;
-pub use order_lines::{LinesOf, OrderLines, Reach, lines_of};
+pub use order_lines::{OrderLines, Reach, lines_of};
 pub use pages::ChildPage;
 pub use rating::RatingOf;
-pub use review_pages::{ReviewPageWithAuthors, ReviewsAndAuthors, reviews_with_authors};
+pub use review_pages::{ReviewsAndAuthors, reviews_with_authors};
 pub use tagged::Tagged;
 
-use std::{collections::HashMap, future::Future, hash::Hash, sync::Arc, time::Duration};
+use std::{
+    collections::{HashMap, HashSet},
+    future::Future,
+    hash::Hash,
+    sync::Arc,
+    time::Duration,
+};
 
-use async_graphql::{Context, dataloader::DataLoader};
+use async_graphql::{
+    Context,
+    dataloader::{DataLoader, Loader},
+};
 
 use crate::{
     cache::{Cacheable, EntityReads, Entry, Table, Tag, TagSet},
     db::CountedConnection,
-    error::AppResult,
+    error::{AppError, AppResult},
     schema::{
         connection::as_selected,
         context::{loaders, required},
@@ -60,6 +69,24 @@ pub struct DbLoader {
 }
 
 impl DbLoader {
+    /// The rows of the distinct `keys` through `K`'s loader, as one batch
+    /// inside another loader's batch; none, and no statement, without keys.
+    async fn rows_of<K>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> AppResult<HashMap<K, <Self as Loader<K>>::Value>>
+    where
+        K: Clone + Eq + Hash + Send + Sync + 'static,
+        Self: Loader<K, Error = AppError>,
+    {
+        let keys: HashSet<K> = keys.into_iter().collect();
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let keys: Vec<K> = keys.into_iter().collect();
+        Loader::<K>::load(self, &keys).await
+    }
+
     /// The rows of `keys` through the entity cache, `load` reading the
     /// misses; counts the cache's hits and misses in the operation's stats.
     async fn cached<K, V, FK, FT, F, Fut>(

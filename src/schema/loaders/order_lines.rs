@@ -7,10 +7,7 @@
 //! with its lines, instead of asking the loaders twice more on its own (a
 //! registration, a key set and a copy of every row per order and relation).
 
-use std::{
-    collections::{HashMap, HashSet},
-    sync::Arc,
-};
+use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::{Context, dataloader::Loader};
 
@@ -54,36 +51,26 @@ impl Loader<LinesOf> for DbLoader {
     type Error = AppError;
 
     async fn load(&self, keys: &[LinesOf]) -> Result<HashMap<LinesOf, Self::Value>, AppError> {
-        let orders: HashSet<ItemsOf> = keys.iter().map(|key| ItemsOf(key.order)).collect();
-        let orders: Vec<ItemsOf> = orders.into_iter().collect();
-        let items = Loader::<ItemsOf>::load(self, &orders).await?;
+        let items = self
+            .rows_of(keys.iter().map(|key| ItemsOf(key.order)))
+            .await?;
         let lines_of = |key: &LinesOf| items.get(&ItemsOf(key.order)).into_iter().flatten();
-
-        let product_ids: HashSet<ProductId> = keys
+        let product_ids = keys
             .iter()
             .flat_map(lines_of)
-            .map(|line| ProductId(line.product_id))
-            .collect();
-        let product_ids: Vec<ProductId> = product_ids.into_iter().collect();
-        let products = Loader::<ProductId>::load(self, &product_ids).await?;
+            .map(|line| ProductId(line.product_id));
+        let products = self.rows_of(product_ids).await?;
         let products_of = |key: &LinesOf| {
             lines_of(key)
                 .filter_map(|line| products.get(&ProductId(line.product_id)))
                 .collect::<Vec<_>>()
         };
-
-        let category_ids: HashSet<CategoryId> = keys
+        let category_ids = keys
             .iter()
             .filter(|key| key.reach == Reach::Categories)
             .flat_map(products_of)
-            .map(|product| CategoryId(product.category_id))
-            .collect();
-        let categories = if category_ids.is_empty() {
-            HashMap::new()
-        } else {
-            let category_ids: Vec<CategoryId> = category_ids.into_iter().collect();
-            Loader::<CategoryId>::load(self, &category_ids).await?
-        };
+            .map(|product| CategoryId(product.category_id));
+        let categories = self.rows_of(category_ids).await?;
 
         Ok(keys
             .iter()

@@ -6,10 +6,7 @@
 //! gets its authors with its page, instead of asking the loaders again for
 //! them (a registration, a key set and a copy of every row per product).
 
-use std::{
-    collections::{HashMap, HashSet},
-    sync::Arc,
-};
+use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::{Context, dataloader::Loader};
 
@@ -54,12 +51,11 @@ impl Loader<ReviewPageWithAuthors> for DbLoader {
         let page_keys: Vec<ChildPage<ProductReviews>> =
             keys.iter().map(|key| key.0.clone()).collect();
         let pages = Loader::<ChildPage<ProductReviews>>::load(self, &page_keys).await?;
-        let authors: HashSet<UserId> = pages
+        let authors: Vec<UserId> = pages
             .values()
             .flat_map(|page| page.rows().map(|row| UserId(row.user_id)))
             .collect();
-        let authors: Vec<UserId> = authors.into_iter().collect();
-        let users = Loader::<UserId>::load(self, &authors).await?;
+        let users = self.rows_of(authors).await?;
         Ok(pages
             .into_iter()
             .map(|(key, page)| {

@@ -240,6 +240,21 @@ async fn a_creation_window_that_ends_before_it_starts_is_bad_user_input() {
     assert_error(&reply.body, "BAD_USER_INPUT", Some("filter.createdBefore"));
 }
 
+/// `query` (with `$n`) run by `admin` for 5 and for 50 orders: both
+/// answers, checked for errors, and the 50 order nodes.
+async fn orders_at_5_and_50(app: &TestApp, admin: &str, query: &str) -> (Value, Value, Vec<Value>) {
+    let small = app.gql_as(admin, query, json!({ "n": 5 })).await.body;
+    let large = app.gql_as(admin, query, json!({ "n": 50 })).await.body;
+    assert!(small.get("errors").is_none(), "{small}");
+    assert!(large.get("errors").is_none(), "{large}");
+    let nodes = large["data"]["orders"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .clone();
+    assert_eq!(nodes.len(), 50);
+    (small, large, nodes)
+}
+
 #[tokio::test]
 async fn the_orders_page_sends_the_same_statements_for_5_and_50_orders() {
     let app = spawn_seeded(plan()).await;
@@ -248,12 +263,8 @@ async fn the_orders_page_sends_the_same_statements_for_5_and_50_orders() {
       number customer { name } items { quantity product { name category { name } } }
     } } }";
 
-    let small = app.gql_as(&admin, query, json!({ "n": 5 })).await.body;
-    let large = app.gql_as(&admin, query, json!({ "n": 50 })).await.body;
+    let (small, large, nodes) = orders_at_5_and_50(&app, &admin, query).await;
 
-    assert!(large.get("errors").is_none(), "{large}");
-    let nodes = large["data"]["orders"]["nodes"].as_array().expect("nodes");
-    assert_eq!(nodes.len(), 50);
     assert!(nodes.iter().all(|node| {
         node["items"].as_array().is_some_and(|items| {
             !items.is_empty() && items[0]["product"]["category"]["name"].is_string()
@@ -275,12 +286,8 @@ async fn order_lines_reaching_only_their_products_send_the_same_statements_for_5
       number items { quantity product { name } }
     } } }";
 
-    let small = app.gql_as(&admin, query, json!({ "n": 5 })).await.body;
-    let large = app.gql_as(&admin, query, json!({ "n": 50 })).await.body;
+    let (small, large, nodes) = orders_at_5_and_50(&app, &admin, query).await;
 
-    assert!(large.get("errors").is_none(), "{large}");
-    let nodes = large["data"]["orders"]["nodes"].as_array().expect("nodes");
-    assert_eq!(nodes.len(), 50);
     assert!(nodes.iter().all(|node| {
         node["items"]
             .as_array()

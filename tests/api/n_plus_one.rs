@@ -179,3 +179,43 @@ async fn a_product_without_reviews_sends_no_statement_for_their_authors() {
     );
     assert_eq!(statements(&with_authors), statements(&without));
 }
+
+#[tokio::test]
+async fn a_product_looked_up_with_its_category_is_one_statement() {
+    let app = spawn_seeded(catalog_plan()).await;
+    let page = app
+        .data(
+            "{ products(first: 3) { nodes { id slug category { name } } } }",
+            json!({}),
+        )
+        .await;
+    let nodes = page["products"]["nodes"].as_array().expect("nodes").clone();
+    let by_slug = |n: usize| {
+        format!(
+            "p{n}: product(slug: {}) {{ name category {{ name }} }}",
+            nodes[n]["slug"]
+        )
+    };
+    let by_id = |n: usize| {
+        format!(
+            "q{n}: product(id: {}) {{ category {{ name }} }}",
+            nodes[n]["id"]
+        )
+    };
+
+    let one = app.gql(&format!("{{ {} }}", by_slug(0)), json!({})).await;
+    let aliased = app
+        .gql(
+            &format!("{{ {} {} {} }}", by_slug(1), by_slug(2), by_id(0)),
+            json!({}),
+        )
+        .await;
+
+    assert!(one.get("errors").is_none(), "{one}");
+    assert_eq!(one["data"]["p0"]["category"], nodes[0]["category"]);
+    assert_eq!(statements(&one), 1, "{one}");
+    assert!(aliased.get("errors").is_none(), "{aliased}");
+    assert_eq!(aliased["data"]["p2"]["category"], nodes[2]["category"]);
+    assert_eq!(aliased["data"]["q0"]["category"], nodes[0]["category"]);
+    assert!(statements(&aliased) <= 2, "{aliased}");
+}

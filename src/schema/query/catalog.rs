@@ -11,7 +11,9 @@ use crate::{
         context::{db, loaders, read_list, required},
         filters::{ProductFilter, product_listing},
         ids::{self, NodeKind},
-        loaders::{CategoryId, CategorySlug, ProductId, ProductPage, ProductSlug},
+        loaders::{
+            CategoryId, CategorySlug, ProductId, ProductInCategory, ProductPage, ProductSlug,
+        },
         orderings::ProductOrder,
         prefetch,
         types::{
@@ -52,7 +54,15 @@ impl CatalogQuery {
         slug: Option<String>,
     ) -> AppResult<Option<Product>> {
         let loaders = loaders(ctx)?;
-        let row = match lookup(id, slug, NodeKind::Product)? {
+        let lookup = lookup(id, slug, NodeKind::Product)?;
+        if ctx.look_ahead().field("category").exists() {
+            let key = match lookup {
+                Lookup::Id(id) => ProductInCategory::Id(id),
+                Lookup::Slug(slug) => ProductInCategory::Slug(slug),
+            };
+            return Ok(loaders.load_one(key).await?.map(Product::in_category));
+        }
+        let row = match lookup {
             Lookup::Id(id) => loaders.load_one(ProductId(id)).await?,
             Lookup::Slug(slug) => loaders.load_one(ProductSlug(slug)).await?,
         };

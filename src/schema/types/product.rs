@@ -16,7 +16,10 @@ use crate::{
         prefetch::{self, Prefetched},
         scalars::{Money, Timestamp},
     },
-    services::read::{children::ProductReviews, keyset::Keyset, orderings::ReviewsNewestFirst},
+    services::read::{
+        children::ProductReviews, keyset::Keyset, orderings::ReviewsNewestFirst,
+        products::InCategory,
+    },
 };
 
 /// A product of the catalog.
@@ -33,6 +36,14 @@ impl Product {
         Self {
             row,
             category: None,
+        }
+    }
+
+    /// A product read with its category.
+    pub fn in_category(read: InCategory) -> Self {
+        Self {
+            row: read.product,
+            category: Some(read.category),
         }
     }
 

@@ -28,7 +28,8 @@ use crate::error::AppResult;
 /// array parameter, so the statement's text does not change with the size
 /// of the batch: each connection prepares it once and reuses it, instead of
 /// preparing (and evicting) one statement per list length. Other backends
-/// get an `IN` list.
+/// get an `IN` list. The column is named with its table, so the condition
+/// holds in a statement that joins another table with the same column.
 pub(crate) fn one_of<C, V>(
     backend: DbBackend,
     column: C,
@@ -41,7 +42,7 @@ where
 {
     if backend == DbBackend::Postgres {
         let values: Vec<V> = values.into_iter().collect();
-        Expr::col(column).eq(PgFunc::any(Expr::val(values)))
+        Expr::col(column.as_column_ref()).eq(PgFunc::any(Expr::val(values)))
     } else {
         column.is_in(values)
     }

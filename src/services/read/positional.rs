@@ -22,7 +22,10 @@ use sea_orm::{
     },
 };
 
-use super::users::UserRecord;
+use super::{
+    products::{CATEGORY_ALIAS, InCategory, PRODUCT_ALIAS},
+    users::UserRecord,
+};
 use crate::{
     domain::{OrderStatus, Role},
     entities::{categories, order_items, orders, products, reviews},
@@ -41,6 +44,9 @@ pub struct Columns<'r> {
     /// Whether each column's name is compared with the expected one: on the
     /// first row of a statement, whose columns every other row shares.
     check_names: bool,
+    /// What the expected column names are prefixed with: the alias of the
+    /// entity being read in a statement that selects two (`A_`, `B_`).
+    prefix: &'static str,
 }
 
 impl<'r> Columns<'r> {
@@ -50,9 +56,11 @@ impl<'r> Columns<'r> {
         self.next += 1;
         if self.check_names {
             let found = self.row.columns().get(index).map(|column| column.name());
-            if found != Some(name) {
+            let unprefixed = found.and_then(|found| found.strip_prefix(self.prefix));
+            if unprefixed != Some(name) {
                 return Err(DbErr::Type(format!(
-                    "column {index} of the row is {found:?}, where `{name}` was expected"
+                    "column {index} of the row is {found:?}, where `{}{name}` was expected",
+                    self.prefix
                 )));
             }
         }
@@ -61,6 +69,15 @@ impl<'r> Columns<'r> {
             .map_err(BoxDynError::from)
             .and_then(T::from_column)
             .map_err(|err| DbErr::Type(format!("column `{name}`: {err}")))
+    }
+
+    /// Reads `M` from the next columns, which carry SeaORM's alias `prefix`
+    /// (`A_`, `B_`) in a statement that selects two entities.
+    pub fn read_aliased<M: Positional>(&mut self, prefix: &'static str) -> Result<M, DbErr> {
+        let outer = std::mem::replace(&mut self.prefix, prefix);
+        let model = M::from_columns(self);
+        self.prefix = outer;
+        model
     }
 
     /// The next column's value as the enum stored in it.
@@ -165,6 +182,7 @@ pub async fn all_of_statement<M: Positional>(
                 row,
                 next: 0,
                 check_names: index == 0,
+                prefix: "",
             }),
             None => M::from_query_result(result, ""),
         })
@@ -206,6 +224,15 @@ impl Positional for categories::Model {
             parent_id: columns.read("parent_id")?,
             created_at: columns.read("created_at")?,
             updated_at: columns.read("updated_at")?,
+        })
+    }
+}
+
+impl Positional for InCategory {
+    fn from_columns(columns: &mut Columns<'_>) -> Result<Self, DbErr> {
+        Ok(Self {
+            product: columns.read_aliased(PRODUCT_ALIAS)?,
+            category: columns.read_aliased(CATEGORY_ALIAS)?,
         })
     }
 }

@@ -1,8 +1,8 @@
 //! Reading products: by key, filtered pages and counts, and rating totals.
 
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryResult, QuerySelect, QueryTrait, Value,
     sea_query::{Expr, ExprTrait, Func, LikeExpr},
 };
 
@@ -10,11 +10,11 @@ use super::{
     keyset::{Keyset, Page},
     one_of,
     orderings::ProductOrdering,
-    rows_where_in, total,
+    positional, rows_where_in, total,
 };
 use crate::{
     domain::{PriceRange, SearchText},
-    entities::{products, reviews},
+    entities::{categories, products, reviews},
     error::AppResult,
 };
 
@@ -94,6 +94,66 @@ pub async fn by_slugs(
     slugs: impl IntoIterator<Item = String>,
 ) -> AppResult<Vec<products::Model>> {
     rows_where_in::<products::Entity, _>(db, products::Column::Slug, slugs).await
+}
+
+/// A product with its category, read in one statement: a lookup of one
+/// product that shows its category would otherwise wait for the product's
+/// row before it could ask for the category's.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct InCategory {
+    /// The product.
+    pub product: products::Model,
+    /// Its category.
+    pub category: categories::Model,
+}
+
+/// SeaORM's column alias of the first entity of a joined select.
+pub(super) const PRODUCT_ALIAS: &str = "A_";
+/// SeaORM's column alias of the second entity of a joined select.
+pub(super) const CATEGORY_ALIAS: &str = "B_";
+
+impl FromQueryResult for InCategory {
+    fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            product: products::Model::from_query_result(row, &format!("{prefix}{PRODUCT_ALIAS}"))?,
+            category: categories::Model::from_query_result(
+                row,
+                &format!("{prefix}{CATEGORY_ALIAS}"),
+            )?,
+        })
+    }
+}
+
+/// The products with these ids (those that exist), with their categories.
+pub async fn in_categories_by_ids(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> AppResult<Vec<InCategory>> {
+    in_categories_where_in(db, products::Column::Id, ids).await
+}
+
+/// The products with these slugs (those that exist), with their categories.
+pub async fn in_categories_by_slugs(
+    db: &impl ConnectionTrait,
+    slugs: impl IntoIterator<Item = String>,
+) -> AppResult<Vec<InCategory>> {
+    in_categories_where_in(db, products::Column::Slug, slugs).await
+}
+
+async fn in_categories_where_in<V>(
+    db: &impl ConnectionTrait,
+    column: products::Column,
+    values: impl IntoIterator<Item = V>,
+) -> AppResult<Vec<InCategory>>
+where
+    V: Into<Value>,
+    Vec<V>: Into<Value>,
+{
+    let backend = db.get_database_backend();
+    let select = products::Entity::find()
+        .filter(one_of(backend, column, values))
+        .find_both_related(categories::Entity);
+    Ok(positional::all_of_statement(db, select.build(backend)).await?)
 }
 
 /// One page of the products that pass `filter`.

@@ -9,7 +9,9 @@ pub use transaction::CountedTransaction;
 
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DbErr, sqlx::postgres::PgConnectOptions,
+};
 
 /// A pooled connection idle this long is pinged before it is handed out, in
 /// case the server, a proxy or a firewall dropped it meanwhile. Busy
@@ -37,6 +39,52 @@ pub async fn connect(
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
-        });
+        })
+        .map_sqlx_postgres_opts(plan_once);
     Database::connect(options).await
+}
+
+/// PostgreSQL sessions plan each prepared statement once. The read path
+/// binds its keys as one array and its page sizes as parameters, so one plan
+/// serves every execution; under PostgreSQL's default (`auto`), a statement
+/// whose generic estimate for an array parameter came out above its custom
+/// plans (a keyset page, a product joined with its category by slug) was
+/// planned again on every execution, which took half of its time in
+/// PostgreSQL. A URL whose `options` set `plan_cache_mode` keeps its own.
+fn plan_once(options: PgConnectOptions) -> PgConnectOptions {
+    let chosen = options
+        .get_options()
+        .is_some_and(|set| set.contains("plan_cache_mode"));
+    if chosen {
+        return options;
+    }
+    options.options([("plan_cache_mode", "force_generic_plan")])
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+
+    fn options_of(url: &str) -> Option<String> {
+        let options = PgConnectOptions::from_str(url).expect("a PostgreSQL URL");
+        plan_once(options).get_options().map(str::to_owned)
+    }
+
+    #[test]
+    fn postgresql_sessions_plan_statements_generically() {
+        assert_eq!(
+            options_of("postgres://app@db/shop").as_deref(),
+            Some("-c plan_cache_mode=force_generic_plan")
+        );
+    }
+
+    #[test]
+    fn a_url_that_sets_the_plan_cache_mode_keeps_it() {
+        assert_eq!(
+            options_of("postgres://app@db/shop?options=-c%20plan_cache_mode%3Dauto").as_deref(),
+            Some("-c plan_cache_mode=auto")
+        );
+    }
 }

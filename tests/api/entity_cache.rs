@@ -243,11 +243,35 @@ async fn reviews_and_orders_show_at_once(app: &TestApp, read: SocketAddr, write:
     assert_eq!(stocked["data"]["product"]["stock"], stock - 1);
 }
 
+/// Warms product 3 with its category on `read` (one entry holds both),
+/// renames the category through `write`: the next read on `read` shows the
+/// new name.
+async fn a_renamed_category_shows_at_once(app: &TestApp, read: SocketAddr, write: SocketAddr) {
+    let (_, admin) = app.signed_in(Role::Admin).await;
+    let category = app.product_row(3).await.category_id;
+    post(app, read, None, PRODUCT, product_vars(3)).await;
+    let warm = post(app, read, None, PRODUCT, product_vars(3)).await;
+    assert!(stat(&warm, "cacheHits") > 0, "{warm}");
+    assert_eq!(stat(&warm, "sqlStatements"), 0, "{warm}");
+
+    let rename =
+        "mutation($id: ID!) { updateCategory(id: $id, input: { name: \"Renamed Shelf\" }) { id } }";
+    let id = json!({ "id": gid(NodeKind::Category, category) });
+    post(app, write, Some(&admin), rename, id).await;
+
+    let renamed = post(app, read, None, PRODUCT, product_vars(3)).await;
+    assert_eq!(
+        renamed["data"]["product"]["category"]["name"],
+        "Renamed Shelf"
+    );
+}
+
 #[tokio::test]
 async fn a_committed_write_is_seen_by_the_next_read_in_process() {
     let app = spawn_app_with(entity_cached(Tier::InProcess, false)).await;
     every_read_shows_a_new_price(&app, app.address, app.address).await;
     reviews_and_orders_show_at_once(&app, app.address, app.address).await;
+    a_renamed_category_shows_at_once(&app, app.address, app.address).await;
 }
 
 /// Two instances on one database and the Redis at `url`: writes on the
@@ -263,6 +287,7 @@ pub(crate) async fn instances_agree(url: &str, l1: bool, responses: bool) {
     let other = app.another_instance(entity_cached(tier, responses)).await;
     every_read_shows_a_new_price(&app, other.address, app.address).await;
     reviews_and_orders_show_at_once(&app, other.address, app.address).await;
+    a_renamed_category_shows_at_once(&app, other.address, app.address).await;
 }
 
 #[tokio::test]

@@ -4,7 +4,9 @@
 //! reached the instance falls back to its own in-process budget, so a
 //! Redis outage loosens limits to one budget per instance but never fails
 //! a request. That budget also carries every spend Redis allowed here, so a
-//! caller does not get a whole fresh budget each time Redis stalls.
+//! caller does not get a whole fresh budget each time Redis stalls, and it
+//! still refuses once Redis answers again, so spends made here during a stall
+//! are not forgotten either.
 
 use std::{num::NonZeroU32, time::Duration};
 
@@ -86,11 +88,13 @@ impl Limiter for SharedLimiter {
             .run_script("limit", &self.script, &shared_key, &args)
             .await;
         match answer {
-            Some((1, _, remaining, full_in)) => {
-                // Only the record matters: Redis has already decided.
-                self.fallback.spend_now(key, cost);
-                Verdict::Allowed(self.budget(remaining, full_in))
-            }
+            // This instance's own record holds every spend it allowed,
+            // including those while Redis was unreachable, which Redis never
+            // saw: when that record is spent, so is the shared budget.
+            Some((1, _, remaining, full_in)) => match self.fallback.spend_now(key, cost) {
+                refused @ Verdict::Refused { .. } => refused,
+                Verdict::Allowed(_) => Verdict::Allowed(self.budget(remaining, full_in)),
+            },
             Some((_, wait, remaining, full_in)) => Verdict::Refused {
                 retry_after: Duration::from_micros(wait),
                 budget: Some(self.budget(remaining, full_in)),

@@ -468,3 +468,66 @@ async fn a_redis_outage_keeps_what_this_instance_already_spent() {
     // The fallback budget already holds the two spends Redis allowed.
     assert_eq!(answered, 100 / cost, "cost {cost} per operation");
 }
+
+#[tokio::test]
+async fn what_an_instance_spent_while_redis_was_down_still_counts_when_it_is_back() {
+    let mut redis = crate::helpers::redis_server::OwnedRedis::start().await;
+    let url = redis.url.clone();
+    let prefix = crate::helpers::redis_server::unique_prefix();
+    let settings_prefix = prefix.clone();
+    let app = spawn_app_with(move |settings| {
+        budget(settings, 100);
+        settings.redis.url = Some(url.clone().into());
+        settings.redis.prefix.clone_from(&settings_prefix);
+    })
+    .await;
+    let (_, spender) = app.signed_in(Role::Customer).await;
+    let (_, prober) = app.signed_in(Role::Customer).await;
+    let ask = |token: String| {
+        let request = app
+            .client
+            .post(format!("http://{}/graphql", app.address))
+            .bearer_auth(token)
+            .json(&json!({ "query": PAGE }));
+        async move {
+            let response = request.send().await.expect("a response");
+            let status = response.status();
+            (status, response.json::<Value>().await.expect("a JSON body"))
+        }
+    };
+    let refused = |(status, body): &(StatusCode, Value)| {
+        *status == StatusCode::TOO_MANY_REQUESTS || code(body) == "RATE_LIMITED"
+    };
+
+    redis.kill();
+    let mut spent = false;
+    for _ in 0..40 {
+        let answer = ask(spender.clone()).await;
+        if refused(&answer) {
+            spent = true;
+            break;
+        }
+        assert_eq!(answer.0, StatusCode::OK, "{}", answer.1);
+    }
+    assert!(spent, "the in-process budget never ran out");
+    redis.restart().await;
+    // Another caller's spends show when the instance uses Redis again.
+    let pattern = format!("{prefix}limit:*");
+    let mut back = false;
+    for _ in 0..100 {
+        ask(prober.clone()).await;
+        if !crate::helpers::redis_server::keys_matching(&redis.url, &pattern)
+            .await
+            .1
+            .is_empty()
+        {
+            back = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(back, "the instance never spent through Redis again");
+    let answer = ask(spender).await;
+
+    assert!(refused(&answer), "{} {}", answer.0, answer.1);
+}

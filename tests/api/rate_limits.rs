@@ -12,7 +12,11 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use storefront::{auth::Role, config::Settings};
 
-use crate::helpers::{Reply, TestApp, spawn_app, spawn_app_with, statements};
+use crate::helpers::{
+    Reply, TestApp,
+    redis_server::{OwnedRedis, keys_matching, unique_prefix},
+    spawn_app, spawn_app_with, statements,
+};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
@@ -381,7 +385,7 @@ async fn instances_sharing_redis_spend_one_budget() {
 /// Two instances on the Redis at `url`: requests alternating between them
 /// spend one budget.
 pub(crate) async fn one_budget_across_instances(url: &str) {
-    let prefix = crate::helpers::redis_server::unique_prefix();
+    let prefix = unique_prefix();
     let url = url.to_owned();
     let shared = move |settings: &mut Settings| {
         budget(settings, 100);
@@ -425,44 +429,40 @@ pub(crate) async fn one_budget_across_instances(url: &str) {
     assert_eq!(answered, 100 / cost, "cost {cost} per operation");
 }
 
-#[tokio::test]
-async fn a_redis_outage_keeps_what_this_instance_already_spent() {
-    let mut redis = crate::helpers::redis_server::OwnedRedis::start().await;
-    let url = redis.url.clone();
-    let app = spawn_app_with(move |settings| {
+/// An instance with a budget of 100 in the Redis at `url`, under `prefix`.
+async fn spawn_on_redis(url: &str, prefix: &str) -> TestApp {
+    let (url, prefix) = (url.to_owned(), prefix.to_owned());
+    spawn_app_with(move |settings| {
         budget(settings, 100);
         settings.redis.url = Some(url.clone().into());
-        settings.redis.prefix = crate::helpers::redis_server::unique_prefix();
+        settings.redis.prefix.clone_from(&prefix);
     })
-    .await;
+    .await
+}
+
+/// Whether `reply` is a rate-limit refusal, in either media type.
+fn refused(reply: &Reply) -> bool {
+    reply.status == StatusCode::TOO_MANY_REQUESTS || code(&reply.body) == "RATE_LIMITED"
+}
+
+#[tokio::test]
+async fn a_redis_outage_keeps_what_this_instance_already_spent() {
+    let mut redis = OwnedRedis::start().await;
+    let app = spawn_on_redis(&redis.url, &unique_prefix()).await;
     let (_, token) = app.signed_in(Role::Customer).await;
-    let ask = || async {
-        let response = app
-            .client
-            .post(format!("http://{}/graphql", app.address))
-            .bearer_auth(&token)
-            .json(&json!({ "query": PAGE }))
-            .send()
-            .await
-            .expect("a response");
-        let status = response.status();
-        (status, response.json::<Value>().await.expect("a JSON body"))
-    };
-    let (_, first) = ask().await;
-    let cost = first["extensions"]["stats"]["complexity"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("no complexity in {first}"));
-    let (status, second) = ask().await;
-    assert_eq!(status, StatusCode::OK, "{second}");
+    let first = app.gql_as(&token, PAGE, json!({})).await;
+    let cost = complexity(&first);
+    let second = app.gql_as(&token, PAGE, json!({})).await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.body);
 
     redis.kill();
     let mut answered = 2;
     for _ in 0..40 {
-        let (status, body) = ask().await;
-        if status == StatusCode::TOO_MANY_REQUESTS || code(&body) == "RATE_LIMITED" {
+        let reply = app.gql_as(&token, PAGE, json!({})).await;
+        if refused(&reply) {
             break;
         }
-        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         answered += 1;
     }
     // The fallback budget already holds the two spends Redis allowed.
@@ -471,43 +471,21 @@ async fn a_redis_outage_keeps_what_this_instance_already_spent() {
 
 #[tokio::test]
 async fn what_an_instance_spent_while_redis_was_down_still_counts_when_it_is_back() {
-    let mut redis = crate::helpers::redis_server::OwnedRedis::start().await;
-    let url = redis.url.clone();
-    let prefix = crate::helpers::redis_server::unique_prefix();
-    let settings_prefix = prefix.clone();
-    let app = spawn_app_with(move |settings| {
-        budget(settings, 100);
-        settings.redis.url = Some(url.clone().into());
-        settings.redis.prefix.clone_from(&settings_prefix);
-    })
-    .await;
+    let mut redis = OwnedRedis::start().await;
+    let prefix = unique_prefix();
+    let app = spawn_on_redis(&redis.url, &prefix).await;
     let (_, spender) = app.signed_in(Role::Customer).await;
     let (_, prober) = app.signed_in(Role::Customer).await;
-    let ask = |token: String| {
-        let request = app
-            .client
-            .post(format!("http://{}/graphql", app.address))
-            .bearer_auth(token)
-            .json(&json!({ "query": PAGE }));
-        async move {
-            let response = request.send().await.expect("a response");
-            let status = response.status();
-            (status, response.json::<Value>().await.expect("a JSON body"))
-        }
-    };
-    let refused = |(status, body): &(StatusCode, Value)| {
-        *status == StatusCode::TOO_MANY_REQUESTS || code(body) == "RATE_LIMITED"
-    };
 
     redis.kill();
     let mut spent = false;
     for _ in 0..40 {
-        let answer = ask(spender.clone()).await;
-        if refused(&answer) {
+        let reply = app.gql_as(&spender, PAGE, json!({})).await;
+        if refused(&reply) {
             spent = true;
             break;
         }
-        assert_eq!(answer.0, StatusCode::OK, "{}", answer.1);
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     }
     assert!(spent, "the in-process budget never ran out");
     redis.restart().await;
@@ -515,19 +493,15 @@ async fn what_an_instance_spent_while_redis_was_down_still_counts_when_it_is_bac
     let pattern = format!("{prefix}limit:*");
     let mut back = false;
     for _ in 0..100 {
-        ask(prober.clone()).await;
-        if !crate::helpers::redis_server::keys_matching(&redis.url, &pattern)
-            .await
-            .1
-            .is_empty()
-        {
+        app.gql_as(&prober, PAGE, json!({})).await;
+        if !keys_matching(&redis.url, &pattern).await.1.is_empty() {
             back = true;
             break;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(back, "the instance never spent through Redis again");
-    let answer = ask(spender).await;
+    let reply = app.gql_as(&spender, PAGE, json!({})).await;
 
-    assert!(refused(&answer), "{} {}", answer.0, answer.1);
+    assert!(refused(&reply), "{} {}", reply.status, reply.body);
 }

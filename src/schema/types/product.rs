@@ -40,10 +40,10 @@ impl Product {
     }
 
     /// A product read with its category.
-    pub fn in_category(read: InCategory) -> Self {
+    pub fn in_category(pair: InCategory) -> Self {
         Self {
-            row: read.product,
-            category: Some(read.category),
+            row: pair.product,
+            category: Some(pair.category),
         }
     }
 

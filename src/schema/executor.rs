@@ -10,6 +10,11 @@
 //! finished by the observer. Streams (subscriptions over WebSocket) run whole
 //! on the checked schema.
 //!
+//! A query whose inputs (document, operation name, variables) passed the
+//! checks before is readmitted without the checked pass: every check but
+//! the cost budget gives the same answer for the same inputs, and the budget
+//! is charged here. That pass is most of the work of a small query.
+//!
 //! An admitted query whose document reads only public fields is looked up
 //! in the response cache first; a hit is answered without executing it,
 //! and a miss that executes without errors is stored with the tags of what
@@ -22,11 +27,16 @@ use std::{
 
 use async_graphql::{Request, Response, Schema, Value, futures_util::stream::BoxStream};
 
-use crate::cache::Cache;
+use crate::{cache::Cache, ratelimit::RateLimits};
 
 use super::{
-    RequestContext, loaders::Loaders, mutation::MutationRoot, observer::Preflight,
-    query::QueryRoot, subscription::SubscriptionRoot,
+    RequestContext,
+    limits::charge_readmitted,
+    loaders::Loaders,
+    mutation::MutationRoot,
+    observer::{OperationObserver, Preflight},
+    query::QueryRoot,
+    subscription::SubscriptionRoot,
 };
 
 /// The schema type both passes use.
@@ -38,6 +48,10 @@ pub(super) type RootSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 pub struct AppSchema {
     checked: RootSchema,
     bare: RootSchema,
+    /// The checked schema's observer, which remembers admitted queries.
+    observer: OperationObserver,
+    /// The budgets a readmitted query is charged to.
+    rate_limits: RateLimits,
     cache: Cache,
     /// Pause before storing a missed response (a test aid; zero otherwise).
     store_delay: Duration,
@@ -68,13 +82,17 @@ impl From<Response> for Executed {
 impl AppSchema {
     pub(super) fn new(
         checked: RootSchema,
+        observer: OperationObserver,
         bare: RootSchema,
+        rate_limits: RateLimits,
         cache: Cache,
         store_delay: Duration,
     ) -> Self {
         Self {
             checked,
             bare,
+            observer,
+            rate_limits,
             cache,
             store_delay,
         }
@@ -89,7 +107,6 @@ impl AppSchema {
         loaders: Loaders,
     ) -> Executed {
         let started = Instant::now();
-        let preflight = Preflight::new(request.operation_name.as_deref());
         let variables = request.variables.clone();
         let key = self.cache.caches_responses().then(|| {
             Cache::key(
@@ -98,12 +115,37 @@ impl AppSchema {
                 &variables,
             )
         });
-        let checked = self
-            .checked
-            .execute(request.data(context.clone()).data(preflight.clone()))
+        let readmitted = self
+            .observer
+            .readmit(
+                &request.query,
+                request.operation_name.as_deref(),
+                &variables,
+                &context,
+            )
             .await;
-        let Some(admission) = preflight.admission() else {
-            return checked.into();
+        let (admission, headers) = match readmitted {
+            Some(admission) => {
+                let (headers, refusal) =
+                    charge_readmitted(&self.rate_limits, &context, admission.complexity()).await;
+                if let Some(error) = refusal {
+                    let mut response = admission.refuse(error, started.elapsed());
+                    response.http_headers = headers;
+                    return response.into();
+                }
+                (admission, headers)
+            }
+            None => {
+                let preflight = Preflight::new(request.operation_name.as_deref());
+                let checked = self
+                    .checked
+                    .execute(request.data(context.clone()).data(preflight.clone()))
+                    .await;
+                let Some(admission) = preflight.admission() else {
+                    return checked.into();
+                };
+                (admission, checked.http_headers)
+            }
         };
         let public = admission.is_public_query(&variables);
         let key = key.filter(|_| public);
@@ -114,7 +156,7 @@ impl AppSchema {
             if let Some(data) = lookup.data {
                 stats.count_cache_hit();
                 let mut response = Response::new(Value::Null);
-                response.http_headers = checked.http_headers;
+                response.http_headers = headers;
                 return Executed {
                     response: admission.finish(response, started.elapsed()),
                     data_json: Some(data),
@@ -132,7 +174,7 @@ impl AppSchema {
         request.operation_name = admission.operation_name().map(str::to_owned);
         request.set_parsed_query(admission.document());
         let mut response = self.bare.execute(request).await;
-        response.http_headers.extend(checked.http_headers);
+        response.http_headers.extend(headers);
         let response = admission.finish(response, started.elapsed());
         let public = public && response.errors.is_empty();
         let uncached = |response| Executed {

@@ -69,6 +69,7 @@ pub fn build_schema(
 ) -> AppSchema {
     let limits = &settings.limits;
     let subjects = subjects::EventSubjects::default();
+    let observer = OperationObserver::default();
     let build = |extended: bool| {
         let mut builder = schema_builder()
             .data(events.clone())
@@ -92,7 +93,7 @@ pub fn build_schema(
         builder = if extended {
             builder
                 .extension(QueryProtection)
-                .extension(OperationObserver::default())
+                .extension(observer.clone())
         } else {
             // The checked pass validated the same document and variables
             // in full; this keeps only what execution needs.
@@ -108,5 +109,7 @@ pub fn build_schema(
     } else {
         Duration::ZERO
     };
-    AppSchema::new(build(true), build(false), cache, store_delay)
+    let checked = build(true);
+    let bare = build(false);
+    AppSchema::new(checked, observer, bare, rate_limits, cache, store_delay)
 }

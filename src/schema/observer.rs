@@ -12,7 +12,7 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex, MutexGuard},
+    sync::{Arc, Mutex, MutexGuard, OnceLock},
     time::{Duration, Instant},
 };
 
@@ -50,7 +50,9 @@ const PARSED_DOCUMENTS_BYTES: u64 = 32 << 20;
 /// parsed documents of recent queries by their text: frontends send the
 /// same few documents again and again, and a clone of a parsed document
 /// costs a fraction of parsing it. Operations also share the copy they
-/// read at the end instead of cloning one each.
+/// read at the end instead of cloning one each. Clones share the documents,
+/// so that the executor can [readmit](OperationObserver::readmit) a query.
+#[derive(Clone)]
 pub struct OperationObserver {
     documents: Cache<String, Arc<Parsed>>,
 }
@@ -95,6 +97,20 @@ struct Validated {
     operation_name: Option<Arc<str>>,
     variables: Variables,
     result: ValidationResult,
+    /// Set once a query with these inputs was admitted.
+    admitted: OnceLock<Readmission>,
+}
+
+/// What admitting a query found beyond its validation. Every check of the
+/// checked run but the cost budget depends only on the schema, the limits
+/// and the inputs of [`Validated`] (a document of queries alone throttles
+/// no credentials), so the same inputs pass them again and the executor
+/// may skip that run, charging the budget itself (see `executor`).
+struct Readmission {
+    /// The operation that executes (the only one, when the request names none).
+    operation_name: Option<String>,
+    env: SchemaEnv,
+    report_stats: bool,
 }
 
 /// Most values (scalars, list items, fields) of variables kept beside a
@@ -144,7 +160,10 @@ struct Facts {
     request_id: Option<String>,
     validated: bool,
     /// This operation's inputs matched the document's last validation.
-    memo_hit: Option<ValidationResult>,
+    memo_hit: Option<Arc<Validated>>,
+    /// The validation of this operation's inputs, once it passed and was
+    /// kept beside its document.
+    memo: Option<Arc<Validated>>,
     /// The inputs to remember once this operation's validation passes.
     memo_inputs: Option<(Option<Arc<str>>, Variables)>,
 }
@@ -220,6 +239,11 @@ impl Admission {
             })
     }
 
+    /// The cost the admitted operation is charged.
+    pub fn complexity(&self) -> usize {
+        self.facts.complexity
+    }
+
     /// The name of the operation that was admitted.
     pub fn operation_name(&self) -> Option<&str> {
         self.facts.operation_name.as_deref()
@@ -236,6 +260,55 @@ impl Admission {
             elapsed,
             response,
         )
+    }
+
+    /// Answers the admitted operation with a refusal (its caller's budget
+    /// is spent), as validation would have; `elapsed` counts from the start
+    /// of its checks.
+    pub fn refuse(mut self, error: ServerError, elapsed: Duration) -> Response {
+        self.facts.phase = Phase::Validating;
+        self.finish(Response::from_errors(vec![error]), elapsed)
+    }
+}
+
+impl OperationObserver {
+    /// Admits a query whose inputs (document text, operation name,
+    /// variables) an earlier request passed every check with, without
+    /// running the checks again; `None` sends the request through them.
+    /// The caller still charges its cost.
+    pub async fn readmit(
+        &self,
+        query: &str,
+        operation_name: Option<&str>,
+        variables: &Variables,
+        request: &RequestContext,
+    ) -> Option<Admission> {
+        let parsed = self.documents.get(query).await?;
+        let validated = lock(&parsed.validated).clone()?;
+        let admitted = validated.admitted.get()?;
+        if validated.operation_name.as_deref() != operation_name
+            || validated.variables != *variables
+        {
+            return None;
+        }
+        let facts = Facts {
+            phase: Phase::Executing,
+            operation_name: admitted.operation_name.clone(),
+            complexity: validated.result.complexity,
+            depth: validated.result.depth,
+            public: validated.result.cache_control.public,
+            stats: Some(request.db.stats().clone()),
+            request_id: Some(request.request_id.clone()),
+            validated: true,
+            parsed: Some(Arc::clone(&parsed)),
+            ..Facts::default()
+        };
+        Some(Admission {
+            parsed,
+            facts,
+            env: admitted.env.clone(),
+            report_stats: admitted.report_stats,
+        })
     }
 }
 
@@ -475,7 +548,7 @@ impl Extension for ObservedOperation {
                 Some(last)
                     if last.operation_name == *operation_name && last.variables == *variables =>
                 {
-                    facts.memo_hit = Some(last.result);
+                    facts.memo_hit = Some(last);
                 }
                 _ if memo_sized(variables) => {
                     facts.memo_inputs = Some((operation_name.clone(), variables.clone()));
@@ -493,20 +566,24 @@ impl Extension for ObservedOperation {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        let memo_hit = self.facts().memo_hit;
-        let result = match memo_hit {
-            Some(result) => result,
+        let memo_hit = self.facts().memo_hit.take();
+        let result = match &memo_hit {
+            Some(last) => last.result,
             None => next.run(ctx).await?,
         };
         let mut facts = self.facts();
+        facts.memo = memo_hit;
         if let (Some((operation_name, variables)), Some(parsed)) =
             (facts.memo_inputs.take(), &facts.parsed)
         {
-            *lock(&parsed.validated) = Some(Arc::new(Validated {
+            let validated = Arc::new(Validated {
                 operation_name,
                 variables,
                 result,
-            }));
+                admitted: OnceLock::new(),
+            });
+            *lock(&parsed.validated) = Some(Arc::clone(&validated));
+            facts.memo = Some(validated);
         }
         facts.validated = true;
         facts.complexity = result.complexity;
@@ -533,6 +610,20 @@ impl Extension for ObservedOperation {
         if let Some(preflight) = ctx.data_opt::<Preflight>() {
             let mut facts = self.facts();
             if let Some(parsed) = facts.parsed.clone() {
+                // Credentials are throttled for every mutation of a
+                // document, even one that does not run: only documents of
+                // queries alone pass their checks the same way every time.
+                let only_queries = parsed
+                    .operation_types
+                    .values()
+                    .all(|ty| *ty == OperationType::Query);
+                if let Some(memo) = facts.memo.take().filter(|_| only_queries) {
+                    memo.admitted.get_or_init(|| Readmission {
+                        operation_name: facts.operation_name.clone(),
+                        env: ctx.schema_env.clone(),
+                        report_stats: reports_stats(ctx),
+                    });
+                }
                 preflight.admit(Admission {
                     parsed,
                     facts: std::mem::take(&mut *facts),

@@ -34,6 +34,7 @@ mod protection;
 mod proxies;
 mod rate_limits;
 mod read_replica;
+mod readmission;
 mod redis_cluster;
 mod refresh;
 mod response_cache;

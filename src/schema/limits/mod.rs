@@ -94,7 +94,7 @@ impl Protection {
 
     /// Records a refusal for the response headers and logs it once.
     fn refuse(&self, key: &LimitKey, cost: u32, retry_after_secs: u64) -> ServerError {
-        tracing::info!(%key, cost, retry_after_secs, "rate limited");
+        log_refusal(key, cost, retry_after_secs);
         self.spent().retry_after_secs = Some(retry_after_secs);
         rate_limited(retry_after_secs)
     }
@@ -142,8 +142,8 @@ impl Protection {
         Ok(())
     }
 
-    /// Spends the operation's cost from its caller's budget: the signed-in
-    /// user's, else the client IP's (unless an earlier run already did).
+    /// Spends the operation's cost from its caller's budget (unless an
+    /// earlier run already did).
     async fn spend_budget(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -152,29 +152,73 @@ impl Protection {
         if ctx.data_opt::<Admitted>().is_some() {
             return Ok(());
         }
-        let Some(limiter) = ctx
-            .data_opt::<RateLimits>()
-            .and_then(|limits| limits.cost.as_ref())
-        else {
-            return Ok(());
-        };
-        let Some(key) = ctx.data_opt::<RequestContext>().and_then(|request| {
-            request
-                .viewer
-                .user_id()
-                .map(LimitKey::User)
-                .or_else(|| request.client_ip.map(LimitKey::client))
-        }) else {
-            return Ok(());
-        };
-        let cost = u32::try_from(complexity).unwrap_or(u32::MAX);
-        let verdict = limiter.spend(&key, cost).await;
-        self.spent().budget = verdict.budget();
-        match verdict.retry_after_secs() {
+        let charged = charge_cost(
+            ctx.data_opt::<RateLimits>(),
+            ctx.data_opt::<RequestContext>(),
+            complexity,
+        )
+        .await;
+        let mut spent = self.spent();
+        spent.budget = charged.budget;
+        match charged.retry_after_secs {
             None => Ok(()),
-            Some(retry_after_secs) => Err(self.refuse(&key, cost, retry_after_secs)),
+            Some(retry_after_secs) => {
+                spent.retry_after_secs = Some(retry_after_secs);
+                Err(rate_limited(retry_after_secs))
+            }
         }
     }
+}
+
+fn log_refusal(key: &LimitKey, cost: u32, retry_after_secs: u64) {
+    tracing::info!(%key, cost, retry_after_secs, "rate limited");
+}
+
+/// Spends an operation's cost (its `complexity`) from its caller's budget:
+/// the signed-in user's, else the client IP's. Nothing is spent without a
+/// cost limiter or a caller to charge.
+async fn charge_cost(
+    limits: Option<&RateLimits>,
+    request: Option<&RequestContext>,
+    complexity: usize,
+) -> Spent {
+    let Some(limiter) = limits.and_then(|limits| limits.cost.as_ref()) else {
+        return Spent::default();
+    };
+    let Some(key) = request.and_then(|request| {
+        request
+            .viewer
+            .user_id()
+            .map(LimitKey::User)
+            .or_else(|| request.client_ip.map(LimitKey::client))
+    }) else {
+        return Spent::default();
+    };
+    let cost = u32::try_from(complexity).unwrap_or(u32::MAX);
+    let verdict = limiter.spend(&key, cost).await;
+    let retry_after_secs = verdict.retry_after_secs();
+    if let Some(retry_after_secs) = retry_after_secs {
+        log_refusal(&key, cost, retry_after_secs);
+    }
+    Spent {
+        budget: verdict.budget(),
+        retry_after_secs,
+    }
+}
+
+/// Charges an operation admitted without the checked run (the same inputs
+/// passed it before, see `executor`) as that run would have: spends its
+/// cost, and gives the response headers of the budget and, when it is
+/// spent, the refusal.
+pub(super) async fn charge_readmitted(
+    limits: &RateLimits,
+    request: &RequestContext,
+    complexity: usize,
+) -> (HeaderMap, Option<ServerError>) {
+    let spent = charge_cost(Some(limits), Some(request), complexity).await;
+    let mut headers = HeaderMap::new();
+    insert_headers(&mut headers, &spent);
+    (headers, spent.retry_after_secs.map(rate_limited))
 }
 
 fn unix_secs_after(delay: Duration) -> u64 {

@@ -159,10 +159,9 @@ struct Facts {
     stats: Option<Arc<OperationStats>>,
     request_id: Option<String>,
     validated: bool,
-    /// This operation's inputs matched the document's last validation.
-    memo_hit: Option<Arc<Validated>>,
-    /// The validation of this operation's inputs, once it passed and was
-    /// kept beside its document.
+    /// The validation of this operation's inputs kept beside its document:
+    /// the last one, when they match it, from parsing on; the new one, once
+    /// it passed.
     memo: Option<Arc<Validated>>,
     /// The inputs to remember once this operation's validation passes.
     memo_inputs: Option<(Option<Arc<str>>, Variables)>,
@@ -548,7 +547,7 @@ impl Extension for ObservedOperation {
                 Some(last)
                     if last.operation_name == *operation_name && last.variables == *variables =>
                 {
-                    facts.memo_hit = Some(last);
+                    facts.memo = Some(last);
                 }
                 _ if memo_sized(variables) => {
                     facts.memo_inputs = Some((operation_name.clone(), variables.clone()));
@@ -566,13 +565,12 @@ impl Extension for ObservedOperation {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        let memo_hit = self.facts().memo_hit.take();
-        let result = match &memo_hit {
-            Some(last) => last.result,
+        let memo_hit = self.facts().memo.as_ref().map(|last| last.result);
+        let result = match memo_hit {
+            Some(result) => result,
             None => next.run(ctx).await?,
         };
         let mut facts = self.facts();
-        facts.memo = memo_hit;
         if let (Some((operation_name, variables)), Some(parsed)) =
             (facts.memo_inputs.take(), &facts.parsed)
         {

@@ -2,6 +2,7 @@
 
 mod counted;
 mod direct;
+mod reuse;
 mod transaction;
 
 pub use counted::{Counted, CountedConnection, OperationStats};

@@ -9,7 +9,10 @@ use std::sync::{
     atomic::{AtomicU64, Ordering},
 };
 
-use super::direct::{self, PostgresPool};
+use super::{
+    direct::{self, PostgresPool},
+    reuse::{ConnectionReuse, Waiting},
+};
 use crate::cache::{Cache, TagSet};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, Statement,
@@ -75,6 +78,9 @@ pub struct Counted<C> {
     pub(super) cache: Cache,
     /// The cache tags this transaction's writes touched.
     pub(super) written: TagSet,
+    /// The connection the operation keeps between its statements, when it
+    /// keeps one.
+    pub(super) reuse: Option<Arc<ConnectionReuse>>,
 }
 
 /// The pool, seen through one operation's counters.
@@ -89,11 +95,36 @@ impl CountedConnection {
             stats,
             cache,
             written: TagSet::default(),
+            reuse: None,
+        }
+    }
+
+    /// As [`new`](Self::new), for an operation that ends with its response
+    /// (an HTTP request): its PostgreSQL statements reuse one connection
+    /// where they can instead of each taking one from the pool (see
+    /// [`ConnectionReuse`]). [`end`](Self::end) gives it back.
+    pub fn reusing_connections(mut self) -> Self {
+        if self.inner.postgres_pool().is_some() {
+            self.reuse = Some(Arc::default());
+        }
+        self
+    }
+
+    /// Gives the connection the operation kept back to the pool.
+    pub fn end(&self) {
+        if let Some(reuse) = &self.reuse {
+            reuse.end();
         }
     }
 }
 
 impl<C> Counted<C> {
+    /// Held while a statement takes a connection from the pool other than
+    /// through [`ConnectionReuse::acquire`].
+    pub(super) fn bypassing_reuse(&self) -> Option<Waiting<'_>> {
+        self.reuse.as_deref().map(ConnectionReuse::bypass)
+    }
+
     /// The caches this operation reads through and invalidates.
     pub fn cache(&self) -> &Cache {
         &self.cache
@@ -113,23 +144,26 @@ impl<C: ConnectionTrait + PostgresPool + Send + Sync> ConnectionTrait for Counte
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
         self.stats.count_statement();
+        let _waiting = self.bypassing_reuse();
         self.inner.execute_raw(stmt).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
         self.stats.count_statement();
+        let _waiting = self.bypassing_reuse();
         self.inner.execute_unprepared(sql).await
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
         self.stats.count_statement();
+        let _waiting = self.bypassing_reuse();
         self.inner.query_one_raw(stmt).await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         self.stats.count_statement();
         match self.inner.postgres_pool() {
-            Some(pool) => direct::query_all(pool, stmt).await,
+            Some(pool) => direct::query_all(pool, self.reuse.as_deref(), stmt).await,
             None => self.inner.query_all_raw(stmt).await,
         }
     }

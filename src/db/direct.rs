@@ -13,6 +13,8 @@ use sea_orm::{
 };
 use sea_query_sqlx::SqlxValues;
 
+use super::reuse::ConnectionReuse;
+
 /// A connection that may stand for the PostgreSQL pool itself.
 pub trait PostgresPool {
     /// The pool, when this is the pool of a PostgreSQL database (not one
@@ -33,14 +35,27 @@ impl PostgresPool for DatabaseTransaction {
     }
 }
 
-/// Every row `statement` returns, read on a connection of `pool`.
-pub async fn query_all(pool: &PgPool, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
+/// Every row `statement` returns, read on a connection of `pool`: the one
+/// `reuse` keeps, if any. A connection whose statement failed goes back to
+/// the pool, which checks it, instead of to `reuse`.
+pub async fn query_all(
+    pool: &PgPool,
+    reuse: Option<&ConnectionReuse>,
+    statement: Statement,
+) -> Result<Vec<QueryResult>, DbErr> {
     let values = SqlxValues(statement.values.unwrap_or_else(|| Values(Vec::new())));
-    let mut connection = pool.acquire().await.map_err(acquire_error)?;
+    let acquired = match reuse {
+        Some(reuse) => reuse.acquire(pool).await,
+        None => pool.acquire().await,
+    };
+    let mut connection = acquired.map_err(acquire_error)?;
     let rows = sqlx::query_with(AssertSqlSafe(statement.sql), values)
         .fetch_all(&mut *connection)
         .await
         .map_err(|err| DbErr::Query(RuntimeErr::SqlxError(err.into())))?;
+    if let Some(reuse) = reuse {
+        reuse.give_back(connection);
+    }
     Ok(rows.into_iter().map(QueryResult::from).collect())
 }
 

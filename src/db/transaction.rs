@@ -21,6 +21,7 @@ impl CountedConnection {
     /// Starts a write transaction on this operation's connection.
     pub async fn begin_write(&self) -> Result<CountedTransaction, DbErr> {
         self.stats.count_statement();
+        let _waiting = self.bypassing_reuse();
         let inner = self
             .inner
             .begin_with_options(TransactionOptions {
@@ -33,6 +34,7 @@ impl CountedConnection {
             stats: self.stats.clone(),
             cache: self.cache.clone(),
             written: TagSet::default(),
+            reuse: None,
         })
     }
 }

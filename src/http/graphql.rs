@@ -258,7 +258,9 @@ pub(super) async fn run(
         pool,
         Arc::new(OperationStats::default()),
         state.cache.clone(),
-    );
+    )
+    .reusing_connections();
+    let operation_db = db.clone();
     let read = TagSet::default();
     let (loaders, batches) = loaders::for_request(db.clone(), read.clone());
     let context = RequestContext {
@@ -278,6 +280,7 @@ pub(super) async fn run(
     } = batches
         .drive(Box::pin(state.schema.execute(request, context, loaders)))
         .await;
+    operation_db.end();
 
     let refused = request_error(&response);
     let body = ResultBody {

@@ -41,6 +41,7 @@ mod response_cache;
 mod reviews;
 mod schema_sdl;
 mod shared_subscriptions;
+mod small_pool;
 mod subscription_cost;
 mod subscription_resume;
 mod subscriptions;

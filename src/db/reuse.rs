@@ -15,9 +15,11 @@
 //! for a second one, a full pool would stop them all until their acquire
 //! timeout.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 
 use sea_orm::sqlx::{self, PgPool, Postgres, pool::PoolConnection};
+
+use crate::sync::lock;
 
 /// The connection one operation keeps between its statements.
 #[derive(Default)]
@@ -37,7 +39,7 @@ struct State {
 
 impl ConnectionReuse {
     fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.state)
     }
 
     /// The operation's idle connection, or one from `pool`.

@@ -2,13 +2,15 @@
 //! PostgreSQL an HTTP operation keeps the connection its last statement
 //! used for its next one; it must never keep one while another of its
 //! statements waits for the pool, or operations that hold the whole pool
-//! would wait on each other until the acquire timeout. On SQLite, which
-//! keeps none, the same requests check the small pool alone.
+//! would wait on each other until the acquire timeout; nor while it takes
+//! one for a write transaction. On SQLite, which keeps none, the same
+//! requests check the small pool alone.
 
 use std::time::Duration;
 
 use futures_util::future::join_all;
 use serde_json::json;
+use storefront::auth::Role;
 
 use crate::helpers::spawn_app_with;
 
@@ -45,4 +47,36 @@ async fn thirty_clients_are_answered_from_a_pool_of_two_connections() {
         assert!(reply.get("errors").is_none(), "{reply}");
         assert_eq!(reply["data"], alone["data"]);
     }
+}
+
+/// Two writes in one document: the first one's answer reads its parent
+/// through the loaders, so the operation holds a connection when the second
+/// one begins its transaction, which needs the pool's only connection.
+const TWO_WRITES: &str = "mutation($parent: ID!) { \
+    first: createCategory(input: { name: \"Cables\", parentId: $parent }) { name parent { name } } \
+    second: createCategory(input: { name: \"Chargers\", parentId: $parent }) { name parent { name } } }";
+
+#[tokio::test]
+async fn two_writes_of_one_document_run_on_a_pool_of_one_connection() {
+    let app = spawn_app_with(|settings| {
+        settings.database.max_connections = 1;
+        settings.database.acquire_timeout = Duration::from_secs(5);
+    })
+    .await;
+    let (_, token) = app.signed_in(Role::Admin).await;
+    let top = app
+        .gql("{ categories(first: 1) { nodes { id name } } }", json!({}))
+        .await;
+    let parent = &top["data"]["categories"]["nodes"][0];
+
+    let reply = app
+        .gql_as(&token, TWO_WRITES, json!({ "parent": parent["id"] }))
+        .await;
+
+    assert!(reply.body.get("errors").is_none(), "{}", reply.body);
+    let data = &reply.body["data"];
+    assert_eq!(data["first"]["name"], "Cables");
+    assert_eq!(data["second"]["name"], "Chargers");
+    assert_eq!(data["first"]["parent"]["name"], parent["name"]);
+    assert_eq!(data["second"]["parent"]["name"], parent["name"]);
 }

@@ -2,9 +2,11 @@
 //! connection field costs.
 
 use async_graphql::{
-    Context, ObjectType, OutputType,
+    Context, ObjectType,
     connection::{Connection, CursorType, Edge},
 };
+
+use super::types::Row;
 
 pub use crate::services::read::keyset::{Cursor, PageArgs};
 use crate::{
@@ -45,16 +47,24 @@ impl CursorType for Cursor {
 pub trait IntoConnection<M> {
     /// The connection of this page, with `fields` (e.g. `totalCount`) beside
     /// `edges`, `nodes` and `pageInfo`.
-    fn into_connection<N, F>(self, fields: F, to_node: impl Fn(M) -> N) -> Connection<Cursor, N, F>
+    fn into_connection<N, F>(
+        self,
+        fields: F,
+        to_node: impl Fn(M) -> N,
+    ) -> Connection<Cursor, Row<N>, F>
     where
-        N: OutputType,
+        N: ObjectType,
         F: ObjectType;
 }
 
 impl<M> IntoConnection<M> for Page<M> {
-    fn into_connection<N, F>(self, fields: F, to_node: impl Fn(M) -> N) -> Connection<Cursor, N, F>
+    fn into_connection<N, F>(
+        self,
+        fields: F,
+        to_node: impl Fn(M) -> N,
+    ) -> Connection<Cursor, Row<N>, F>
     where
-        N: OutputType,
+        N: ObjectType,
         F: ObjectType,
     {
         let mut connection =
@@ -62,7 +72,7 @@ impl<M> IntoConnection<M> for Page<M> {
         connection.edges.extend(
             self.into_rows()
                 .into_iter()
-                .map(|(cursor, row)| Edge::new(cursor, to_node(row))),
+                .map(|(cursor, row)| Edge::new(cursor, Row(to_node(row)))),
         );
         connection
     }

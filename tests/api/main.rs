@@ -39,6 +39,7 @@ mod redis_cluster;
 mod refresh;
 mod response_cache;
 mod reviews;
+mod row_objects;
 mod schema_sdl;
 mod shared_subscriptions;
 mod small_pool;

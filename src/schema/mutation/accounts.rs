@@ -12,7 +12,7 @@ use crate::{
         context::{data, loaders, required},
         loaders::UserId,
         scalars::Timestamp,
-        types::User,
+        types::{Row, User},
     },
     services::accounts::{self, RefreshOutcome, Session},
 };
@@ -75,11 +75,11 @@ impl AuthPayload {
     }
 
     /// The signed-in user (their email included).
-    async fn user(&self, ctx: &Context<'_>) -> AppResult<User> {
+    async fn user(&self, ctx: &Context<'_>) -> AppResult<Row<User>> {
         let row = loaders(ctx)?.load_one(UserId(self.0.user_id)).await?;
         let mut record = required(row, "signed-in user")?;
         record.just_authenticated = true;
-        Ok(User(record))
+        Ok(Row(User(record)))
     }
 }
 

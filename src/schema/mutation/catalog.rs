@@ -12,7 +12,7 @@ use crate::{
         context::{db, events, viewer},
         guards::AdminOnly,
         ids::{self, NodeKind},
-        types::{Category, Product},
+        types::{Category, Product, Row},
     },
     services::catalog::{self, StockChange},
 };
@@ -34,14 +34,14 @@ impl CatalogMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateCategoryInput,
-    ) -> AppResult<Category> {
+    ) -> AppResult<Row<Category>> {
         let new = input.parse().map_err(|err| err.within(INPUT))?;
         let tx = db(ctx)?.begin_write().await?;
         let row = catalog::create_category(&tx, new)
             .await
             .map_err(|err| err.within(INPUT))?;
         tx.commit().await?;
-        Ok(Category(row))
+        Ok(Row(Category(row)))
     }
 
     /// Renames, re-slugs or moves a category.
@@ -51,7 +51,7 @@ impl CatalogMutation {
         ctx: &Context<'_>,
         id: ID,
         input: UpdateCategoryInput,
-    ) -> AppResult<Category> {
+    ) -> AppResult<Row<Category>> {
         let id = ids::decode_as(&id, NodeKind::Category, "id")?;
         let changes = input.parse().map_err(|err| err.within(INPUT))?;
         let tx = db(ctx)?.begin_write().await?;
@@ -59,7 +59,7 @@ impl CatalogMutation {
             .await
             .map_err(|err| err.within(INPUT))?;
         tx.commit().await?;
-        Ok(Category(row))
+        Ok(Row(Category(row)))
     }
 
     /// Creates a product; a slug left out is derived from the name. A taken
@@ -69,14 +69,14 @@ impl CatalogMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateProductInput,
-    ) -> AppResult<Product> {
+    ) -> AppResult<Row<Product>> {
         let new = input.parse().map_err(|err| err.within(INPUT))?;
         let tx = db(ctx)?.begin_write().await?;
         let row = catalog::create_product(&tx, new)
             .await
             .map_err(|err| err.within(INPUT))?;
         tx.commit().await?;
-        Ok(Product::new(row))
+        Ok(Row(Product::new(row)))
     }
 
     /// Changes a product's details.
@@ -86,7 +86,7 @@ impl CatalogMutation {
         ctx: &Context<'_>,
         id: ID,
         input: UpdateProductInput,
-    ) -> AppResult<Product> {
+    ) -> AppResult<Row<Product>> {
         let id = ids::decode_as(&id, NodeKind::Product, "id")?;
         let changes = input.parse().map_err(|err| err.within(INPUT))?;
         let tx = db(ctx)?.begin_write().await?;
@@ -94,7 +94,7 @@ impl CatalogMutation {
             .await
             .map_err(|err| err.within(INPUT))?;
         tx.commit().await?;
-        Ok(Product::new(row))
+        Ok(Row(Product::new(row)))
     }
 
     /// Deletes a product and its reviews; one that appears in orders is
@@ -118,7 +118,7 @@ impl CatalogMutation {
         product_id: ID,
         delta: i32,
         reason: Option<String>,
-    ) -> AppResult<Product> {
+    ) -> AppResult<Row<Product>> {
         let admin_id = viewer(ctx)?.require_admin()?;
         let product_id = ids::decode_as(&product_id, NodeKind::Product, "productId")?;
         let change = StockChange {
@@ -134,6 +134,6 @@ impl CatalogMutation {
         let adjusted = catalog::adjust_stock(&tx, change).await?;
         tx.commit().await?;
         events(ctx)?.committed();
-        Ok(Product::new(adjusted.product))
+        Ok(Row(Product::new(adjusted.product)))
     }
 }

@@ -10,7 +10,7 @@ use crate::{
         enums::GraphqlOrderStatus,
         guards::{AdminOnly, SignedIn},
         ids::{self, NodeKind},
-        types::Order,
+        types::{Order, Row},
     },
     services::orders::{self, Placement},
 };
@@ -84,7 +84,7 @@ impl OrderMutation {
         ctx: &Context<'_>,
         input: PlaceOrderInput,
         idempotency_key: Option<String>,
-    ) -> AppResult<Order> {
+    ) -> AppResult<Row<Order>> {
         let user_id = viewer(ctx)?.require_user()?;
         let request = input.parse(idempotency_key).map_err(place_order_argument)?;
         let txn = db(ctx)?.begin_write().await?;
@@ -100,20 +100,20 @@ impl OrderMutation {
             // Dropping the transaction rolls back whatever the replay wrote.
             Placement::Replayed(order) => order,
         };
-        Ok(Order::new(order))
+        Ok(Row(Order::new(order)))
     }
 
     /// Cancels an order and puts its stock back: its customer while it is
     /// PENDING, an admin while it is PENDING or PAID (`CONFLICT` otherwise).
     /// Someone else's order is `NOT_FOUND`.
     #[graphql(guard = "SignedIn")]
-    async fn cancel_order(&self, ctx: &Context<'_>, id: ID) -> AppResult<Order> {
+    async fn cancel_order(&self, ctx: &Context<'_>, id: ID) -> AppResult<Row<Order>> {
         let id = ids::decode_as(&id, NodeKind::Order, "id")?;
         let txn = db(ctx)?.begin_write().await?;
         let change = orders::cancel_order(&txn, viewer(ctx)?, id).await?;
         txn.commit().await?;
         events(ctx)?.committed();
-        Ok(Order::new(change.order))
+        Ok(Row(Order::new(change.order)))
     }
 
     /// Moves an order along PENDING → PAID → SHIPPED → DELIVERED, or
@@ -125,12 +125,12 @@ impl OrderMutation {
         ctx: &Context<'_>,
         id: ID,
         status: GraphqlOrderStatus,
-    ) -> AppResult<Order> {
+    ) -> AppResult<Row<Order>> {
         let id = ids::decode_as(&id, NodeKind::Order, "id")?;
         let txn = db(ctx)?.begin_write().await?;
         let change = orders::update_order_status(&txn, id, status.into()).await?;
         txn.commit().await?;
         events(ctx)?.committed();
-        Ok(Order::new(change.order))
+        Ok(Row(Order::new(change.order)))
     }
 }

@@ -10,7 +10,7 @@ use crate::{
         context::{db, viewer},
         guards::SignedIn,
         ids::{self, NodeKind},
-        types::Review,
+        types::{Review, Row},
     },
     services::reviews::{self, NewReview},
 };
@@ -52,7 +52,7 @@ impl ReviewMutation {
         ctx: &Context<'_>,
         product_id: ID,
         input: AddReviewInput,
-    ) -> AppResult<Review> {
+    ) -> AppResult<Row<Review>> {
         let user_id = viewer(ctx)?.require_user()?;
         let product_id = ids::decode_as(&product_id, NodeKind::Product, "productId")?;
         let (rating, body) = input.parse().map_err(|err| err.within("input"))?;
@@ -65,7 +65,7 @@ impl ReviewMutation {
         let tx = db(ctx)?.begin_write().await?;
         let review = reviews::add_review(&tx, new).await?;
         tx.commit().await?;
-        Ok(Review::new(review))
+        Ok(Row(Review::new(review)))
     }
 
     /// Deletes a review: its author's own, or any for an admin. Someone

@@ -9,7 +9,7 @@ use crate::{
         context::{db, loaders, viewer},
         guards::AdminOnly,
         loaders::UserId,
-        types::{User, UserConnection, UserTotal},
+        types::{Row, User, UserConnection, UserTotal},
     },
     services::read::{self, keyset::Keyset, orderings::UsersNewestFirst},
 };
@@ -23,11 +23,14 @@ impl AccountsQuery {
     /// The signed-in user; null when anonymous (or when the account no
     /// longer exists).
     #[graphql(cache_control(private))]
-    async fn viewer(&self, ctx: &Context<'_>) -> AppResult<Option<User>> {
+    async fn viewer(&self, ctx: &Context<'_>) -> AppResult<Option<Row<User>>> {
         let Some(id) = viewer(ctx)?.user_id() else {
             return Ok(None);
         };
-        Ok(loaders(ctx)?.load_one(UserId(id)).await?.map(User))
+        Ok(loaders(ctx)?
+            .load_one(UserId(id))
+            .await?
+            .map(|record| Row(User(record))))
     }
 
     /// Every user, newest first. Admins only.

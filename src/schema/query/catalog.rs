@@ -18,6 +18,7 @@ use crate::{
         prefetch,
         types::{
             Category, CategoryConnection, CategoryTotal, Product, ProductConnection, ProductTotal,
+            Row,
         },
     },
     services::read::{self, keyset::Keyset, orderings::CategoryByName},
@@ -52,7 +53,7 @@ impl CatalogQuery {
         ctx: &Context<'_>,
         id: Option<ID>,
         slug: Option<String>,
-    ) -> AppResult<Option<Product>> {
+    ) -> AppResult<Option<Row<Product>>> {
         let loaders = loaders(ctx)?;
         let lookup = lookup(id, slug, NodeKind::Product)?;
         if ctx.look_ahead().field("category").exists() {
@@ -60,13 +61,16 @@ impl CatalogQuery {
                 Lookup::Id(id) => ProductInCategory::Id(id),
                 Lookup::Slug(slug) => ProductInCategory::Slug(slug),
             };
-            return Ok(loaders.load_one(key).await?.map(Product::in_category));
+            return Ok(loaders
+                .load_one(key)
+                .await?
+                .map(|pair| Row(Product::in_category(pair))));
         }
         let row = match lookup {
             Lookup::Id(id) => loaders.load_one(ProductId(id)).await?,
             Lookup::Slug(slug) => loaders.load_one(ProductSlug(slug)).await?,
         };
-        Ok(row.map(Product::new))
+        Ok(row.map(|row| Row(Product::new(row))))
     }
 
     /// Products, filtered and ordered (newest first by default).
@@ -111,13 +115,13 @@ impl CatalogQuery {
         ctx: &Context<'_>,
         id: Option<ID>,
         slug: Option<String>,
-    ) -> AppResult<Option<Category>> {
+    ) -> AppResult<Option<Row<Category>>> {
         let loaders = loaders(ctx)?;
         let row = match lookup(id, slug, NodeKind::Category)? {
             Lookup::Id(id) => loaders.load_one(CategoryId(id)).await?,
             Lookup::Slug(slug) => loaders.load_one(CategorySlug(slug)).await?,
         };
-        Ok(row.map(Category))
+        Ok(row.map(|row| Row(Category(row))))
     }
 
     /// Every category, alphabetically.

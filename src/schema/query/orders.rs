@@ -14,7 +14,7 @@ use crate::{
         orderings::OrderOrder,
         prefetch,
         scalars::Timestamp,
-        types::{Order, OrderConnection, OrderTotal, SalesSummary},
+        types::{Order, OrderConnection, OrderTotal, Row, SalesSummary},
     },
     services::read::{
         self,
@@ -31,14 +31,14 @@ impl OrderQuery {
     /// An order, for its customer or an admin. Anyone else gets `NOT_FOUND`,
     /// exactly as for an order that does not exist.
     #[graphql(guard = "SignedIn", cache_control(private))]
-    async fn order(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Order>> {
+    async fn order(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Row<Order>>> {
         let id = ids::decode_as(&id, NodeKind::Order, "id")?;
         let viewer = viewer(ctx)?;
         loaders(ctx)?
             .load_one(OrderId(id))
             .await?
             .filter(|order| viewer.can_see_owned_by(order.user_id))
-            .map(|order| Some(Order::new(order)))
+            .map(|order| Some(Row(Order::new(order))))
             .ok_or_else(|| AppError::not_found("no order has this ID"))
     }
 

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object};
 
-use super::{Product, ProductConnection, ProductTotal};
+use super::{Product, ProductConnection, ProductTotal, Row};
 use crate::{
     entities::categories,
     error::AppResult,
@@ -40,18 +40,22 @@ impl Category {
     }
 
     /// The enclosing category; null at the top level.
-    async fn parent(&self, ctx: &Context<'_>) -> AppResult<Option<Category>> {
+    async fn parent(&self, ctx: &Context<'_>) -> AppResult<Option<Row<Category>>> {
         let Some(parent) = self.0.parent_id else {
             return Ok(None);
         };
         let row = loaders(ctx)?.load_one(CategoryId(parent)).await?;
-        Ok(Some(Category(required(row, "parent category")?)))
+        Ok(Some(Row(Category(required(row, "parent category")?))))
     }
 
     /// Direct subcategories, alphabetically.
-    async fn children(&self, ctx: &Context<'_>) -> AppResult<Vec<Category>> {
+    async fn children(&self, ctx: &Context<'_>) -> AppResult<Vec<Row<Category>>> {
         let rows = loaders(ctx)?.load_one(ChildrenOf(self.0.id)).await?;
-        Ok(rows.unwrap_or_default().into_iter().map(Category).collect())
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(|row| Row(Category(row)))
+            .collect())
     }
 
     /// Products of this category, with the filters and orderings of `Query.products`.

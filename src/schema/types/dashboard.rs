@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Object, SimpleObject};
 
-use super::{Order, Product, TopProduct};
+use super::{Order, Product, Row, TopProduct};
 use crate::{
     error::AppResult,
     schema::{
@@ -62,17 +62,20 @@ impl DashboardSnapshot {
 
     /// Products at or below the low-stock threshold
     /// (`STOREFRONT_LOW_STOCK_THRESHOLD`), lowest stock first, at most ten.
-    async fn low_stock(&self) -> Vec<Product> {
-        self.0.low_stock.iter().cloned().map(Product::new).collect()
+    async fn low_stock(&self) -> Vec<Row<Product>> {
+        self.0
+            .low_stock
+            .iter()
+            .map(|row| Row(Product::new(row.clone())))
+            .collect()
     }
 
     /// The ten newest orders, newest first.
-    async fn recent_orders(&self) -> Vec<Order> {
+    async fn recent_orders(&self) -> Vec<Row<Order>> {
         self.0
             .recent_orders
             .iter()
-            .cloned()
-            .map(Order::new)
+            .map(|row| Row(Order::new(row.clone())))
             .collect()
     }
 }

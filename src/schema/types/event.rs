@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Enum, Object};
 
-use super::{Order, Product};
+use super::{Order, Product, Row};
 use crate::{
     domain::event::{Change, Event, OrderChange},
     error::{AppError, AppResult},
@@ -75,12 +75,14 @@ impl OrderEvent {
     }
 
     /// The order, as it is now.
-    async fn order(&self, ctx: &Context<'_>) -> AppResult<Order> {
+    async fn order(&self, ctx: &Context<'_>) -> AppResult<Row<Order>> {
         let load = async { loaders(ctx)?.load_one(OrderId(self.order_id)).await };
         let row = data::<EventSubjects>(ctx)?
             .order(self.event.position, load)
             .await?;
-        Ok(Order::new(required(row, "event order")?.as_ref().clone()))
+        Ok(Row(Order::new(
+            required(row, "event order")?.as_ref().clone(),
+        )))
     }
 
     /// When it happened.
@@ -129,12 +131,12 @@ impl StockEvent {
     }
 
     /// The product, as it is now.
-    async fn product(&self, ctx: &Context<'_>) -> AppResult<Product> {
+    async fn product(&self, ctx: &Context<'_>) -> AppResult<Row<Product>> {
         let load = async { loaders(ctx)?.load_one(ProductId(self.product_id)).await };
         let row = data::<EventSubjects>(ctx)?
             .product(self.event.position, load)
             .await?;
-        row.map(|row| Product::new(row.as_ref().clone()))
+        row.map(|row| Row(Product::new(row.as_ref().clone())))
             .ok_or_else(|| AppError::not_found("this product has been deleted"))
     }
 

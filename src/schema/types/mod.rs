@@ -1,13 +1,16 @@
 //! GraphQL object types, each a thin wrapper over an entity row whose
 //! relations resolve through the request's loaders.
 //!
-//! The row types resolve their fields one after another (`#[Object(serial)]`).
-//! They come in lists, whose items resolve concurrently, so each relation
-//! still loads in one batch for all items of a list; what serial saves is
-//! async-graphql's concurrent set per object (a task, a waker and a queue
-//! node per field), which was 11 % of the catalog page's instructions. Sibling
-//! relations of one object load one after another: a round trip more per
-//! extra relation, never a statement more.
+//! The row types resolve their fields one after another. They come in
+//! lists, whose items resolve concurrently, so each relation still loads in
+//! one batch for all items of a list; what serial saves is async-graphql's
+//! concurrent set per object (a task, a waker and a queue node per field),
+//! which was 11 % of the catalog page's instructions. Sibling relations of
+//! one object load one after another: a round trip more per extra relation,
+//! never a statement more. Every field that returns a row type returns it as
+//! [`Row`], which resolves the fields in one future instead of one boxed
+//! future each (9 % of the catalog page's instructions); `Node` holds the
+//! types themselves, which resolve as `#[Object(serial)]` does.
 
 mod category;
 mod dashboard;
@@ -16,6 +19,7 @@ mod node;
 mod order;
 mod product;
 mod review;
+mod row;
 mod sales;
 mod totals;
 mod user;
@@ -27,6 +31,7 @@ pub use node::Node;
 pub use order::{Order, OrderConnection, OrderItem, OrderTotal};
 pub use product::{Product, RatingSummary};
 pub use review::Review;
+pub use row::Row;
 pub use sales::{SalesSummary, TopProduct};
 pub use totals::{
     CategoryConnection, CategoryTotal, ProductConnection, ProductTotal, ReviewConnection,

@@ -7,7 +7,7 @@
 
 use async_graphql::{Context, ID, Object, connection::Connection};
 
-use super::{Product, User};
+use super::{Product, Row, User};
 use crate::{
     entities::{order_items, orders},
     error::AppResult,
@@ -64,24 +64,27 @@ impl Order {
     }
 
     /// Who placed it.
-    async fn customer(&self, ctx: &Context<'_>) -> AppResult<User> {
+    async fn customer(&self, ctx: &Context<'_>) -> AppResult<Row<User>> {
         if let Some(customer) = &self.customer {
-            return Ok(User(customer.clone()));
+            return Ok(Row(User(customer.clone())));
         }
         let row = loaders(ctx)?.load_one(UserId(self.row.user_id)).await?;
-        Ok(User(required(row, "order customer")?))
+        Ok(Row(User(required(row, "order customer")?)))
     }
 
     /// Its lines, one per product, in the order they were recorded.
     #[graphql(complexity = "crate::domain::order::MAX_LINES * child_complexity + 1")]
-    async fn items(&self, ctx: &Context<'_>) -> AppResult<Vec<OrderItem>> {
+    async fn items(&self, ctx: &Context<'_>) -> AppResult<Vec<Row<OrderItem>>> {
         let product = ctx.look_ahead().field("product");
         if !product.exists() {
             let rows = loaders(ctx)?
                 .load_one(ItemsOf(self.row.id))
                 .await?
                 .unwrap_or_default();
-            return Ok(rows.into_iter().map(OrderItem::new).collect());
+            return Ok(rows
+                .into_iter()
+                .map(|row| Row(OrderItem::new(row)))
+                .collect());
         }
         let reach = if product.field("category").exists() {
             Reach::Categories
@@ -100,7 +103,7 @@ impl Order {
                 let product = products
                     .remove(&ProductId(row.product_id))
                     .map(|product| Product::with_category(product, &categories));
-                OrderItem { row, product }
+                Row(OrderItem { row, product })
             })
             .collect())
     }
@@ -148,14 +151,14 @@ impl OrderItem {
     }
 
     /// What was ordered.
-    async fn product(&self, ctx: &Context<'_>) -> AppResult<Product> {
+    async fn product(&self, ctx: &Context<'_>) -> AppResult<Row<Product>> {
         if let Some(product) = &self.product {
-            return Ok(product.clone());
+            return Ok(Row(product.clone()));
         }
         let row = loaders(ctx)?
             .load_one(ProductId(self.row.product_id))
             .await?;
-        Ok(Product::new(required(row, "ordered product")?))
+        Ok(Row(Product::new(required(row, "ordered product")?)))
     }
 
     /// Units ordered.
@@ -176,7 +179,7 @@ impl OrderItem {
 }
 
 /// A page of orders.
-pub type OrderConnection = Connection<Cursor, Order, OrderTotal>;
+pub type OrderConnection = Connection<Cursor, Row<Order>, OrderTotal>;
 
 /// Which orders an `OrderConnection` counts.
 pub enum OrderTotal {

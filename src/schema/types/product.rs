@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 
-use super::{Category, Review, ReviewConnection, ReviewTotal};
+use super::{Category, Review, ReviewConnection, ReviewTotal, Row};
 use crate::{
     entities::{categories, products},
     error::AppResult,
@@ -106,14 +106,14 @@ impl Product {
     }
 
     /// The category the product belongs to.
-    async fn category(&self, ctx: &Context<'_>) -> AppResult<Category> {
+    async fn category(&self, ctx: &Context<'_>) -> AppResult<Row<Category>> {
         if let Some(category) = &self.category {
-            return Ok(Category(category.clone()));
+            return Ok(Row(Category(category.clone())));
         }
         let row = loaders(ctx)?
             .load_one(CategoryId(self.row.category_id))
             .await?;
-        Ok(Category(required(row, "category")?))
+        Ok(Row(Category(required(row, "category")?)))
     }
 
     /// Summary of the product's review ratings.

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object};
 
-use super::{Product, User};
+use super::{Product, Row, User};
 use crate::{
     entities::reviews,
     error::AppResult,
@@ -54,20 +54,20 @@ impl Review {
     }
 
     /// Who wrote it.
-    async fn author(&self, ctx: &Context<'_>) -> AppResult<User> {
+    async fn author(&self, ctx: &Context<'_>) -> AppResult<Row<User>> {
         if let Some(author) = &self.author {
-            return Ok(User(author.clone()));
+            return Ok(Row(User(author.clone())));
         }
         let row = loaders(ctx)?.load_one(UserId(self.row.user_id)).await?;
-        Ok(User(required(row, "review author")?))
+        Ok(Row(User(required(row, "review author")?)))
     }
 
     /// What it rates.
-    async fn product(&self, ctx: &Context<'_>) -> AppResult<Product> {
+    async fn product(&self, ctx: &Context<'_>) -> AppResult<Row<Product>> {
         let row = loaders(ctx)?
             .load_one(ProductId(self.row.product_id))
             .await?;
-        Ok(Product::new(required(row, "reviewed product")?))
+        Ok(Row(Product::new(required(row, "reviewed product")?)))
     }
 
     /// When it was written.

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Object};
 
-use super::Product;
+use super::{Product, Row};
 use crate::{
     domain::{TopProductsLimit, listing::TOP_PRODUCTS_MAX},
     entities::products,
@@ -92,14 +92,14 @@ impl TopProduct {
 #[Object(cache_control(private))]
 impl TopProduct {
     /// The product.
-    async fn product(&self, ctx: &Context<'_>) -> AppResult<Product> {
+    async fn product(&self, ctx: &Context<'_>) -> AppResult<Row<Product>> {
         if let Some(product) = &self.product {
-            return Ok(Product::new(product.clone()));
+            return Ok(Row(Product::new(product.clone())));
         }
         let row = loaders(ctx)?
             .load_one(ProductId(self.sales.product_id))
             .await?;
-        Ok(Product::new(required(row, "sold product")?))
+        Ok(Row(Product::new(required(row, "sold product")?)))
     }
 
     /// Units sold.

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Object, connection::Connection};
 
-use super::{Category, Product, Review};
+use super::{Category, Product, Review, Row};
 use crate::{
     cache::{Table, Tag},
     error::AppResult,
@@ -19,11 +19,11 @@ use crate::{
 };
 
 /// A page of products.
-pub type ProductConnection = Connection<Cursor, Product, ProductTotal>;
+pub type ProductConnection = Connection<Cursor, Row<Product>, ProductTotal>;
 /// A page of categories.
-pub type CategoryConnection = Connection<Cursor, Category, CategoryTotal>;
+pub type CategoryConnection = Connection<Cursor, Row<Category>, CategoryTotal>;
 /// A page of reviews.
-pub type ReviewConnection = Connection<Cursor, Review, ReviewTotal>;
+pub type ReviewConnection = Connection<Cursor, Row<Review>, ReviewTotal>;
 
 /// Which products a `ProductConnection` counts.
 pub enum ProductTotal {

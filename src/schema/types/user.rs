@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object, connection::Connection};
 
-use super::{Order, OrderConnection, OrderTotal, Review, ReviewConnection, ReviewTotal};
+use super::{Order, OrderConnection, OrderTotal, Review, ReviewConnection, ReviewTotal, Row};
 use crate::{
     error::AppResult,
     schema::{
@@ -113,7 +113,7 @@ impl User {
 }
 
 /// A page of users.
-pub type UserConnection = Connection<Cursor, User, UserTotal>;
+pub type UserConnection = Connection<Cursor, Row<User>, UserTotal>;
 
 /// Counts every user.
 pub struct UserTotal;

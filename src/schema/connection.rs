@@ -43,26 +43,22 @@ impl CursorType for Cursor {
     }
 }
 
+/// A connection of row types: the connection and each node resolve their
+/// fields in one future ([`Row`]), and in selection order.
+pub type RowConnection<N, F> = Row<Connection<Cursor, Row<N>, F>>;
+
 /// Turns a page of rows into a GraphQL connection.
 pub trait IntoConnection<M> {
     /// The connection of this page, with `fields` (e.g. `totalCount`) beside
     /// `edges`, `nodes` and `pageInfo`.
-    fn into_connection<N, F>(
-        self,
-        fields: F,
-        to_node: impl Fn(M) -> N,
-    ) -> Connection<Cursor, Row<N>, F>
+    fn into_connection<N, F>(self, fields: F, to_node: impl Fn(M) -> N) -> RowConnection<N, F>
     where
         N: ObjectType,
         F: ObjectType;
 }
 
 impl<M> IntoConnection<M> for Page<M> {
-    fn into_connection<N, F>(
-        self,
-        fields: F,
-        to_node: impl Fn(M) -> N,
-    ) -> Connection<Cursor, Row<N>, F>
+    fn into_connection<N, F>(self, fields: F, to_node: impl Fn(M) -> N) -> RowConnection<N, F>
     where
         N: ObjectType,
         F: ObjectType,
@@ -74,6 +70,6 @@ impl<M> IntoConnection<M> for Page<M> {
                 .into_iter()
                 .map(|(cursor, row)| Edge::new(cursor, Row(to_node(row)))),
         );
-        connection
+        Row(connection)
     }
 }

@@ -5,14 +5,14 @@
 //! an admin before an `Order` is built, so its fields need no check of
 //! their own; order items are reached only through their order or `node`.
 
-use async_graphql::{Context, ID, Object, connection::Connection};
+use async_graphql::{Context, ID, Object};
 
 use super::{Product, Row, User};
 use crate::{
     entities::{order_items, orders},
     error::AppResult,
     schema::{
-        connection::Cursor,
+        connection::RowConnection,
         context::{currency, db, loaders, required},
         enums::GraphqlOrderStatus,
         ids::{self, NodeKind},
@@ -179,7 +179,7 @@ impl OrderItem {
 }
 
 /// A page of orders.
-pub type OrderConnection = Connection<Cursor, Row<Order>, OrderTotal>;
+pub type OrderConnection = RowConnection<Order, OrderTotal>;
 
 /// Which orders an `OrderConnection` counts.
 pub enum OrderTotal {

@@ -1,13 +1,13 @@
 //! `totalCount` beside each connection, computed only when selected.
 
-use async_graphql::{Context, Object, connection::Connection};
+use async_graphql::{Context, Object};
 
-use super::{Category, Product, Review, Row};
+use super::{Category, Product, Review};
 use crate::{
     cache::{Table, Tag},
     error::AppResult,
     schema::{
-        connection::Cursor,
+        connection::RowConnection,
         context::{db, loaders, read_tags},
         loaders::ChildCount,
     },
@@ -19,11 +19,11 @@ use crate::{
 };
 
 /// A page of products.
-pub type ProductConnection = Connection<Cursor, Row<Product>, ProductTotal>;
+pub type ProductConnection = RowConnection<Product, ProductTotal>;
 /// A page of categories.
-pub type CategoryConnection = Connection<Cursor, Row<Category>, CategoryTotal>;
+pub type CategoryConnection = RowConnection<Category, CategoryTotal>;
 /// A page of reviews.
-pub type ReviewConnection = Connection<Cursor, Row<Review>, ReviewTotal>;
+pub type ReviewConnection = RowConnection<Review, ReviewTotal>;
 
 /// Which products a `ProductConnection` counts.
 pub enum ProductTotal {

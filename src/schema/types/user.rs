@@ -1,12 +1,12 @@
 //! `User`: its public face.
 
-use async_graphql::{Context, ID, Object, connection::Connection};
+use async_graphql::{Context, ID, Object};
 
-use super::{Order, OrderConnection, OrderTotal, Review, ReviewConnection, ReviewTotal, Row};
+use super::{Order, OrderConnection, OrderTotal, Review, ReviewConnection, ReviewTotal};
 use crate::{
     error::AppResult,
     schema::{
-        connection::{Cursor, IntoConnection, PageArgs},
+        connection::{IntoConnection, PageArgs, RowConnection},
         context::{db, loaders, viewer},
         enums::GraphqlRole,
         ids::{self, NodeKind},
@@ -113,7 +113,7 @@ impl User {
 }
 
 /// A page of users.
-pub type UserConnection = Connection<Cursor, Row<User>, UserTotal>;
+pub type UserConnection = RowConnection<User, UserTotal>;
 
 /// Counts every user.
 pub struct UserTotal;

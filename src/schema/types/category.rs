@@ -20,6 +20,7 @@ use crate::{
 };
 
 /// A node of the catalog tree.
+#[derive(Clone)]
 pub struct Category(pub categories::Model);
 
 #[Object(serial)]

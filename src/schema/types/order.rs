@@ -5,6 +5,8 @@
 //! an admin before an `Order` is built, so its fields need no check of
 //! their own; order items are reached only through their order or `node`.
 
+use std::borrow::Cow;
+
 use async_graphql::{Context, ID, Object};
 
 use super::{Product, Row, User};
@@ -20,14 +22,14 @@ use crate::{
         prefetch::{self, Prefetched},
         scalars::{Money, Timestamp},
     },
-    services::read::{self, children::UserOrders, orders::OrderFilterSpec, users::UserRecord},
+    services::read::{self, children::UserOrders, orders::OrderFilterSpec},
 };
 
 /// A customer's order.
 pub struct Order {
     row: orders::Model,
     /// Its customer, when the list it came in loaded them all at once.
-    customer: Option<UserRecord>,
+    customer: Option<Row<User>>,
 }
 
 impl Order {
@@ -41,7 +43,8 @@ impl Order {
 
     /// An order of a list that loaded its items' customers.
     pub fn with_customer(row: orders::Model, customers: &Prefetched<UserId>) -> Self {
-        let customer = prefetch::row(customers, &UserId(row.user_id));
+        let customer =
+            prefetch::row(customers, &UserId(row.user_id)).map(|customer| Row(User(customer)));
         Self { row, customer }
     }
 }
@@ -64,12 +67,12 @@ impl Order {
     }
 
     /// Who placed it.
-    async fn customer(&self, ctx: &Context<'_>) -> AppResult<Row<User>> {
+    async fn customer(&self, ctx: &Context<'_>) -> AppResult<Cow<'_, Row<User>>> {
         if let Some(customer) = &self.customer {
-            return Ok(Row(User(customer.clone())));
+            return Ok(Cow::Borrowed(customer));
         }
         let row = loaders(ctx)?.load_one(UserId(self.row.user_id)).await?;
-        Ok(Row(User(required(row, "order customer")?)))
+        Ok(Cow::Owned(Row(User(required(row, "order customer")?))))
     }
 
     /// Its lines, one per product, in the order they were recorded.
@@ -102,7 +105,7 @@ impl Order {
                 // One line per product: each takes its product's row.
                 let product = products
                     .remove(&ProductId(row.product_id))
-                    .map(|product| Product::with_category(product, &categories));
+                    .map(|product| Row(Product::with_category(product, &categories)));
                 Row(OrderItem { row, product })
             })
             .collect())
@@ -133,7 +136,7 @@ impl Order {
 pub struct OrderItem {
     row: order_items::Model,
     /// Its product, when its order loaded its lines' products at once.
-    product: Option<Product>,
+    product: Option<Row<Product>>,
 }
 
 impl OrderItem {
@@ -151,14 +154,17 @@ impl OrderItem {
     }
 
     /// What was ordered.
-    async fn product(&self, ctx: &Context<'_>) -> AppResult<Row<Product>> {
+    async fn product(&self, ctx: &Context<'_>) -> AppResult<Cow<'_, Row<Product>>> {
         if let Some(product) = &self.product {
-            return Ok(Row(product.clone()));
+            return Ok(Cow::Borrowed(product));
         }
         let row = loaders(ctx)?
             .load_one(ProductId(self.row.product_id))
             .await?;
-        Ok(Row(Product::new(required(row, "ordered product")?)))
+        Ok(Cow::Owned(Row(Product::new(required(
+            row,
+            "ordered product",
+        )?))))
     }
 
     /// Units ordered.

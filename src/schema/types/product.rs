@@ -1,12 +1,12 @@
 //! `Product`.
 
-use std::sync::Arc;
+use std::{borrow::Cow, sync::Arc};
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 
 use super::{Category, Review, ReviewConnection, ReviewTotal, Row};
 use crate::{
-    entities::{categories, products},
+    entities::products,
     error::AppResult,
     schema::{
         connection::{IntoConnection, PageArgs},
@@ -27,7 +27,7 @@ use crate::{
 pub struct Product {
     row: products::Model,
     /// Its category, when the list it came in loaded them all at once.
-    category: Option<categories::Model>,
+    category: Option<Row<Category>>,
 }
 
 impl Product {
@@ -43,13 +43,14 @@ impl Product {
     pub fn in_category(pair: InCategory) -> Self {
         Self {
             row: pair.product,
-            category: Some(pair.category),
+            category: Some(Row(Category(pair.category))),
         }
     }
 
     /// A product of a list that loaded its items' categories.
     pub fn with_category(row: products::Model, categories: &Prefetched<CategoryId>) -> Self {
-        let category = prefetch::row(categories, &CategoryId(row.category_id));
+        let category = prefetch::row(categories, &CategoryId(row.category_id))
+            .map(|category| Row(Category(category)));
         Self { row, category }
     }
 }
@@ -106,14 +107,14 @@ impl Product {
     }
 
     /// The category the product belongs to.
-    async fn category(&self, ctx: &Context<'_>) -> AppResult<Row<Category>> {
+    async fn category(&self, ctx: &Context<'_>) -> AppResult<Cow<'_, Row<Category>>> {
         if let Some(category) = &self.category {
-            return Ok(Row(Category(category.clone())));
+            return Ok(Cow::Borrowed(category));
         }
         let row = loaders(ctx)?
             .load_one(CategoryId(self.row.category_id))
             .await?;
-        Ok(Row(Category(required(row, "category")?)))
+        Ok(Cow::Owned(Row(Category(required(row, "category")?))))
     }
 
     /// Summary of the product's review ratings.

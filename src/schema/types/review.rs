@@ -1,5 +1,7 @@
 //! `Review`.
 
+use std::borrow::Cow;
+
 use async_graphql::{Context, ID, Object};
 
 use super::{Product, Row, User};
@@ -13,14 +15,13 @@ use crate::{
         prefetch::{self, Prefetched},
         scalars::Timestamp,
     },
-    services::read::users::UserRecord,
 };
 
 /// A customer's rating of a product.
 pub struct Review {
     row: reviews::Model,
     /// Its author, when the list it came in loaded them all at once.
-    author: Option<UserRecord>,
+    author: Option<Row<User>>,
 }
 
 impl Review {
@@ -31,7 +32,7 @@ impl Review {
 
     /// A review of a list that loaded its items' authors.
     pub fn with_author(row: reviews::Model, authors: &Prefetched<UserId>) -> Self {
-        let author = prefetch::row(authors, &UserId(row.user_id));
+        let author = prefetch::row(authors, &UserId(row.user_id)).map(|author| Row(User(author)));
         Self { row, author }
     }
 }
@@ -54,12 +55,12 @@ impl Review {
     }
 
     /// Who wrote it.
-    async fn author(&self, ctx: &Context<'_>) -> AppResult<Row<User>> {
+    async fn author(&self, ctx: &Context<'_>) -> AppResult<Cow<'_, Row<User>>> {
         if let Some(author) = &self.author {
-            return Ok(Row(User(author.clone())));
+            return Ok(Cow::Borrowed(author));
         }
         let row = loaders(ctx)?.load_one(UserId(self.row.user_id)).await?;
-        Ok(Row(User(required(row, "review author")?)))
+        Ok(Cow::Owned(Row(User(required(row, "review author")?))))
     }
 
     /// What it rates.

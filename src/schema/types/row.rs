@@ -18,6 +18,7 @@ use async_graphql::{
 use indexmap::{IndexMap, map::Entry};
 
 /// A row type whose fields resolve in one future (see the module).
+#[derive(Clone)]
 pub struct Row<T>(pub T);
 
 impl<T: ObjectType> OutputType for Row<T> {

@@ -24,6 +24,7 @@ use crate::{
 };
 
 /// A registered user.
+#[derive(Clone)]
 pub struct User(pub UserRecord);
 
 #[Object(serial)]

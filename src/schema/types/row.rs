@@ -5,7 +5,9 @@
 //! products with their reviews allocated, moved and dropped a thousand
 //! futures. A row type returned as [`Row`] awaits each field's resolver in
 //! place instead: one boxed future per object. The schema does not see the
-//! difference: `Row<T>` registers and names itself as `T`.
+//! difference: `Row<T>` registers and names itself as `T`. Custom field
+//! directives, which async-graphql's resolver applies, are not: the schema
+//! registers none (`@skip` and `@include` are gone before execution).
 
 use std::{borrow::Cow, future::Future, pin::Pin};
 

@@ -152,7 +152,6 @@ impl Product {
         }
         let ReviewsAndAuthors { page, authors } =
             reviews_with_authors(ctx, self.row.id, keyset).await?;
-        let authors = Some(authors);
         Ok(Arc::unwrap_or_clone(page)
             .into_connection(total, |row| Review::with_author(row, &authors)))
     }

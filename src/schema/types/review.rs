@@ -12,9 +12,9 @@ use crate::{
         context::{loaders, required},
         ids::{self, NodeKind},
         loaders::{ProductId, UserId},
-        prefetch::{self, Prefetched},
         scalars::Timestamp,
     },
+    services::read::users::UserRecord,
 };
 
 /// A customer's rating of a product.
@@ -30,9 +30,12 @@ impl Review {
         Self { row, author: None }
     }
 
-    /// A review of a list that loaded its items' authors.
-    pub fn with_author(row: reviews::Model, authors: &Prefetched<UserId>) -> Self {
-        let author = prefetch::row(authors, &UserId(row.user_id)).map(|author| Row(User(author)));
+    /// A review of a page that loaded its rows' `authors`.
+    pub fn with_author(row: reviews::Model, authors: &[UserRecord]) -> Self {
+        let author = authors
+            .iter()
+            .find(|author| author.id == row.user_id)
+            .map(|author| Row(User(author.clone())));
         Self { row, author }
     }
 }

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 use storefront::auth::Role;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, object_keys, spawn_app};
 
 /// `data` as compact JSON text: key order is part of what is asserted.
 fn data_text(body: &Value) -> String {
@@ -63,13 +63,11 @@ async fn failing_and_succeeding_root_fields_keep_their_keys_in_selection_order()
         .await;
 
     let data = &body["data"];
-    let keys: Vec<&str> = data
-        .as_object()
-        .expect("data object")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    assert_eq!(keys, ["a", "total", "b", "__typename"], "{body}");
+    assert_eq!(
+        object_keys(data),
+        ["a", "total", "b", "__typename"],
+        "{body}"
+    );
     assert!(data["a"].is_null() && data["b"].is_null(), "{body}");
     assert!(data["total"]["totalCount"].as_u64() > Some(0), "{body}");
     assert_eq!(
@@ -97,13 +95,7 @@ async fn a_failed_nullable_field_inside_a_list_is_null_in_each_item() {
         .unwrap_or_else(|| panic!("no user list in {body}"));
     assert_eq!(nodes.len(), 2, "{body}");
     for node in nodes {
-        let keys: Vec<&str> = node
-            .as_object()
-            .expect("a user")
-            .keys()
-            .map(String::as_str)
-            .collect();
-        assert_eq!(keys, ["name", "orders", "id"], "{body}");
+        assert_eq!(object_keys(node), ["name", "orders", "id"], "{body}");
         assert!(node["orders"].is_null(), "{body}");
     }
     assert_eq!(

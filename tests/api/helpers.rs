@@ -603,6 +603,17 @@ pub fn error_message(body: &Value) -> &str {
         .unwrap_or_else(|| panic!("no message in {body}"))
 }
 
+/// The keys of the JSON object `value`, in the order the response gave
+/// them: the order is part of what the field-order tests assert.
+pub fn object_keys(value: &Value) -> Vec<&str> {
+    value
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {value}"))
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
 /// The single error of a response, asserting there is exactly one.
 pub fn only_error(body: &Value) -> &Value {
     let errors = body["errors"]

@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::spawn_app;
+use crate::helpers::{object_keys, spawn_app};
 
 /// Aliases, a repeated field whose sub-selections merge, fragments on the
 /// type and on an interface it implements, `__typename` at every level.
@@ -53,14 +53,8 @@ async fn a_product_in_a_list_answers_as_the_same_product_by_node_id() {
         assert_eq!(text(listed), text(&by_id["node"]));
     }
     let first = &nodes[0];
-    let keys: Vec<&str> = first
-        .as_object()
-        .expect("an object")
-        .keys()
-        .map(String::as_str)
-        .collect();
     assert_eq!(
-        keys,
+        object_keys(first),
         [
             "__typename",
             "label",
@@ -73,7 +67,8 @@ async fn a_product_in_a_list_answers_as_the_same_product_by_node_id() {
         ]
     );
     assert_eq!(first["__typename"], "Product");
-    let category = first["category"].as_object().expect("a category");
-    let category_keys: Vec<&str> = category.keys().map(String::as_str).collect();
-    assert_eq!(category_keys, ["name", "__typename", "slug", "parent"]);
+    assert_eq!(
+        object_keys(&first["category"]),
+        ["name", "__typename", "slug", "parent"]
+    );
 }

@@ -8,6 +8,8 @@
 //! difference: `Row<T>` registers and names itself as `T`. Custom field
 //! directives, which async-graphql's resolver applies, are not: the schema
 //! registers none (`@skip` and `@include` are gone before execution).
+//! Its objects' maps share one hasher, so that each response key is hashed
+//! once per document ([`key_hashes`]).
 
 use std::{borrow::Cow, future::Future, pin::Pin};
 
@@ -17,7 +19,15 @@ use async_graphql::{
     parser::types::{Field, Selection, SelectionSet},
     registry::Registry,
 };
-use indexmap::{IndexMap, map::Entry};
+use indexmap::{
+    IndexMap,
+    map::{
+        Entry,
+        raw_entry_v1::{RawEntryApiV1, RawEntryMut},
+    },
+};
+
+mod key_hashes;
 
 /// A row type whose fields resolve in one future (see the module).
 #[derive(Clone)]
@@ -51,18 +61,21 @@ async fn resolve_fields<T: ObjectType>(
     ctx: &ContextSelectionSet<'_>,
     root: &T,
 ) -> ServerResult<Value> {
-    let mut selected = Vec::new();
+    // Room for the fields of the selection set itself, which is nearly
+    // always all of them: most objects then allocate the list once.
+    let mut selected = Vec::with_capacity(ctx.item.node.items.len());
     collect::<T>(ctx, ctx.item, &mut selected)?;
-    let mut results = IndexMap::with_capacity(selected.len());
+    let mut results =
+        IndexMap::with_capacity_and_hasher(selected.len(), key_hashes::shared_hasher());
     for field in selected {
-        let key = field.node.response_key().node.clone();
+        let key = &field.node.response_key().node;
         if field.node.name.node == "__typename" {
             let name = Value::String(root.introspection_type_name().into_owned());
-            merge(&mut results, key, name);
+            insert(&mut results, key, name);
             continue;
         }
         match root.resolve_field(&ctx.with_field(field)).await {
-            Ok(value) => merge(&mut results, key, value.unwrap_or_default()),
+            Ok(value) => insert(&mut results, key, value.unwrap_or_default()),
             Err(error) => ctx.add_error(error),
         }
     }
@@ -125,16 +138,31 @@ fn applies<T: ObjectType>(ctx: &ContextSelectionSet<'_>, condition: &Name) -> bo
             .is_some_and(|interfaces| interfaces.contains(condition.as_str()))
 }
 
+/// Inserts `value` under `key` into a row object's map, built with
+/// [`key_hashes::shared_hasher`], merging as [`merge`] does.
+fn insert(target: &mut IndexMap<Name, Value>, key: &Name, value: Value) {
+    let hash = key_hashes::hash_of(key);
+    match target.raw_entry_mut_v1().from_key_hashed_nocheck(hash, key) {
+        RawEntryMut::Vacant(entry) => {
+            entry.insert_hashed_nocheck(hash, key.clone(), value);
+        }
+        RawEntryMut::Occupied(entry) => merge_values(entry.into_mut(), value),
+    }
+}
+
 /// Inserts `value` under `key`, merging into the objects (and lists of
 /// objects) a field of the same response key already produced.
 fn merge(target: &mut IndexMap<Name, Value>, key: Name, value: Value) {
-    let previous = match target.entry(key) {
+    match target.entry(key) {
         Entry::Vacant(entry) => {
             entry.insert(value);
-            return;
         }
-        Entry::Occupied(entry) => entry.into_mut(),
-    };
+        Entry::Occupied(entry) => merge_values(entry.into_mut(), value),
+    }
+}
+
+/// Merges `value` into `previous`, a value of the same response key.
+fn merge_values(previous: &mut Value, value: Value) {
     match (previous, value) {
         (Value::Object(previous), Value::Object(value)) => merge_objects(previous, value),
         (Value::List(previous), Value::List(value)) => {

@@ -174,19 +174,21 @@ pub async fn all_of_statement<M: Positional>(
     statement: Statement,
 ) -> Result<Vec<M>, DbErr> {
     let results = db.query_all_raw(statement).await?;
-    results
-        .iter()
-        .enumerate()
-        .map(|(index, result)| match result.try_as_pg_row() {
+    // Filled by pushes: collecting `Result`s would grow the vector from
+    // empty, copying the rows read so far at every doubling.
+    let mut models = Vec::with_capacity(results.len());
+    for (index, result) in results.iter().enumerate() {
+        models.push(match result.try_as_pg_row() {
             Some(row) => M::from_columns(&mut Columns {
                 row,
                 next: 0,
                 check_names: index == 0,
                 prefix: "",
-            }),
-            None => M::from_query_result(result, ""),
-        })
-        .collect()
+            })?,
+            None => M::from_query_result(result, "")?,
+        });
+    }
+    Ok(models)
 }
 
 /// `select` reduced to the columns of the partial model `M`, in its field

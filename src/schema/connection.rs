@@ -2,7 +2,7 @@
 //! connection field costs.
 
 use async_graphql::{
-    Context, ObjectType,
+    Context, Lookahead, ObjectType,
     connection::{Connection, CursorType, Edge},
 };
 
@@ -18,7 +18,16 @@ use crate::{
 /// which only tells `pageInfo` whether more rows exist, is fetched only when
 /// the selection reads `pageInfo`.
 pub fn as_selected<O: KeysetOrder>(ctx: &Context<'_>, keyset: Keyset<O>) -> Keyset<O> {
-    keyset.peeking(ctx.look_ahead().field("pageInfo").exists())
+    selected_beneath(&ctx.look_ahead(), keyset)
+}
+
+/// `keyset` for a connection whose selection is `connection`, as
+/// [`as_selected`] gives it to the connection's own resolver.
+pub fn selected_beneath<O: KeysetOrder>(
+    connection: &Lookahead<'_>,
+    keyset: Keyset<O>,
+) -> Keyset<O> {
+    keyset.peeking(connection.field("pageInfo").exists())
 }
 
 /// The cost multiplier of a connection field: the most rows it can return.

@@ -3,13 +3,16 @@
 //! list's resolver loads that relation for all its items in one loader call
 //! and hands each item its row, instead of every item asking the loaders on
 //! its own (a future, a registration and a wake-up per item). The statements
-//! stay the same: one batch per relation and level.
+//! stay the same: one batch per relation and level. A connection under the
+//! items (`nodes { reviews(first: 3) { … } }`) is loaded the same way, with
+//! the arguments of its selection ([`connection_on_nodes`]); each item's
+//! resolver still checks that its own arguments ask for that page.
 
 use std::{collections::HashMap, hash::Hash};
 
-use async_graphql::{Context, dataloader::Loader};
+use async_graphql::{Context, Lookahead, Name, Value, dataloader::Loader};
 
-use super::{context::loaders, loaders::DbLoader};
+use super::{connection::PageArgs, context::loaders, loaders::DbLoader};
 use crate::error::{AppError, AppResult};
 
 /// Rows of a relation loaded for a whole list, by key; `None` when the
@@ -19,13 +22,66 @@ pub type Prefetched<K> = Option<HashMap<K, <DbLoader as Loader<K>>::Value>>;
 /// Whether `field` is selected on the items of the connection being
 /// resolved, through `nodes` or `edges { node }`.
 pub fn on_nodes(ctx: &Context<'_>, field: &str) -> bool {
-    let connection = ctx.look_ahead();
+    reaches_nodes(&ctx.look_ahead(), field)
+}
+
+/// Whether `connection`'s selection reaches `field` of its items, through
+/// `nodes` or `edges { node }`.
+pub fn reaches_nodes(connection: &Lookahead<'_>, field: &str) -> bool {
     connection.field("nodes").field(field).exists()
         || connection
             .field("edges")
             .field("node")
             .field(field)
             .exists()
+}
+
+/// A connection field of the items of the connection being resolved, as
+/// its first selection there asks for it.
+pub struct NodeConnection<'a> {
+    /// Its paging arguments, variables substituted.
+    pub args: PageArgs,
+    /// What is selected beneath it.
+    pub selection: Lookahead<'a>,
+}
+
+/// `field` of the items of the connection being resolved, when it is
+/// selected there with paging arguments alone; `None` otherwise, and each
+/// item then loads its own page.
+pub fn connection_on_nodes<'a>(ctx: &'a Context<'_>, field: &str) -> Option<NodeConnection<'a>> {
+    let connection = ctx.look_ahead();
+    let selected = connection
+        .field("nodes")
+        .field(field)
+        .selection_fields()
+        .into_iter()
+        .next()
+        .or_else(|| {
+            let edges = connection.field("edges").field("node").field(field);
+            edges.selection_fields().into_iter().next()
+        })?;
+    let args = page_args(selected.arguments().ok()?)?;
+    Some(NodeConnection {
+        args,
+        selection: Lookahead::from(selected),
+    })
+}
+
+/// Relay arguments as a connection resolver receives them; `None` for any
+/// other argument or a value of the wrong type, which the resolver refuses.
+fn page_args(arguments: Vec<(Name, Value)>) -> Option<PageArgs> {
+    let mut args = PageArgs::default();
+    for (name, value) in arguments {
+        match (name.as_str(), value) {
+            (_, Value::Null) => {}
+            ("first", Value::Number(size)) => args.first = Some(size.as_i64()?.try_into().ok()?),
+            ("last", Value::Number(size)) => args.last = Some(size.as_i64()?.try_into().ok()?),
+            ("after", Value::String(cursor)) => args.after = Some(cursor),
+            ("before", Value::String(cursor)) => args.before = Some(cursor),
+            _ => return None,
+        }
+    }
+    Some(args)
 }
 
 /// The rows of `keys` for the items of the connection being resolved, in

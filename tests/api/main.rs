@@ -22,6 +22,7 @@ mod idor;
 mod input_coercion;
 mod layering;
 mod lifecycle;
+mod listed_reviews;
 mod migrate_cli;
 mod n_plus_one;
 mod order_fixtures;

@@ -77,6 +77,40 @@ impl Loader<ReviewPageWithAuthors> for DbLoader {
     }
 }
 
+/// The same page of reviews for each product of a list, loaded at once by
+/// the list (see `prefetch`), keyed by product.
+pub enum ReviewPages {
+    /// Pages alone: the selection does not reach their authors.
+    Plain(HashMap<i64, Arc<Page<reviews::Model>>>),
+    /// Pages with their authors.
+    WithAuthors(HashMap<i64, Arc<ReviewsAndAuthors>>),
+}
+
+/// `keyset`'s page of reviews of each of `products`, in one loader call
+/// (two statements with the authors).
+pub async fn review_pages(
+    ctx: &Context<'_>,
+    products: impl Iterator<Item = i64>,
+    keyset: &Keyset<ReviewsNewestFirst>,
+    with_authors: bool,
+) -> Result<ReviewPages, AppError> {
+    let loaders = loaders(ctx)?;
+    let keys = products.map(|parent| ChildPage {
+        parent,
+        filter: (),
+        keyset: keyset.clone(),
+    });
+    Ok(if with_authors {
+        let loaded = loaders.load_many(keys.map(ReviewPageWithAuthors)).await?;
+        let by_product = loaded.into_iter().map(|(key, page)| (key.0.parent, page));
+        ReviewPages::WithAuthors(by_product.collect())
+    } else {
+        let loaded = loaders.load_many(keys).await?;
+        let by_product = loaded.into_iter().map(|(key, page)| (key.parent, page));
+        ReviewPages::Plain(by_product.collect())
+    })
+}
+
 /// One page of `parent`'s reviews with their authors, batched with its
 /// siblings.
 pub async fn reviews_with_authors(

@@ -15,10 +15,9 @@ use crate::{
             CategoryId, CategorySlug, ProductId, ProductInCategory, ProductPage, ProductSlug,
         },
         orderings::ProductOrder,
-        prefetch,
         types::{
-            Category, CategoryConnection, CategoryTotal, Product, ProductConnection, ProductTotal,
-            Row,
+            Category, CategoryConnection, CategoryTotal, ListedRelations, Product,
+            ProductConnection, ProductTotal, Row,
         },
     },
     services::read::{self, keyset::Keyset, orderings::CategoryByName},
@@ -98,15 +97,8 @@ impl CatalogQuery {
             loaders(ctx)?.load_one(key).await?,
             "product page",
         )?);
-        let categories = prefetch::under_nodes(
-            ctx,
-            "category",
-            page.rows().map(|row| CategoryId(row.category_id)),
-        )
-        .await?;
-        Ok(page.into_connection(ProductTotal::All(filter), |row| {
-            Product::with_category(row, &categories)
-        }))
+        let relations = ListedRelations::load(ctx, &page).await?;
+        Ok(page.into_connection(ProductTotal::All(filter), |row| relations.product(row)))
     }
 
     /// A category by ID or slug; null when none matches.

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object};
 
-use super::{Product, ProductConnection, ProductTotal, Row};
+use super::{ListedRelations, ProductConnection, ProductTotal, Row};
 use crate::{
     entities::categories,
     error::AppResult,
@@ -13,7 +13,6 @@ use crate::{
         ids::{self, NodeKind},
         loaders::{CategoryId, ChildrenOf, child_page},
         orderings::ProductOrder,
-        prefetch,
         scalars::Timestamp,
     },
     services::read::children::CategoryProducts,
@@ -77,15 +76,10 @@ impl Category {
         let (filter, keyset) =
             product_listing(filter, order_by, PageArgs::new(first, after, last, before))?;
         let page = child_page::<CategoryProducts>(ctx, self.0.id, filter.clone(), keyset).await?;
-        let categories = prefetch::under_nodes(
-            ctx,
-            "category",
-            page.rows().map(|row| CategoryId(row.category_id)),
-        )
-        .await?;
+        let relations = ListedRelations::load(ctx, &page).await?;
         Ok(
             page.into_connection(ProductTotal::InCategory(self.0.id, filter), |row| {
-                Product::with_category(row, &categories)
+                relations.product(row)
             }),
         )
     }

@@ -29,7 +29,7 @@ pub use dashboard::{DashboardSnapshot, MinuteCount};
 pub use event::{OrderEvent, OrderEventType, StockEvent};
 pub use node::Node;
 pub use order::{Order, OrderConnection, OrderItem, OrderTotal};
-pub use product::{Product, RatingSummary};
+pub use product::{ListedRelations, Product, RatingSummary};
 pub use review::Review;
 pub use row::Row;
 pub use sales::{SalesSummary, TopProduct};

@@ -9,15 +9,20 @@ use crate::{
     entities::products,
     error::AppResult,
     schema::{
-        connection::{IntoConnection, PageArgs},
+        connection::{IntoConnection, PageArgs, as_selected, selected_beneath},
         context::{currency, loaders, required},
         ids::{self, NodeKind},
-        loaders::{CategoryId, RatingOf, ReviewsAndAuthors, child_page, reviews_with_authors},
+        loaders::{
+            CategoryId, RatingOf, ReviewPages, ReviewsAndAuthors, child_page, review_pages,
+            reviews_with_authors,
+        },
         prefetch::{self, Prefetched},
         scalars::{Money, Timestamp},
     },
     services::read::{
-        children::ProductReviews, keyset::Keyset, orderings::ReviewsNewestFirst,
+        children::ProductReviews,
+        keyset::{Keyset, Page},
+        orderings::ReviewsNewestFirst,
         products::InCategory,
     },
 };
@@ -28,6 +33,8 @@ pub struct Product {
     row: products::Model,
     /// Its category, when the list it came in loaded them all at once.
     category: Option<Row<Category>>,
+    /// The review pages of the list it came in, when that list loaded them.
+    reviews: Option<Arc<ListedReviews>>,
 }
 
 impl Product {
@@ -36,6 +43,7 @@ impl Product {
         Self {
             row,
             category: None,
+            reviews: None,
         }
     }
 
@@ -44,6 +52,7 @@ impl Product {
         Self {
             row: pair.product,
             category: Some(Row(Category(pair.category))),
+            reviews: None,
         }
     }
 
@@ -51,7 +60,102 @@ impl Product {
     pub fn with_category(row: products::Model, categories: &Prefetched<CategoryId>) -> Self {
         let category = prefetch::row(categories, &CategoryId(row.category_id))
             .map(|category| Row(Category(category)));
-        Self { row, category }
+        Self {
+            row,
+            category,
+            reviews: None,
+        }
+    }
+}
+
+/// The relations a list of products loaded for all its items, those its
+/// selection reaches (see `prefetch`).
+pub struct ListedRelations {
+    categories: Prefetched<CategoryId>,
+    reviews: Option<Arc<ListedReviews>>,
+}
+
+impl ListedRelations {
+    /// Loads them for the rows of `page`, the connection being resolved:
+    /// categories and review pages in the same round of batches.
+    pub async fn load(ctx: &Context<'_>, page: &Page<products::Model>) -> AppResult<Self> {
+        let categories = prefetch::under_nodes(
+            ctx,
+            "category",
+            page.rows().map(|row| CategoryId(row.category_id)),
+        );
+        let reviews = ListedReviews::load(ctx, page.rows().map(|row| row.id));
+        let (categories, reviews) = futures_util::try_join!(categories, reviews)?;
+        Ok(Self {
+            categories,
+            reviews,
+        })
+    }
+
+    /// `row` as an item of the list.
+    pub fn product(&self, row: products::Model) -> Product {
+        Product {
+            reviews: self.reviews.clone(),
+            ..Product::with_category(row, &self.categories)
+        }
+    }
+}
+
+/// The review pages a list of products loaded for its items, and the
+/// selection they answer: an item whose `reviews` asks for another page (an
+/// alias with other arguments) loads its own.
+struct ListedReviews {
+    keyset: Keyset<ReviewsNewestFirst>,
+    pages: ReviewPages,
+}
+
+impl ListedReviews {
+    /// The pages of `products`, when the selection of the connection being
+    /// resolved reaches their `reviews` with arguments that make a page.
+    async fn load(
+        ctx: &Context<'_>,
+        products: impl Iterator<Item = i64>,
+    ) -> AppResult<Option<Arc<Self>>> {
+        let Some(selected) = prefetch::connection_on_nodes(ctx, "reviews") else {
+            return Ok(None);
+        };
+        // Arguments that make no page are refused by each item's resolver.
+        let Ok(keyset) = Keyset::new(ReviewsNewestFirst, selected.args) else {
+            return Ok(None);
+        };
+        let keyset = selected_beneath(&selected.selection, keyset);
+        let with_authors = prefetch::reaches_nodes(&selected.selection, "author");
+        let pages = review_pages(ctx, products, &keyset, with_authors).await?;
+        Ok(Some(Arc::new(Self { keyset, pages })))
+    }
+
+    /// `product`'s connection, if these pages answer `keyset` and the
+    /// selection being resolved (pages with authors answer one that reads
+    /// none as well).
+    fn connection(
+        &self,
+        ctx: &Context<'_>,
+        product: i64,
+        keyset: &Keyset<ReviewsNewestFirst>,
+    ) -> Option<ReviewConnection> {
+        if self.keyset != *keyset {
+            return None;
+        }
+        let total = ReviewTotal::OfProduct(product);
+        match &self.pages {
+            ReviewPages::Plain(pages) => {
+                if prefetch::on_nodes(ctx, "author") {
+                    return None;
+                }
+                let page = Page::clone(pages.get(&product)?);
+                Some(page.into_connection(total, Review::new))
+            }
+            ReviewPages::WithAuthors(pages) => {
+                let found = pages.get(&product)?;
+                let page = Page::clone(&found.page);
+                Some(page.into_connection(total, |row| Review::with_author(row, &found.authors)))
+            }
+        }
     }
 }
 
@@ -141,10 +245,18 @@ impl Product {
         last: Option<i32>,
         before: Option<String>,
     ) -> AppResult<ReviewConnection> {
-        let keyset = Keyset::new(
-            ReviewsNewestFirst,
-            PageArgs::new(first, after, last, before),
-        )?;
+        let keyset = as_selected(
+            ctx,
+            Keyset::new(
+                ReviewsNewestFirst,
+                PageArgs::new(first, after, last, before),
+            )?,
+        );
+        if let Some(listed) = &self.reviews
+            && let Some(connection) = listed.connection(ctx, self.row.id, &keyset)
+        {
+            return Ok(connection);
+        }
         let total = ReviewTotal::OfProduct(self.row.id);
         if !prefetch::on_nodes(ctx, "author") {
             let page = child_page::<ProductReviews>(ctx, self.row.id, (), keyset).await?;

@@ -39,8 +39,10 @@ pub struct LinesOf {
 pub struct OrderLines {
     /// The lines, in the order they were recorded.
     pub items: Vec<order_items::Model>,
-    /// The lines' products by id.
-    pub products: HashMap<ProductId, products::Model>,
+    /// The lines' products, each once. An order has a few lines, so a line
+    /// finds its product by a scan, where a map cost an allocation and two
+    /// hashes per line.
+    pub products: Vec<products::Model>,
     /// Those products' categories by id; `None` unless selected.
     pub categories: Option<HashMap<CategoryId, categories::Model>>,
 }
@@ -87,10 +89,7 @@ impl Loader<LinesOf> for DbLoader {
                             })
                             .collect()
                     }),
-                    products: reached
-                        .into_iter()
-                        .map(|product| (ProductId(product.id), product.clone()))
-                        .collect(),
+                    products: reached.into_iter().cloned().collect(),
                 };
                 (*key, Arc::new(lines))
             })

@@ -104,7 +104,9 @@ impl Order {
             .map(|row| {
                 // One line per product: each takes its product's row.
                 let product = products
-                    .remove(&ProductId(row.product_id))
+                    .iter()
+                    .position(|product| product.id == row.product_id)
+                    .map(|index| products.swap_remove(index))
                     .map(|product| Row(Product::with_category(product, &categories)));
                 Row(OrderItem { row, product })
             })

@@ -81,11 +81,16 @@ impl DbLoader {
         K: Clone + Eq + Hash + Send + Sync + 'static,
         Self: Loader<K, Error = AppError>,
     {
-        let keys: HashSet<K> = keys.into_iter().collect();
+        // Deduplicated in a foldhash set: the keys are row ids, which
+        // SipHash (std's default) hashed for more than the rest of the step.
+        let mut seen: HashSet<K, foldhash::fast::RandomState> = HashSet::default();
+        let keys: Vec<K> = keys
+            .into_iter()
+            .filter(|key| seen.insert(key.clone()))
+            .collect();
         if keys.is_empty() {
             return Ok(HashMap::new());
         }
-        let keys: Vec<K> = keys.into_iter().collect();
         Loader::<K>::load(self, &keys).await
     }
 

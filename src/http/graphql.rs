@@ -20,7 +20,7 @@ use axum::{
     Extension,
     body::{Body, Bytes},
     extract::{
-        ConnectInfo, RawQuery, State,
+        ConnectInfo, RawQuery, Request, State,
         ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection},
     },
     http::{HeaderMap, StatusCode, header},
@@ -340,16 +340,20 @@ fn not_acceptable() -> Response {
 
 /// `POST /graphql`: a JSON body with `query`, `operationName`, `variables`,
 /// `extensions`, or an array of them when batching is enabled.
+///
+/// It takes the whole request and reads the headers in place: a `HeaderMap`
+/// extractor copies every header into a new map, on every request.
 pub async fn post(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Response {
-    let Some(media) = negotiate::response_media(&headers) else {
+    let (parts, body) = request.into_parts();
+    let headers = &parts.headers;
+    let Some(media) = negotiate::response_media(headers) else {
         return not_acceptable();
     };
-    match post_request(&state, peer, &headers, body, media).await {
+    match post_request(&state, peer, headers, body, media).await {
         Ok(response) => response,
         Err(error) => media.label(error.into_response()),
     }

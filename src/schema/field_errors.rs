@@ -28,12 +28,7 @@ pub fn complete(
     document: &ExecutableDocument,
     operation: &OperationDefinition,
 ) {
-    let root_type = match operation.ty {
-        OperationType::Query => Some(registry.query_type.as_str()),
-        OperationType::Mutation => registry.mutation_type.as_deref(),
-        OperationType::Subscription => registry.subscription_type.as_deref(),
-    };
-    let Some(root_type) = root_type else {
+    let Some(root_type) = root_type(registry, operation.ty) else {
         return;
     };
     let schema = Schema { registry, document };
@@ -50,6 +45,15 @@ pub fn complete(
             *data = Value::Null;
             return;
         }
+    }
+}
+
+/// The root type of operations of type `ty`, if the schema has one.
+pub fn root_type(registry: &Registry, ty: OperationType) -> Option<&str> {
+    match ty {
+        OperationType::Query => Some(registry.query_type.as_str()),
+        OperationType::Mutation => registry.mutation_type.as_deref(),
+        OperationType::Subscription => registry.subscription_type.as_deref(),
     }
 }
 

@@ -371,7 +371,7 @@ fn finish(
     if let Some(document) = document
         && let Some(operation) = operation(document, facts.operation_name.as_deref())
     {
-        if response.errors.iter().any(|error| !error.path.is_empty()) {
+        let scope = if response.errors.iter().any(|error| !error.path.is_empty()) {
             field_errors::complete(
                 &mut response.data,
                 &response.errors,
@@ -379,8 +379,20 @@ fn finish(
                 document,
                 operation,
             );
+            response_order::Scope::Everywhere
+        } else {
+            response_order::Scope::Concurrent
+        };
+        if let Some(root_type) = field_errors::root_type(registry, operation.ty) {
+            response_order::restore(
+                &mut response.data,
+                registry,
+                document,
+                operation,
+                root_type,
+                scope,
+            );
         }
-        response_order::restore(&mut response.data, document, operation);
     }
 
     for error in &mut response.errors {

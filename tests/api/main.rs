@@ -20,6 +20,7 @@ mod housekeeping;
 mod http;
 mod idor;
 mod input_coercion;
+mod key_order;
 mod layering;
 mod lifecycle;
 mod listed_reviews;

@@ -52,7 +52,7 @@ pub struct LoginInput {
 /// What signing in hands the client.
 pub struct AuthPayload(Session);
 
-#[Object]
+#[Object(serial)]
 impl AuthPayload {
     /// Short-lived access token: send it as `Authorization: Bearer <token>`.
     async fn access_token(&self) -> &str {
@@ -87,7 +87,7 @@ impl AuthPayload {
 #[derive(Default)]
 pub struct AccountsMutation;
 
-#[Object]
+#[Object(serial)]
 impl AccountsMutation {
     /// Creates a customer account and signs it in. A taken email is
     /// `CONFLICT` on `input.email`.

@@ -25,7 +25,7 @@ const INPUT: &str = "input";
 #[derive(Default)]
 pub struct CatalogMutation;
 
-#[Object]
+#[Object(serial)]
 impl CatalogMutation {
     /// Creates a category; a slug left out is derived from the name, and a
     /// taken slug is `CONFLICT` on `input.slug`.

@@ -70,7 +70,7 @@ fn place_order_argument(err: AppError) -> AppError {
 #[derive(Default)]
 pub struct OrderMutation;
 
-#[Object]
+#[Object(serial)]
 impl OrderMutation {
     /// Places an order at the products' current prices, taking their stock.
     /// Too little stock is `CONFLICT` on the line's `quantity`

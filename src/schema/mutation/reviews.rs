@@ -42,7 +42,7 @@ impl AddReviewInput {
 #[derive(Default)]
 pub struct ReviewMutation;
 
-#[Object]
+#[Object(serial)]
 impl ReviewMutation {
     /// Reviews a product; a second review of the same product by the same
     /// user is `CONFLICT` on `productId`.

@@ -9,7 +9,7 @@ use crate::{
         context::{loaders, viewer},
         ids::{self, NodeKind},
         loaders::{CategoryId, OrderId, OrderItemId, ProductId, ReviewId, UserId},
-        types::{Category, Node, Order, OrderItem, Product, Review, User},
+        types::{Category, Node, Order, OrderItem, Product, Review, Row, User},
     },
 };
 
@@ -19,10 +19,10 @@ pub struct NodeQuery;
 
 /// Orders and their items are visible to their customer and admins only;
 /// to anyone else they are null, exactly like an ID that names nothing.
-async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i64) -> AppResult<Option<Node>> {
+async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i64) -> AppResult<Option<Row<Node>>> {
     let loaders = loaders(ctx)?;
     let viewer = viewer(ctx)?;
-    Ok(match kind {
+    let node = match kind {
         NodeKind::Product => loaders
             .load_one(ProductId(id))
             .await?
@@ -54,14 +54,15 @@ async fn load_node(ctx: &Context<'_>, kind: NodeKind, id: i64) -> AppResult<Opti
                 .filter(|order| viewer.can_see_owned_by(order.user_id))
                 .map(|_| Node::OrderItem(OrderItem::new(item)))
         }
-    })
+    };
+    Ok(node.map(Row))
 }
 
 #[Object]
 impl NodeQuery {
     /// The object with this global ID; null when it does not exist or the
     /// caller may not see it.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Node>> {
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Row<Node>>> {
         let (kind, row_id) = ids::decode(&id, "id")?;
         load_node(ctx, kind, row_id).await
     }
@@ -70,7 +71,7 @@ impl NodeQuery {
     /// not exist or the caller may not see. Lookups of one type share one
     /// statement.
     #[graphql(complexity = "ids.len() * child_complexity + 1")]
-    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> AppResult<Vec<Option<Node>>> {
+    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> AppResult<Vec<Option<Row<Node>>>> {
         let decoded = ids
             .iter()
             .map(|id| ids::decode(id, "ids"))

@@ -20,7 +20,7 @@ use crate::{
 /// What the store is doing, as of `generatedAt`.
 pub struct DashboardSnapshot(pub Arc<DashboardFigures>);
 
-#[Object]
+#[Object(serial)]
 impl DashboardSnapshot {
     /// When these figures were read.
     async fn generated_at(&self) -> Timestamp {

@@ -61,7 +61,7 @@ impl OrderEvent {
     }
 }
 
-#[Object]
+#[Object(serial)]
 impl OrderEvent {
     /// Pass as `after` to resume right after this event.
     async fn cursor(&self) -> String {
@@ -123,7 +123,7 @@ impl StockEvent {
     }
 }
 
-#[Object]
+#[Object(serial)]
 impl StockEvent {
     /// Pass as `after` to resume right after this event.
     async fn cursor(&self) -> String {

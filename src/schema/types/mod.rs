@@ -9,8 +9,8 @@
 //! one object load one after another: a round trip more per extra relation,
 //! never a statement more. Every field that returns a row type returns it as
 //! [`Row`], which resolves the fields in one future instead of one boxed
-//! future each (9 % of the catalog page's instructions); `Node` holds the
-//! types themselves, which resolve as `#[Object(serial)]` does.
+//! future each (9 % of the catalog page's instructions); so does a `Node`,
+//! as the row type it holds.
 
 mod category;
 mod dashboard;

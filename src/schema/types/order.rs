@@ -197,7 +197,7 @@ pub enum OrderTotal {
     OfUser(i64),
 }
 
-#[Object]
+#[Object(serial)]
 impl OrderTotal {
     /// Number of orders in the whole list, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> AppResult<i64> {

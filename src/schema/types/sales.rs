@@ -28,7 +28,7 @@ impl SalesSummary {
     }
 }
 
-#[Object(cache_control(private))]
+#[Object(serial, cache_control(private))]
 impl SalesSummary {
     /// Orders sold.
     async fn order_count(&self) -> i64 {
@@ -89,7 +89,7 @@ impl TopProduct {
     }
 }
 
-#[Object(cache_control(private))]
+#[Object(serial, cache_control(private))]
 impl TopProduct {
     /// The product.
     async fn product(&self, ctx: &Context<'_>) -> AppResult<Row<Product>> {

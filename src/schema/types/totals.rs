@@ -33,7 +33,7 @@ pub enum ProductTotal {
     InCategory(i64, ProductFilterSpec),
 }
 
-#[Object]
+#[Object(serial)]
 impl ProductTotal {
     /// Number of products in the whole list, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> AppResult<i64> {
@@ -56,7 +56,7 @@ impl ProductTotal {
 /// Counts every category.
 pub struct CategoryTotal;
 
-#[Object]
+#[Object(serial)]
 impl CategoryTotal {
     /// Number of categories in the whole list, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> AppResult<i64> {
@@ -73,7 +73,7 @@ pub enum ReviewTotal {
     OfUser(i64),
 }
 
-#[Object]
+#[Object(serial)]
 impl ReviewTotal {
     /// Number of reviews in the whole list, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> AppResult<i64> {

@@ -119,7 +119,7 @@ pub type UserConnection = RowConnection<User, UserTotal>;
 /// Counts every user.
 pub struct UserTotal;
 
-#[Object]
+#[Object(serial)]
 impl UserTotal {
     /// Number of users in the whole list, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> AppResult<i64> {

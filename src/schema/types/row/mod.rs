@@ -47,12 +47,22 @@ impl<T: ObjectType> OutputType for Row<T> {
         ctx: &ContextSelectionSet<'_>,
         _field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        // Boxed once per object: a row type can select itself (a
-        // category's parent), and an unboxed future would contain itself.
-        let fields: Pin<Box<dyn Future<Output = ServerResult<Value>> + Send + '_>> =
-            Box::pin(resolve_fields(ctx, &self.0));
-        fields.await
+        resolve_in_order(ctx, &self.0).await
     }
+}
+
+/// The selected fields of `root` in selection order, in one future: what a
+/// [`Row`] resolves to, for a type that holds objects of several row types
+/// (an interface) and answers as the one it holds.
+pub async fn resolve_in_order<T: ObjectType>(
+    ctx: &ContextSelectionSet<'_>,
+    root: &T,
+) -> ServerResult<Value> {
+    // Boxed once per object: a row type can select itself (a category's
+    // parent), and an unboxed future would contain itself.
+    let fields: Pin<Box<dyn Future<Output = ServerResult<Value>> + Send + '_>> =
+        Box::pin(resolve_fields(ctx, root));
+    fields.await
 }
 
 /// The selected fields of `root` in selection order, each resolved after the

@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use sea_query_sqlx::SqlxValues;
 
-use super::reuse::ConnectionReuse;
+use super::reuse::{ConnectionReuse, boxed_acquire};
 
 /// A connection that may stand for the PostgreSQL pool itself.
 pub trait PostgresPool {
@@ -46,7 +46,7 @@ pub async fn query_all(
     let values = SqlxValues(statement.values.unwrap_or_else(|| Values(Vec::new())));
     let acquired = match reuse {
         Some(reuse) => reuse.acquire(pool).await,
-        None => pool.acquire().await,
+        None => boxed_acquire(pool).await,
     };
     let mut connection = acquired.map_err(acquire_error)?;
     let rows = sqlx::query_with(AssertSqlSafe(statement.sql), values)

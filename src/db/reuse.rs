@@ -52,7 +52,7 @@ impl ConnectionReuse {
             state.waiting += 1;
         }
         let _waiting = Waiting(self);
-        pool.acquire().await
+        boxed_acquire(pool).await
     }
 
     /// For a statement that takes its connection from the pool another way
@@ -91,6 +91,16 @@ impl ConnectionReuse {
         };
         drop(idle);
     }
+}
+
+/// A connection from `pool`, through a boxed future. sqlx's `acquire`
+/// future is sized for opening a new connection, about 14 KB; held inline,
+/// it made every statement's future that large, and each one was copied
+/// whole as it moved into its caller's future and into SeaORM's box,
+/// though most statements take the operation's idle connection and never
+/// run it.
+pub async fn boxed_acquire(pool: &PgPool) -> Result<PoolConnection<Postgres>, sqlx::Error> {
+    Box::pin(pool.acquire()).await
 }
 
 /// Counts a statement waiting for the pool while it lives, so that a

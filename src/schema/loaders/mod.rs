@@ -206,6 +206,11 @@ where
         filter,
         keyset: as_selected(ctx, keyset),
     };
-    let page = required(loaders(ctx)?.load_one(key).await?, "child page")?;
+    // Boxed: the loader's future is most of this one, and every object type
+    // with a connection field (a category's products, a user's orders)
+    // would otherwise carry it inline in each of its objects' futures,
+    // copied as they move, whether the field is selected or not.
+    let load = Box::pin(loaders(ctx)?.load_one(key));
+    let page = required(load.await?, "child page")?;
     Ok(Arc::unwrap_or_clone(page))
 }

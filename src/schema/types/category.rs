@@ -76,7 +76,8 @@ impl Category {
         let (filter, keyset) =
             product_listing(filter, order_by, PageArgs::new(first, after, last, before))?;
         let page = child_page::<CategoryProducts>(ctx, self.0.id, filter.clone(), keyset).await?;
-        let relations = ListedRelations::load(ctx, &page).await?;
+        // Boxed for the reason `child_page` boxes its load.
+        let relations = Box::pin(ListedRelations::load(ctx, &page)).await?;
         Ok(
             page.into_connection(ProductTotal::InCategory(self.0.id, filter), |row| {
                 relations.product(row)

@@ -455,27 +455,30 @@ async fn redis_holds_no_address_of_a_cached_user() {
     post(&app, app.address, Some(&admin), authors, json!({})).await;
     let shown = post(&app, app.address, Some(&admin), authors, json!({})).await;
     assert!(stat(&shown, "cacheHits") > 0, "{shown}");
-    let emails: Vec<String> = shown["data"]["products"]["nodes"]
+    let authors: Vec<&Value> = shown["data"]["products"]["nodes"]
         .as_array()
         .expect("products")
         .iter()
-        .flat_map(|product| {
-            product["reviews"]["nodes"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-        })
-        .map(|review| {
-            review["author"]["email"]
-                .as_str()
-                .expect("an admin sees every address")
-                .to_owned()
-        })
+        .flat_map(|product| product["reviews"]["nodes"].as_array().into_iter().flatten())
+        .map(|review| &review["author"])
         .collect();
+    let field = |name: &str| -> Vec<String> {
+        authors
+            .iter()
+            .map(|author| {
+                author[name]
+                    .as_str()
+                    .expect("an admin sees every author's name and address")
+                    .to_owned()
+            })
+            .collect()
+    };
+    let (names, emails) = (field("name"), field("email"));
     assert!(!emails.is_empty(), "{shown}");
 
+    // The authors are cached with their review pages, names and all.
     let (mut connection, keys) = keys_matching(redis.url(), &format!("{prefix}*")).await;
-    assert!(keys.iter().any(|key| key.contains("User:")), "{keys:?}");
+    let mut cached = String::new();
     for key in keys.iter().filter(|key| key.contains("{rc}:e")) {
         let values: Vec<Vec<u8>> = redis::cmd("HVALS")
             .arg(key)
@@ -486,5 +489,10 @@ async fn redis_holds_no_address_of_a_cached_user() {
         for email in &emails {
             assert!(!text.contains(email.as_str()), "{key} holds {email}");
         }
+        cached.push_str(&text);
     }
+    assert!(
+        names.iter().all(|name| cached.contains(name.as_str())),
+        "the authors {names:?} are not all cached: {keys:?}"
+    );
 }

@@ -219,3 +219,59 @@ async fn a_product_looked_up_with_its_category_is_one_statement() {
     assert_eq!(aliased["data"]["q0"]["category"], nodes[0]["category"]);
     assert!(statements(&aliased) <= 2, "{aliased}");
 }
+
+#[tokio::test]
+async fn a_product_list_reads_its_categories_and_review_authors_with_its_rows() {
+    let app = spawn_seeded(catalog_plan()).await;
+    let listing = "query($n: Int!) { products(first: $n) { nodes {
+      id category { name } reviews(first: 3) { nodes { id rating author { name } } }
+    } } }";
+
+    let small = app.gql(listing, json!({ "n": 5 })).await;
+    let large = app.gql(listing, json!({ "n": 50 })).await;
+
+    assert!(large.get("errors").is_none(), "{large}");
+    assert_eq!(statements(&small), 2, "{small}");
+    assert_eq!(
+        statements(&large),
+        2,
+        "products with their categories, review pages with their authors"
+    );
+    // The joined rows are those each item finds by itself: the same
+    // products and reviews looked up by id resolve their own relations.
+    let nodes = large["data"]["products"]["nodes"]
+        .as_array()
+        .expect("nodes");
+    let ids = |items: Vec<&serde_json::Value>| -> Vec<serde_json::Value> {
+        items.into_iter().map(|item| item["id"].clone()).collect()
+    };
+    let reviews: Vec<&serde_json::Value> = nodes
+        .iter()
+        .flat_map(|node| node["reviews"]["nodes"].as_array().expect("reviews"))
+        .collect();
+    assert!(
+        reviews.len() > 50,
+        "the seed should give most products reviews"
+    );
+    let looked_up = app
+        .data(
+            "query($products: [ID!]!, $reviews: [ID!]!) {
+              products: nodes(ids: $products) { ... on Product { category { name } } }
+              reviews: nodes(ids: $reviews) { ... on Review { author { name } } }
+            }",
+            json!({ "products": ids(nodes.iter().collect()), "reviews": ids(reviews.clone()) }),
+        )
+        .await;
+    for (node, alone) in nodes
+        .iter()
+        .zip(looked_up["products"].as_array().expect("products"))
+    {
+        assert_eq!(node["category"], alone["category"], "{}", node["id"]);
+    }
+    for (review, alone) in reviews
+        .iter()
+        .zip(looked_up["reviews"].as_array().expect("reviews"))
+    {
+        assert_eq!(review["author"], alone["author"], "{}", review["id"]);
+    }
+}

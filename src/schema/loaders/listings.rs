@@ -1,5 +1,7 @@
 //! Pages of the top-level product listing (`products(…)`), through the
 //! entity cache: a catalog page read again sends no statement for its list.
+//! A page whose selection shows its items' categories reads them in its
+//! own statement.
 
 use std::{collections::HashMap, iter, sync::Arc};
 
@@ -8,13 +10,12 @@ use async_graphql::dataloader::Loader;
 use super::{DbLoader, Tagged, pages::shape_id};
 use crate::{
     cache::{Entry, Table, Tag},
-    entities::products,
     error::AppError,
     services::read::{
         self,
-        keyset::{Keyset, Page},
+        keyset::Keyset,
         orderings::ProductOrdering,
-        products::ProductFilterSpec,
+        products::{ListedProducts, ProductFilterSpec},
     },
 };
 
@@ -25,11 +26,13 @@ pub struct ProductPage {
     pub filter: ProductFilterSpec,
     /// Page shape: order, size and cursor.
     pub keyset: Keyset<ProductOrdering>,
+    /// Whether the rows' categories are read with them.
+    pub with_categories: bool,
 }
 
 impl Loader<ProductPage> for DbLoader {
     /// Shared: the loader hands every requester a copy of its value.
-    type Value = Arc<Page<products::Model>>;
+    type Value = Arc<ListedProducts>;
     type Error = AppError;
 
     async fn load(
@@ -38,12 +41,22 @@ impl Loader<ProductPage> for DbLoader {
     ) -> Result<HashMap<ProductPage, Self::Value>, AppError> {
         let entry = Entry {
             entity: "ProductPage",
-            key: |key: &ProductPage| format!("ProductPage:{}", shape_id(&key.filter, &key.keyset)),
+            key: |key: &ProductPage| {
+                let shape = shape_id(&key.filter, &key.keyset);
+                let joined = if key.with_categories {
+                    ":categories"
+                } else {
+                    ""
+                };
+                format!("ProductPage:{shape}{joined}")
+            },
             // Any product write that can add, remove or reorder members
-            // touches the list; one that changes a member touches its row.
-            tags: |page: &Page<products::Model>| {
+            // touches the list; one that changes a member, or a category
+            // read with the page, touches its row.
+            tags: |listed: &ListedProducts| {
                 iter::once(Tag::List(Table::Product))
-                    .chain(page.rows().map(Tagged::tag))
+                    .chain(listed.page.rows().map(Tagged::tag))
+                    .chain(listed.categories.iter().map(Tagged::tag))
                     .collect()
             },
         };
@@ -51,13 +64,25 @@ impl Loader<ProductPage> for DbLoader {
             .cached(entry, keys, |keys| async move {
                 let mut pages = HashMap::with_capacity(keys.len());
                 for key in keys {
-                    let page = read::products::page(&self.db, &key.filter, &key.keyset).await?;
-                    pages.insert(key, page);
+                    let (filter, keyset) = (&key.filter, &key.keyset);
+                    let listed = if key.with_categories {
+                        read::products::page_in_categories(&self.db, filter, keyset).await?
+                    } else {
+                        ListedProducts {
+                            page: read::products::page(&self.db, filter, keyset).await?,
+                            categories: Vec::new(),
+                        }
+                    };
+                    pages.insert(key, listed);
                 }
                 Ok(pages)
             })
             .await?;
-        self.read_list(pages.values().flat_map(Page::rows));
+        self.read_list(pages.values().flat_map(|listed| listed.page.rows()));
+        for listed in pages.values() {
+            let categories = listed.categories.iter().map(Tagged::id);
+            self.read_rows(Table::Category, categories.len(), categories);
+        }
         Ok(pages
             .into_iter()
             .map(|(key, page)| (key, Arc::new(page)))

@@ -32,7 +32,7 @@ pub use order_items::ItemsOf;
 pub use order_lines::{OrderLines, Reach, lines_of};
 pub use pages::ChildPage;
 pub use rating::RatingOf;
-pub use review_pages::{ReviewPages, ReviewsAndAuthors, review_pages, reviews_with_authors};
+pub use review_pages::{ReviewPages, review_pages, reviews_with_authors};
 pub use tagged::Tagged;
 
 use std::{

@@ -1,17 +1,18 @@
 //! A product's page of reviews together with the authors of its rows, for
 //! selections that read `author` (`reviews { nodes { author { name } } }`).
 //!
-//! The pages of a level and then their authors load in one batch, a
-//! statement each, as through [`ChildPage`] and [`UserId`]. Each product
-//! gets its authors with its page, instead of asking the loaders again for
-//! them (a registration, a key set and a copy of every row per product).
+//! The pages of a level and their authors load in one batch and one
+//! statement (the reviews joined to their users), through the entity cache
+//! as one entry per page. Each product gets its authors with its page,
+//! instead of asking the loaders again for them.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{collections::HashMap, iter, sync::Arc};
 
 use async_graphql::{Context, dataloader::Loader};
 
-use super::{ChildPage, DbLoader, UserId};
+use super::{ChildPage, DbLoader, Tagged, pages::shape_id};
 use crate::{
+    cache::{Entry, Table, Tag},
     entities::reviews,
     error::AppError,
     schema::{
@@ -19,27 +20,17 @@ use crate::{
         context::{loaders, required},
     },
     services::read::{
+        self,
         children::ProductReviews,
         keyset::{Keyset, Page},
         orderings::ReviewsNewestFirst,
-        users::UserRecord,
+        reviews::ReviewsAndAuthors,
     },
 };
 
 /// Key: one product's page of reviews, with its authors.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ReviewPageWithAuthors(ChildPage<ProductReviews>);
-
-/// A page of reviews and the authors of its rows.
-#[derive(Clone)]
-pub struct ReviewsAndAuthors {
-    /// The page.
-    pub page: Arc<Page<reviews::Model>>,
-    /// Its rows' authors, each once. A page has a few rows, so a row finds
-    /// its author by a scan, where a map cost an allocation and two
-    /// hashes per row.
-    pub authors: Vec<UserRecord>,
-}
 
 impl Loader<ReviewPageWithAuthors> for DbLoader {
     /// Shared: the loader hands every requester a copy of its value.
@@ -50,30 +41,55 @@ impl Loader<ReviewPageWithAuthors> for DbLoader {
         &self,
         keys: &[ReviewPageWithAuthors],
     ) -> Result<HashMap<ReviewPageWithAuthors, Self::Value>, AppError> {
-        let page_keys: Vec<ChildPage<ProductReviews>> =
-            keys.iter().map(|key| key.0.clone()).collect();
-        let pages = Loader::<ChildPage<ProductReviews>>::load(self, &page_keys).await?;
-        let authors: Vec<UserId> = pages
-            .values()
-            .flat_map(|page| page.rows().map(|row| UserId(row.user_id)))
-            .collect();
-        let users = self.rows_of(authors).await?;
-        Ok(pages
-            .into_iter()
-            .map(|(key, page)| {
-                let mut authors: Vec<UserRecord> = Vec::new();
-                for row in page.rows() {
-                    if authors.iter().any(|author| author.id == row.user_id) {
-                        continue;
-                    }
-                    if let Some(user) = users.get(&UserId(row.user_id)) {
-                        authors.push(user.clone());
-                    }
-                }
-                let value = ReviewsAndAuthors { page, authors };
-                (ReviewPageWithAuthors(key), Arc::new(value))
-            })
-            .collect())
+        // A level's keys nearly always share one page shape: found by
+        // comparison, as the plain pages' loader does.
+        let mut shapes: Vec<(&Keyset<ReviewsNewestFirst>, Vec<ReviewPageWithAuthors>)> = Vec::new();
+        for key in keys {
+            let keyset = &key.0.keyset;
+            match shapes.iter_mut().find(|(known, _)| *known == keyset) {
+                Some((_, keys)) => keys.push(key.clone()),
+                None => shapes.push((keyset, vec![key.clone()])),
+            }
+        }
+        let mut loaded = HashMap::with_capacity(keys.len());
+        for (keyset, keys) in shapes {
+            let shape = shape_id(&(), keyset);
+            let entry = Entry {
+                entity: "ProductReviewsWithAuthors",
+                key: |key: &ReviewPageWithAuthors| {
+                    format!("ProductReviewsWithAuthors:{}:{shape}", key.0.parent)
+                },
+                // A review write touches the list or a row; an author's,
+                // their row.
+                tags: |found: &ReviewsAndAuthors| {
+                    iter::once(Tag::List(Table::Review))
+                        .chain(found.page.rows().map(Tagged::tag))
+                        .chain(found.authors.iter().map(Tagged::tag))
+                        .collect()
+                },
+            };
+            let found = self
+                .cached(entry, &keys, |keys| async move {
+                    let parents: Vec<i64> = keys.iter().map(|key| key.0.parent).collect();
+                    let mut pages =
+                        read::reviews::pages_with_authors(&self.db, keyset, &parents).await?;
+                    Ok(keys
+                        .into_iter()
+                        .filter_map(|key| {
+                            let found = pages.remove(&key.0.parent)?;
+                            Some((key, found))
+                        })
+                        .collect())
+                })
+                .await?;
+            self.read_list(found.values().flat_map(|found| found.page.rows()));
+            for found in found.values() {
+                let authors = found.authors.iter().map(Tagged::id);
+                self.read_rows(Table::User, authors.len(), authors);
+            }
+            loaded.extend(found.into_iter().map(|(key, found)| (key, Arc::new(found))));
+        }
+        Ok(loaded)
     }
 }
 

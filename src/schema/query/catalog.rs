@@ -15,12 +15,13 @@ use crate::{
             CategoryId, CategorySlug, ProductId, ProductInCategory, ProductPage, ProductSlug,
         },
         orderings::ProductOrder,
+        prefetch,
         types::{
             Category, CategoryConnection, CategoryTotal, ListedRelations, Product,
             ProductConnection, ProductTotal, Row,
         },
     },
-    services::read::{self, keyset::Keyset, orderings::CategoryByName},
+    services::read::{self, keyset::Keyset, orderings::CategoryByName, products::ListedProducts},
 };
 
 /// Catalog entry points.
@@ -89,15 +90,21 @@ impl CatalogQuery {
     ) -> AppResult<ProductConnection> {
         let (filter, keyset) =
             product_listing(filter, order_by, PageArgs::new(first, after, last, before))?;
+        let with_categories = prefetch::on_nodes(ctx, "category");
         let key = ProductPage {
             filter: filter.clone(),
             keyset: as_selected(ctx, keyset),
+            with_categories,
         };
-        let page = Arc::unwrap_or_clone(required(
+        let ListedProducts { page, categories } = Arc::unwrap_or_clone(required(
             loaders(ctx)?.load_one(key).await?,
             "product page",
         )?);
-        let relations = ListedRelations::load(ctx, &page).await?;
+        let relations = if with_categories {
+            ListedRelations::with_categories(ctx, &page, categories).await?
+        } else {
+            ListedRelations::load(ctx, &page).await?
+        };
         Ok(page.into_connection(ProductTotal::All(filter), |row| relations.product(row)))
     }
 

@@ -6,15 +6,14 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 
 use super::{Category, Review, ReviewConnection, ReviewTotal, Row};
 use crate::{
-    entities::products,
+    entities::{categories, products},
     error::AppResult,
     schema::{
         connection::{IntoConnection, PageArgs, as_selected, selected_beneath},
         context::{currency, loaders, required},
         ids::{self, NodeKind},
         loaders::{
-            CategoryId, RatingOf, ReviewPages, ReviewsAndAuthors, child_page, review_pages,
-            reviews_with_authors,
+            CategoryId, RatingOf, ReviewPages, child_page, review_pages, reviews_with_authors,
         },
         prefetch::{self, Prefetched},
         scalars::{Money, Timestamp},
@@ -24,6 +23,7 @@ use crate::{
         keyset::{Keyset, Page},
         orderings::ReviewsNewestFirst,
         products::InCategory,
+        reviews::ReviewsAndAuthors,
     },
 };
 
@@ -88,6 +88,20 @@ impl ListedRelations {
         let (categories, reviews) = futures_util::try_join!(categories, reviews)?;
         Ok(Self {
             categories,
+            reviews,
+        })
+    }
+
+    /// As [`Self::load`], with the categories the page's own statement read.
+    pub async fn with_categories(
+        ctx: &Context<'_>,
+        page: &Page<products::Model>,
+        categories: Vec<categories::Model>,
+    ) -> AppResult<Self> {
+        let reviews = ListedReviews::load(ctx, page.rows().map(|row| row.id)).await?;
+        let by_id = categories.into_iter().map(|row| (CategoryId(row.id), row));
+        Ok(Self {
+            categories: Some(by_id.collect()),
             reviews,
         })
     }
@@ -264,8 +278,7 @@ impl Product {
         }
         let ReviewsAndAuthors { page, authors } =
             reviews_with_authors(ctx, self.row.id, keyset).await?;
-        Ok(Arc::unwrap_or_clone(page)
-            .into_connection(total, |row| Review::with_author(row, &authors)))
+        Ok(page.into_connection(total, |row| Review::with_author(row, &authors)))
     }
 
     /// When the product was created.

@@ -149,6 +149,15 @@ pub struct Keyset<O> {
     peek: bool,
 }
 
+/// The statement of one page per parent, and the alias its child rows
+/// take in it, by which a join refers to their columns.
+pub struct PerParent {
+    /// Selects every column of the child rows, in page order per parent.
+    pub statement: SelectStatement,
+    /// The child rows' alias.
+    pub children: Alias,
+}
+
 /// One page of rows, each with its cursor.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Page<M> {
@@ -285,8 +294,10 @@ impl<O: KeysetOrder> Keyset<O> {
         }
     }
 
-    /// `select` beyond the cursor, ordered, limited to `fetch_limit` rows.
-    fn page_query<E: EntityTrait>(&self, select: Select<E>) -> Select<E> {
+    /// `select` beyond the cursor, ordered, limited to `fetch_limit` rows:
+    /// the statement of one page, which a caller may still join to the
+    /// rows each of its rows refers to.
+    pub fn page_query<E: EntityTrait>(&self, select: Select<E>) -> Select<E> {
         let mut select = self.beyond_cursor(select);
         for (expr, order) in self.order_by() {
             select = select.order_by(expr, order);
@@ -338,22 +349,51 @@ impl<O: KeysetOrder> Keyset<O> {
             return Ok(HashMap::new());
         }
         let backend = db.get_database_backend();
-        let statement = if backend == DbBackend::Postgres {
-            self.lateral_pages(select, partition, parents)
-        } else {
-            self.windowed_pages(select, partition, parents)
-        };
+        let pages = self.per_parent(backend, select, partition, parents);
         let rows: Vec<O::Model> =
-            positional::all_of_statement(db, backend.build(&statement)).await?;
+            positional::all_of_statement(db, backend.build(&pages.statement)).await?;
+        Ok(self.pages_by_parent(rows, |row| (parent_of(&row), row)))
+    }
 
+    /// The statement of [`Self::fetch_per_parent`], which a caller may
+    /// still join to the rows each child refers to.
+    pub fn per_parent<E: EntityTrait>(
+        &self,
+        backend: DbBackend,
+        select: Select<E>,
+        partition: E::Column,
+        parents: &[i64],
+    ) -> PerParent {
+        if backend == DbBackend::Postgres {
+            PerParent {
+                statement: self.lateral_pages(select, partition, parents),
+                children: Alias::new(E::default().table_name()),
+            }
+        } else {
+            PerParent {
+                statement: self.windowed_pages(select, partition, parents),
+                children: Alias::new(WINDOW),
+            }
+        }
+    }
+
+    /// Groups rows read by a per-parent statement (in page order within
+    /// each parent) into each parent's page; `split` names a row's parent
+    /// and the model it pages.
+    pub fn pages_by_parent<T>(
+        &self,
+        rows: Vec<T>,
+        mut split: impl FnMut(T) -> (i64, O::Model),
+    ) -> HashMap<i64, Page<O::Model>> {
         let mut grouped: HashMap<i64, Vec<O::Model>> = HashMap::new();
         for row in rows {
-            grouped.entry(parent_of(&row)).or_default().push(row);
+            let (parent, model) = split(row);
+            grouped.entry(parent).or_default().push(model);
         }
-        Ok(grouped
+        grouped
             .into_iter()
             .map(|(parent, rows)| (parent, self.page(rows)))
-            .collect())
+            .collect()
     }
 
     /// PostgreSQL: each parent's page read on its own by a `LATERAL`
@@ -402,12 +442,13 @@ impl<O: KeysetOrder> Keyset<O> {
             window.order_by_expr(expr, order);
         }
         inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new(ROW_NUMBER));
+        let window = Alias::new(WINDOW);
         Query::select()
-            .column(Asterisk)
-            .from_subquery(inner, Alias::new(WINDOW))
-            .and_where(Expr::col(Alias::new(ROW_NUMBER)).lte(self.fetch_limit()))
-            .order_by(partition, Order::Asc)
-            .order_by(Alias::new(ROW_NUMBER), Order::Asc)
+            .column((window.clone(), Asterisk))
+            .from_subquery(inner, window.clone())
+            .and_where(Expr::col((window.clone(), Alias::new(ROW_NUMBER))).lte(self.fetch_limit()))
+            .order_by((window.clone(), partition), Order::Asc)
+            .order_by((window, Alias::new(ROW_NUMBER)), Order::Asc)
             .to_owned()
     }
 

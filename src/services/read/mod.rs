@@ -68,6 +68,26 @@ fn total(count: u64) -> i64 {
     i64::try_from(count).unwrap_or(i64::MAX)
 }
 
+/// The output column names of a built `SELECT` (its select list: each
+/// item's alias, or its column's name), checked to be distinct: a row
+/// decoded by name (SQLite) reads the first of two equal names.
+#[cfg(test)]
+pub(crate) fn output_names(sql: &str) -> std::collections::HashSet<String> {
+    let list = sql
+        .strip_prefix("SELECT ")
+        .and_then(|rest| rest.split(" FROM ").next())
+        .unwrap_or_else(|| panic!("not a SELECT: {sql}"));
+    let mut names = std::collections::HashSet::new();
+    for item in list.split(", ") {
+        let name = item.rsplit('"').nth(1).unwrap_or(item).to_owned();
+        assert!(
+            names.insert(name.clone()),
+            "`{name}` is selected twice: {sql}"
+        );
+    }
+    names
+}
+
 #[cfg(test)]
 mod tests {
     use sea_orm::QueryTrait;

@@ -166,6 +166,43 @@ pub async fn page(
     keyset.fetch(db, select).await
 }
 
+/// A page of products with the categories of its rows, each once.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct ListedProducts {
+    /// The page.
+    pub page: Page<products::Model>,
+    /// The categories of its rows; empty when they were not asked for.
+    pub categories: Vec<categories::Model>,
+}
+
+/// One page of the products that pass `filter`, each joined to its
+/// category in the same statement: a list that shows its items' categories
+/// would otherwise wait for the page before it could ask for them.
+pub async fn page_in_categories(
+    db: &impl ConnectionTrait,
+    filter: &ProductFilterSpec,
+    keyset: &Keyset<ProductOrdering>,
+) -> AppResult<ListedProducts> {
+    let select = keyset
+        .page_query(products::Entity::find().filter(filter.condition()))
+        .find_both_related(categories::Entity);
+    let rows: Vec<InCategory> =
+        positional::all_of_statement(db, select.build(db.get_database_backend())).await?;
+    let mut categories: Vec<categories::Model> = Vec::new();
+    let mut products = Vec::with_capacity(rows.len());
+    for InCategory { product, category } in rows {
+        // A page has a few dozen rows and fewer categories: a scan.
+        if !categories.iter().any(|known| known.id == category.id) {
+            categories.push(category);
+        }
+        products.push(product);
+    }
+    Ok(ListedProducts {
+        page: keyset.page(products),
+        categories,
+    })
+}
+
 /// How many products pass `filter`.
 pub async fn count(db: &impl ConnectionTrait, filter: &ProductFilterSpec) -> AppResult<i64> {
     let count = products::Entity::find()

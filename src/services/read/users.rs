@@ -2,14 +2,17 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ConnectionTrait, DerivePartialModel, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    ConnectionTrait, DbErr, DerivePartialModel, EntityTrait, FromQueryResult, IdenStatic,
+    PaginatorTrait, QueryFilter, QueryResult, QuerySelect,
+    sea_query::{Expr, ExprTrait, IntoColumnRef, JoinType, SelectStatement},
 };
 
 use super::{
     keyset::{Keyset, Page},
     one_of,
     orderings::UsersNewestFirst,
-    positional, total,
+    positional::{self, Columns, Positional},
+    total,
 };
 use crate::{domain::Role, entities::users, error::AppResult};
 
@@ -37,6 +40,57 @@ pub struct UserRecord {
     #[sea_orm(skip)]
     #[serde(skip)]
     pub just_authenticated: bool,
+}
+
+/// What the user columns of a row joined to its user are prefixed with.
+const JOINED_USER: &str = "joined_user_";
+
+/// Joins the rows of `statement` to the users that `user_id` names and
+/// selects those users' [`UserRecord`] columns after the statement's own,
+/// for [`WithUser`] to decode. The column is a foreign key, so the inner
+/// join keeps every row.
+pub(super) fn join_users(statement: &mut SelectStatement, user_id: impl IntoColumnRef) {
+    statement.join(
+        JoinType::InnerJoin,
+        users::Entity,
+        Expr::col((users::Entity, users::Column::Id)).equals(user_id),
+    );
+    for column in [
+        users::Column::Id,
+        users::Column::Email,
+        users::Column::Name,
+        users::Column::Role,
+        users::Column::CreatedAt,
+    ] {
+        let alias = format!("{JOINED_USER}{}", column.as_str());
+        statement.expr_as(Expr::col((users::Entity, column)), alias);
+    }
+}
+
+/// A row read with its user in one statement (see [`join_users`]).
+pub(super) struct WithUser<M> {
+    /// The row.
+    pub row: M,
+    /// The user it names.
+    pub user: UserRecord,
+}
+
+impl<M: FromQueryResult> FromQueryResult for WithUser<M> {
+    fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            row: M::from_query_result(row, prefix)?,
+            user: UserRecord::from_query_result(row, &format!("{prefix}{JOINED_USER}"))?,
+        })
+    }
+}
+
+impl<M: Positional> Positional for WithUser<M> {
+    fn from_columns(columns: &mut Columns<'_>) -> Result<Self, DbErr> {
+        Ok(Self {
+            row: M::from_columns(columns)?,
+            user: columns.read_aliased(JOINED_USER)?,
+        })
+    }
 }
 
 /// The users with these ids (those that exist).

@@ -35,23 +35,14 @@ pub use rating::RatingOf;
 pub use review_pages::{ReviewPages, review_pages, reviews_with_authors};
 pub use tagged::Tagged;
 
-use std::{
-    collections::{HashMap, HashSet},
-    future::Future,
-    hash::Hash,
-    sync::Arc,
-    time::Duration,
-};
+use std::{collections::HashMap, future::Future, hash::Hash, sync::Arc, time::Duration};
 
-use async_graphql::{
-    Context,
-    dataloader::{DataLoader, Loader},
-};
+use async_graphql::{Context, dataloader::DataLoader};
 
 use crate::{
     cache::{Cacheable, EntityReads, Entry, Table, Tag, TagSet},
     db::CountedConnection,
-    error::{AppError, AppResult},
+    error::AppResult,
     schema::{
         connection::as_selected,
         context::{loaders, required},
@@ -71,29 +62,6 @@ pub struct DbLoader {
 }
 
 impl DbLoader {
-    /// The rows of the distinct `keys` through `K`'s loader, as one batch
-    /// inside another loader's batch; none, and no statement, without keys.
-    async fn rows_of<K>(
-        &self,
-        keys: impl IntoIterator<Item = K>,
-    ) -> AppResult<HashMap<K, <Self as Loader<K>>::Value>>
-    where
-        K: Clone + Eq + Hash + Send + Sync + 'static,
-        Self: Loader<K, Error = AppError>,
-    {
-        // Deduplicated in a foldhash set: the keys are row ids, which
-        // SipHash (std's default) hashed for more than the rest of the step.
-        let mut seen: HashSet<K, foldhash::fast::RandomState> = HashSet::default();
-        let keys: Vec<K> = keys
-            .into_iter()
-            .filter(|key| seen.insert(key.clone()))
-            .collect();
-        if keys.is_empty() {
-            return Ok(HashMap::new());
-        }
-        Loader::<K>::load(self, &keys).await
-    }
-
     /// The rows of `keys` through the entity cache, `load` reading the
     /// misses; counts the cache's hits and misses in the operation's stats.
     async fn cached<K, V, FK, FT, F, Fut>(

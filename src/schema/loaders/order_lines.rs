@@ -1,21 +1,22 @@
 //! An order's lines with the products they name and, when selected, those
 //! products' categories (`items { product { category { name } } }`).
 //!
-//! The lines of a level of orders, then their products, then the
-//! categories load in one batch, a statement each, as through [`ItemsOf`],
-//! [`ProductId`] and [`CategoryId`]. Each order gets what its lines reach
-//! with its lines, instead of asking the loaders twice more on its own (a
-//! registration, a key set and a copy of every row per order and relation).
+//! The lines of a level of orders load in one batch and one statement, the
+//! lines joined to their products (and categories). Each order gets what
+//! its lines reach with its lines, instead of asking the loaders again on
+//! its own. Order lines are private, so this read skips the entity cache.
 
 use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::{Context, dataloader::Loader};
 
-use super::{CategoryId, DbLoader, ItemsOf, ProductId};
+use super::{CategoryId, DbLoader};
 use crate::{
+    cache::Table,
     entities::{categories, order_items, products},
     error::AppError,
     schema::context::loaders,
+    services::read::{self, orders::LineWithProduct},
 };
 
 /// How far a selection of order lines reaches.
@@ -53,45 +54,62 @@ impl Loader<LinesOf> for DbLoader {
     type Error = AppError;
 
     async fn load(&self, keys: &[LinesOf]) -> Result<HashMap<LinesOf, Self::Value>, AppError> {
-        let items = self
-            .rows_of(keys.iter().map(|key| ItemsOf(key.order)))
-            .await?;
-        let lines_of = |key: &LinesOf| items.get(&ItemsOf(key.order)).into_iter().flatten();
-        let product_ids = keys
-            .iter()
-            .flat_map(lines_of)
-            .map(|line| ProductId(line.product_id));
-        let products = self.rows_of(product_ids).await?;
-        let products_of = |key: &LinesOf| {
-            lines_of(key)
-                .filter_map(|line| products.get(&ProductId(line.product_id)))
-                .collect::<Vec<_>>()
+        // Categories are read for every order of the batch when one asks
+        // for them: a line whose selection stops at its product ignores them.
+        let with_categories = keys.iter().any(|key| key.reach == Reach::Categories);
+        let mut orders: Vec<i64> = keys.iter().map(|key| key.order).collect();
+        orders.sort_unstable();
+        orders.dedup();
+        let empty = || OrderLines {
+            categories: with_categories.then(HashMap::new),
+            ..OrderLines::default()
         };
-        let category_ids = keys
-            .iter()
-            .filter(|key| key.reach == Reach::Categories)
-            .flat_map(products_of)
-            .map(|product| CategoryId(product.category_id));
-        let categories = self.rows_of(category_ids).await?;
-
+        let mut by_order: HashMap<i64, OrderLines> = HashMap::with_capacity(orders.len());
+        let mut read_products = Vec::new();
+        let mut read_categories = Vec::new();
+        let lines = read::orders::lines_with_products(&self.db, orders, with_categories).await?;
+        for LineWithProduct {
+            item,
+            product,
+            category,
+        } in lines
+        {
+            read_products.push(product.id);
+            let lines = by_order.entry(item.order_id).or_insert_with(empty);
+            if let (Some(category), Some(categories)) = (category, lines.categories.as_mut()) {
+                read_categories.push(category.id);
+                categories
+                    .entry(CategoryId(category.id))
+                    .or_insert(category);
+            }
+            // An order has a few lines: a scan finds a product seen before.
+            if !lines.products.iter().any(|known| known.id == product.id) {
+                lines.products.push(product);
+            }
+            lines.items.push(item);
+        }
+        self.read_rows(
+            Table::Product,
+            read_products.len(),
+            read_products.into_iter(),
+        );
+        self.read_rows(
+            Table::Category,
+            read_categories.len(),
+            read_categories.into_iter(),
+        );
+        let by_order: HashMap<i64, Arc<OrderLines>> = by_order
+            .into_iter()
+            .map(|(order, lines)| (order, Arc::new(lines)))
+            .collect();
         Ok(keys
             .iter()
             .map(|key| {
-                let reached = products_of(key);
-                let lines = OrderLines {
-                    items: lines_of(key).cloned().collect(),
-                    categories: (key.reach == Reach::Categories).then(|| {
-                        reached
-                            .iter()
-                            .filter_map(|product| {
-                                let id = CategoryId(product.category_id);
-                                categories.get(&id).map(|row| (id, row.clone()))
-                            })
-                            .collect()
-                    }),
-                    products: reached.into_iter().cloned().collect(),
-                };
-                (*key, Arc::new(lines))
+                let lines = by_order
+                    .get(&key.order)
+                    .cloned()
+                    .unwrap_or_else(|| Arc::new(empty()));
+                (*key, lines)
             })
             .collect())
     }

@@ -67,10 +67,14 @@ impl OrderQuery {
             PageArgs::new(first, after, last, before),
         )?;
         let keyset = as_selected(ctx, keyset);
-        let page = read::orders::page(db(ctx)?, &filter, &keyset).await?;
-        let customers =
-            prefetch::under_nodes(ctx, "customer", page.rows().map(|row| UserId(row.user_id)))
-                .await?;
+        let (page, customers) = if prefetch::on_nodes(ctx, "customer") {
+            let (page, customers) =
+                read::orders::page_with_customers(db(ctx)?, &filter, &keyset).await?;
+            let by_id = customers.into_iter().map(|user| (UserId(user.id), user));
+            (page, Some(by_id.collect()))
+        } else {
+            (read::orders::page(db(ctx)?, &filter, &keyset).await?, None)
+        };
         Ok(page.into_connection(OrderTotal::All(filter), |row| {
             Order::with_customer(row, &customers)
         }))

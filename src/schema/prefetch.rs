@@ -2,8 +2,10 @@
 //! reaches a relation of its items (`nodes { category { name } }`), the
 //! list's resolver loads that relation for all its items in one loader call
 //! and hands each item its row, instead of every item asking the loaders on
-//! its own (a future, a registration and a wake-up per item). The statements
-//! stay the same: one batch per relation and level. A connection under the
+//! its own (a future, a registration and a wake-up per item): one batch per
+//! relation and level. The lists that read such relations in their own
+//! statement (the product listing its categories, the orders page its
+//! customers) hand their items those rows the same way. A connection under the
 //! items (`nodes { reviews(first: 3) { … } }`) is loaded the same way, with
 //! the arguments of its selection ([`connection_on_nodes`]); each item's
 //! resolver still checks that its own arguments ask for that page.

@@ -27,6 +27,23 @@ pub fn on_nodes(ctx: &Context<'_>, field: &str) -> bool {
     reaches_nodes(&ctx.look_ahead(), field)
 }
 
+/// Whether `field` is selected beneath `relation` on the items of the
+/// connection being resolved (`nodes { customer { email } }`).
+pub fn on_nodes_beneath(ctx: &Context<'_>, relation: &str, field: &str) -> bool {
+    let connection = ctx.look_ahead();
+    connection
+        .field("nodes")
+        .field(relation)
+        .field(field)
+        .exists()
+        || connection
+            .field("edges")
+            .field("node")
+            .field(relation)
+            .field(field)
+            .exists()
+}
+
 /// Whether `connection`'s selection reaches `field` of its items, through
 /// `nodes` or `edges { node }`.
 pub fn reaches_nodes(connection: &Lookahead<'_>, field: &str) -> bool {

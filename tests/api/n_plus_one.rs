@@ -274,4 +274,31 @@ async fn a_product_list_reads_its_categories_and_review_authors_with_its_rows() 
     {
         assert_eq!(review["author"], alone["author"], "{}", review["id"]);
     }
+
+    // The pages read no address; an admin who asks for them gets each
+    // author's own.
+    let (_, admin) = app.signed_in(Role::Admin).await;
+    let with_emails = "{ products(first: 10) { nodes { reviews(first: 3) { nodes {
+      id author { email }
+    } } } } }";
+    let listed = app.data_as(&admin, with_emails, json!({})).await;
+    let reviews: Vec<&serde_json::Value> = listed["products"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .flat_map(|node| node["reviews"]["nodes"].as_array().expect("reviews"))
+        .collect();
+    let looked_up = app
+        .data_as(
+            &admin,
+            "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Review { author { email } } } }",
+            json!({ "ids": ids(reviews.clone()) }),
+        )
+        .await;
+    let alone = looked_up["nodes"].as_array().expect("nodes");
+    assert!(!alone.is_empty());
+    for (review, alone) in reviews.iter().zip(alone) {
+        assert!(alone["author"]["email"].is_string(), "{alone}");
+        assert_eq!(review["author"], alone["author"], "{}", review["id"]);
+    }
 }

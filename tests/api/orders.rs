@@ -283,10 +283,11 @@ async fn the_orders_page_reads_customers_products_and_categories_as_lookups_find
     let app = spawn_seeded(plan()).await;
     let admin = admin_token(&app);
     let query = "query($n: Int!) { orders(first: $n) { nodes {
-      customer { id name } items { product { id name category { name } } }
+      customer { id name email } items { product { id name category { name } } }
     } } }";
 
-    let (_, _, nodes) = orders_at_5_and_50(&app, &admin, query).await;
+    let (_, large, nodes) = orders_at_5_and_50(&app, &admin, query).await;
+    assert_eq!(statements(&large), 2, "addresses come with their customers");
 
     let customers: Vec<&Value> = nodes.iter().map(|node| &node["customer"]).collect();
     let products: Vec<&Value> = nodes
@@ -301,7 +302,7 @@ async fn the_orders_page_reads_customers_products_and_categories_as_lookups_find
         .data_as(
             &admin,
             "query($users: [ID!]!, $products: [ID!]!) {
-              users: nodes(ids: $users) { ... on User { id name } }
+              users: nodes(ids: $users) { ... on User { id name email } }
               products: nodes(ids: $products) { ... on Product { id name category { name } } }
             }",
             json!({ "users": ids(&customers), "products": ids(&products) }),

@@ -68,8 +68,9 @@ impl OrderQuery {
         )?;
         let keyset = as_selected(ctx, keyset);
         let (page, customers) = if prefetch::on_nodes(ctx, "customer") {
+            let with_emails = prefetch::on_nodes_beneath(ctx, "customer", "email");
             let (page, customers) =
-                read::orders::page_with_customers(db(ctx)?, &filter, &keyset).await?;
+                read::orders::page_with_customers(db(ctx)?, &filter, &keyset, with_emails).await?;
             let by_id = customers.into_iter().map(|user| (UserId(user.id), user));
             (page, Some(by_id.collect()))
         } else {

@@ -86,13 +86,15 @@ pub async fn page(
 /// One page of the orders that pass `filter`, each joined to its customer
 /// in the same statement, and those customers, each once: a list that
 /// shows its orders' customers would otherwise wait for the page before it
-/// could ask for them.
+/// could ask for them. Their addresses are read only `with_emails`.
 pub async fn page_with_customers(
     db: &impl ConnectionTrait,
     filter: &OrderFilterSpec,
     keyset: &Keyset<OrderOrdering>,
+    with_emails: bool,
 ) -> AppResult<(Page<orders::Model>, Vec<UserRecord>)> {
-    let statement = page_with_customers_statement(db.get_database_backend(), filter, keyset);
+    let backend = db.get_database_backend();
+    let statement = page_with_customers_statement(backend, filter, keyset, with_emails);
     let rows: Vec<WithUser<orders::Model>> = positional::all_of_statement(db, statement).await?;
     let mut customers: Vec<UserRecord> = Vec::new();
     let mut page = Vec::with_capacity(rows.len());
@@ -110,10 +112,12 @@ fn page_with_customers_statement(
     backend: DbBackend,
     filter: &OrderFilterSpec,
     keyset: &Keyset<OrderOrdering>,
+    with_emails: bool,
 ) -> Statement {
     let select = keyset.page_query(orders::Entity::find().filter(filter.condition()));
     let mut statement = select.into_query();
-    join_users(&mut statement, (orders::Entity, orders::Column::UserId));
+    let customer = (orders::Entity, orders::Column::UserId);
+    join_users(&mut statement, customer, with_emails);
     backend.build(&statement)
 }
 
@@ -301,8 +305,11 @@ mod tests {
     fn joined_reads_name_each_column_once() {
         let keyset = Keyset::new(OrderOrdering::default(), Default::default()).expect("a page");
         for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
-            let page = page_with_customers_statement(backend, &OrderFilterSpec::default(), &keyset);
-            assert!(output_names(&page.sql).contains("joined_user_id"));
+            for with_emails in [false, true] {
+                let filter = OrderFilterSpec::default();
+                let page = page_with_customers_statement(backend, &filter, &keyset, with_emails);
+                assert!(output_names(&page.sql).contains("joined_user_email"));
+            }
             for with_categories in [false, true] {
                 let lines = lines_statement(backend, [1, 2], with_categories);
                 assert!(output_names(&lines.sql).contains("line_product_id"));

@@ -87,7 +87,13 @@ fn pages_with_authors_statement(
         products,
     );
     let mut statement = pages.statement;
-    join_users(&mut statement, (pages.children, reviews::Column::UserId));
+    // Without addresses: a page is public and cached without them, and an
+    // admin who asks for one reads it by id.
+    join_users(
+        &mut statement,
+        (pages.children, reviews::Column::UserId),
+        false,
+    );
     backend.build(&statement)
 }
 

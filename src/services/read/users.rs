@@ -48,8 +48,14 @@ const JOINED_USER: &str = "joined_user_";
 /// Joins the rows of `statement` to the users that `user_id` names and
 /// selects those users' [`UserRecord`] columns after the statement's own,
 /// for [`WithUser`] to decode. The column is a foreign key, so the inner
-/// join keeps every row.
-pub(super) fn join_users(statement: &mut SelectStatement, user_id: impl IntoColumnRef) {
+/// join keeps every row. Addresses are read only `with_email`; otherwise
+/// the column is a null, and a viewer allowed to see one reads it through
+/// [`emails`].
+pub(super) fn join_users(
+    statement: &mut SelectStatement,
+    user_id: impl IntoColumnRef,
+    with_email: bool,
+) {
     statement.join(
         JoinType::InnerJoin,
         users::Entity,
@@ -63,7 +69,12 @@ pub(super) fn join_users(statement: &mut SelectStatement, user_id: impl IntoColu
         users::Column::CreatedAt,
     ] {
         let alias = format!("{JOINED_USER}{}", column.as_str());
-        statement.expr_as(Expr::col((users::Entity, column)), alias);
+        let value = if matches!(column, users::Column::Email) && !with_email {
+            Expr::cust("NULL").cast_as("text")
+        } else {
+            Expr::col((users::Entity, column))
+        };
+        statement.expr_as(value, alias);
     }
 }
 

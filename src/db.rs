@@ -41,25 +41,35 @@ pub async fn connect(
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
         })
-        .map_sqlx_postgres_opts(plan_once);
+        .map_sqlx_postgres_opts(session_settings);
     Database::connect(options).await
 }
 
-/// PostgreSQL sessions plan each prepared statement once. The read path
-/// binds its keys as one array and its page sizes as parameters, so one plan
-/// serves every execution; under PostgreSQL's default (`auto`), a statement
-/// whose generic estimate for an array parameter came out above its custom
-/// plans (a keyset page, a product joined with its category by slug) was
-/// planned again on every execution, which took half of its time in
-/// PostgreSQL. A URL whose `options` set `plan_cache_mode` keeps its own.
-fn plan_once(options: PgConnectOptions) -> PgConnectOptions {
-    let chosen = options
-        .get_options()
-        .is_some_and(|set| set.contains("plan_cache_mode"));
-    if chosen {
-        return options;
-    }
-    options.options([("plan_cache_mode", "force_generic_plan")])
+/// Settings of every PostgreSQL session, each unless the URL's `options`
+/// set it themselves.
+///
+/// - `plan_cache_mode = force_generic_plan`: each prepared statement is
+///   planned once. The read path binds its keys as one array and its page
+///   sizes as parameters, so one plan serves every execution; under
+///   PostgreSQL's default (`auto`), a statement whose generic estimate for
+///   an array parameter came out above its custom plans (a keyset page, a
+///   product joined with its category by slug) was planned again on every
+///   execution, which took half of its time in PostgreSQL.
+/// - `enable_memoize = off`: the read path joins rows by primary key (a
+///   page's categories, a review page's authors, an order's customer), where
+///   few keys repeat; PostgreSQL's cache of inner rows (`Memoize`) missed on
+///   nearly every lookup and cost more than the index lookups it saved.
+const SESSION_SETTINGS: [(&str, &str); 2] = [
+    ("plan_cache_mode", "force_generic_plan"),
+    ("enable_memoize", "off"),
+];
+
+fn session_settings(options: PgConnectOptions) -> PgConnectOptions {
+    let chosen = options.get_options().unwrap_or_default().to_owned();
+    let missing = SESSION_SETTINGS
+        .iter()
+        .filter(|(name, _)| !chosen.contains(name));
+    options.options(missing.copied())
 }
 
 #[cfg(test)]
@@ -70,22 +80,26 @@ mod tests {
 
     fn options_of(url: &str) -> Option<String> {
         let options = PgConnectOptions::from_str(url).expect("a PostgreSQL URL");
-        plan_once(options).get_options().map(str::to_owned)
+        session_settings(options).get_options().map(str::to_owned)
     }
 
     #[test]
-    fn postgresql_sessions_plan_statements_generically() {
+    fn postgresql_sessions_plan_statements_generically_without_memoize() {
         assert_eq!(
             options_of("postgres://app@db/shop").as_deref(),
-            Some("-c plan_cache_mode=force_generic_plan")
+            Some("-c plan_cache_mode=force_generic_plan -c enable_memoize=off")
         );
     }
 
     #[test]
-    fn a_url_that_sets_the_plan_cache_mode_keeps_it() {
+    fn a_url_that_sets_a_session_setting_keeps_it() {
         assert_eq!(
             options_of("postgres://app@db/shop?options=-c%20plan_cache_mode%3Dauto").as_deref(),
-            Some("-c plan_cache_mode=auto")
+            Some("-c plan_cache_mode=auto -c enable_memoize=off")
+        );
+        assert_eq!(
+            options_of("postgres://app@db/shop?options=-c%20enable_memoize%3Don").as_deref(),
+            Some("-c enable_memoize=on -c plan_cache_mode=force_generic_plan")
         );
     }
 }

@@ -44,7 +44,8 @@ pub struct OrderLines {
     /// finds its product by a scan, where a map cost an allocation and two
     /// hashes per line.
     pub products: Vec<products::Model>,
-    /// Those products' categories by id; `None` unless selected.
+    /// Those products' categories by id; `None` unless an order of the
+    /// batch selected them (an order that did not ignores them).
     pub categories: Option<HashMap<CategoryId, categories::Model>>,
 }
 

@@ -3,13 +3,13 @@
 //! A page whose selection shows its items' categories reads them in its
 //! own statement.
 
-use std::{collections::HashMap, iter, sync::Arc};
+use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::Loader;
 
-use super::{DbLoader, Tagged, pages::shape_id};
+use super::{DbLoader, Tagged, pages::shape_id, tagged::list_tags};
 use crate::{
-    cache::{Entry, Table, Tag},
+    cache::{Entry, Table},
     error::AppError,
     services::read::{
         self,
@@ -54,8 +54,7 @@ impl Loader<ProductPage> for DbLoader {
             // touches the list; one that changes a member, or a category
             // read with the page, touches its row.
             tags: |listed: &ListedProducts| {
-                iter::once(Tag::List(Table::Product))
-                    .chain(listed.page.rows().map(Tagged::tag))
+                list_tags(listed.page.rows())
                     .chain(listed.categories.iter().map(Tagged::tag))
                     .collect()
             },

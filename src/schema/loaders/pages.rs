@@ -11,9 +11,9 @@ use std::{
 
 use async_graphql::dataloader::Loader;
 
-use super::{DbLoader, Tagged};
+use super::{DbLoader, Tagged, tagged::list_tags};
 use crate::{
-    cache::{Cacheable, Entry, Tag},
+    cache::{Cacheable, Entry},
     domain::digest::sha256_hex,
     error::AppError,
     services::read::{
@@ -62,16 +62,8 @@ where
         &self,
         keys: &[ChildPage<L>],
     ) -> Result<HashMap<ChildPage<L>, Self::Value>, AppError> {
-        // A level's keys nearly always share one shape: finding it by
-        // comparison is cheaper than hashing every key's shape.
-        let mut shapes: Vec<(PageShape<'_, L>, Vec<ChildPage<L>>)> = Vec::new();
-        for key in keys {
-            let shape = (&key.filter, &key.keyset);
-            match shapes.iter_mut().find(|(known, _)| *known == shape) {
-                Some((_, keys)) => keys.push(key.clone()),
-                None => shapes.push((shape, vec![key.clone()])),
-            }
-        }
+        let shapes: Vec<(PageShape<'_, L>, Vec<ChildPage<L>>)> =
+            by_shape(keys, |key| (&key.filter, &key.keyset));
         let mut pages = HashMap::with_capacity(keys.len());
         for ((filter, keyset), keys) in shapes {
             let load = |keys: Vec<ChildPage<L>>| async move {
@@ -95,12 +87,7 @@ where
                     let entry = Entry {
                         entity: list,
                         key: |key: &ChildPage<L>| format!("{list}:{}:{shape}", key.parent),
-                        tags: |page: &Page<ChildModel<L>>| {
-                            let rows = page.rows().map(Tagged::tag);
-                            std::iter::once(Tag::List(ChildModel::<L>::TABLE))
-                                .chain(rows)
-                                .collect()
-                        },
+                        tags: |page: &Page<ChildModel<L>>| list_tags(page.rows()).collect(),
                     };
                     self.cached(entry, &keys, load).await?
                 }
@@ -111,6 +98,24 @@ where
         }
         Ok(pages)
     }
+}
+
+/// `keys` grouped by the page shape `shape_of` gives each, in the order
+/// shapes first appear. A level's keys nearly always share one shape:
+/// finding it by comparison is cheaper than hashing every key's shape.
+pub(super) fn by_shape<'k, K: Clone, S: PartialEq>(
+    keys: &'k [K],
+    shape_of: impl Fn(&'k K) -> S,
+) -> Vec<(S, Vec<K>)> {
+    let mut shapes: Vec<(S, Vec<K>)> = Vec::new();
+    for key in keys {
+        let shape = shape_of(key);
+        match shapes.iter_mut().find(|(known, _)| *known == shape) {
+            Some((_, keys)) => keys.push(key.clone()),
+            None => shapes.push((shape, vec![key.clone()])),
+        }
+    }
+    shapes
 }
 
 /// A stable name for one page shape (filter, order, size and cursor), the

@@ -6,13 +6,17 @@
 //! as one entry per page. Each product gets its authors with its page,
 //! instead of asking the loaders again for them.
 
-use std::{collections::HashMap, iter, sync::Arc};
+use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::{Context, dataloader::Loader};
 
-use super::{ChildPage, DbLoader, Tagged, pages::shape_id};
+use super::{
+    ChildPage, DbLoader, Tagged,
+    pages::{by_shape, shape_id},
+    tagged::list_tags,
+};
 use crate::{
-    cache::{Entry, Table, Tag},
+    cache::{Entry, Table},
     entities::reviews,
     error::AppError,
     schema::{
@@ -41,18 +45,8 @@ impl Loader<ReviewPageWithAuthors> for DbLoader {
         &self,
         keys: &[ReviewPageWithAuthors],
     ) -> Result<HashMap<ReviewPageWithAuthors, Self::Value>, AppError> {
-        // A level's keys nearly always share one page shape: found by
-        // comparison, as the plain pages' loader does.
-        let mut shapes: Vec<(&Keyset<ReviewsNewestFirst>, Vec<ReviewPageWithAuthors>)> = Vec::new();
-        for key in keys {
-            let keyset = &key.0.keyset;
-            match shapes.iter_mut().find(|(known, _)| *known == keyset) {
-                Some((_, keys)) => keys.push(key.clone()),
-                None => shapes.push((keyset, vec![key.clone()])),
-            }
-        }
         let mut loaded = HashMap::with_capacity(keys.len());
-        for (keyset, keys) in shapes {
+        for (keyset, keys) in by_shape(keys, |key| &key.0.keyset) {
             let shape = shape_id(&(), keyset);
             let entry = Entry {
                 entity: "ProductReviewsWithAuthors",
@@ -62,8 +56,7 @@ impl Loader<ReviewPageWithAuthors> for DbLoader {
                 // A review write touches the list or a row; an author's,
                 // their row.
                 tags: |found: &ReviewsAndAuthors| {
-                    iter::once(Tag::List(Table::Review))
-                        .chain(found.page.rows().map(Tagged::tag))
+                    list_tags(found.page.rows())
                         .chain(found.authors.iter().map(Tagged::tag))
                         .collect()
                 },

@@ -6,6 +6,14 @@ use crate::{
     services::read::users::UserRecord,
 };
 
+/// The tags of a list read from `M`'s table: the list's own, which any write
+/// that can add, remove or reorder members touches, and each member's row.
+pub fn list_tags<'a, M: Tagged + 'a>(
+    rows: impl IntoIterator<Item = &'a M>,
+) -> impl Iterator<Item = Tag> {
+    std::iter::once(Tag::List(M::TABLE)).chain(rows.into_iter().map(Tagged::tag))
+}
+
 /// A row that public responses may show, and so a response-cache tag.
 pub trait Tagged {
     /// Its table.

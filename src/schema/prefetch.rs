@@ -12,7 +12,7 @@
 
 use std::{collections::HashMap, hash::Hash};
 
-use async_graphql::{Context, Lookahead, Name, Value, dataloader::Loader};
+use async_graphql::{Context, Lookahead, Name, SelectionField, Value, dataloader::Loader};
 
 use super::{connection::PageArgs, context::loaders, loaders::DbLoader};
 use crate::error::{AppError, AppResult};
@@ -42,6 +42,26 @@ pub fn on_nodes_beneath(ctx: &Context<'_>, relation: &str, field: &str) -> bool 
             .field(relation)
             .field(field)
             .exists()
+}
+
+/// The selections of the items of the connection being resolved: every
+/// `nodes` and `edges { node }` among its fields, fragments included.
+pub fn item_selections<'a>(ctx: &'a Context<'_>) -> Vec<SelectionField<'a>> {
+    let connection = ctx.look_ahead();
+    let mut items = connection.field("nodes").selection_fields();
+    items.extend(connection.field("edges").field("node").selection_fields());
+    items
+}
+
+/// The selections of `relation` beneath `items` (`category` of each item).
+pub fn beneath<'a>(
+    items: &[SelectionField<'a>],
+    relation: &'a str,
+) -> impl Iterator<Item = SelectionField<'a>> {
+    items
+        .iter()
+        .flat_map(SelectionField::selection_set)
+        .filter(move |field| field.name() == relation)
 }
 
 /// Whether `connection`'s selection reaches `field` of its items, through

@@ -23,6 +23,7 @@ mod input_coercion;
 mod key_order;
 mod layering;
 mod lifecycle;
+mod listed_columns;
 mod listed_reviews;
 mod migrate_cli;
 mod n_plus_one;

@@ -1,7 +1,7 @@
 //! Pages of the top-level product listing (`products(…)`), through the
 //! entity cache: a catalog page read again sends no statement for its list.
 //! A page whose selection shows its items' categories reads them in its
-//! own statement.
+//! own statement, and a page reads only the columns its selection shows.
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -15,7 +15,7 @@ use crate::{
         self,
         keyset::Keyset,
         orderings::ProductOrdering,
-        products::{ListedProducts, ProductFilterSpec},
+        products::{ListedColumns, ListedProducts, ProductFilterSpec},
     },
 };
 
@@ -26,8 +26,9 @@ pub struct ProductPage {
     pub filter: ProductFilterSpec,
     /// Page shape: order, size and cursor.
     pub keyset: Keyset<ProductOrdering>,
-    /// Whether the rows' categories are read with them.
-    pub with_categories: bool,
+    /// The columns read of the rows, and of their categories if those are
+    /// read with them.
+    pub columns: ListedColumns,
 }
 
 impl Loader<ProductPage> for DbLoader {
@@ -43,12 +44,14 @@ impl Loader<ProductPage> for DbLoader {
             entity: "ProductPage",
             key: |key: &ProductPage| {
                 let shape = shape_id(&key.filter, &key.keyset);
-                let joined = if key.with_categories {
-                    ":categories"
-                } else {
-                    ""
-                };
-                format!("ProductPage:{shape}{joined}")
+                let products = key.columns.products.bits();
+                match key.columns.categories {
+                    Some(categories) => format!(
+                        "ProductPage:{shape}:{products}:categories:{}",
+                        categories.bits()
+                    ),
+                    None => format!("ProductPage:{shape}:{products}"),
+                }
             },
             // Any product write that can add, remove or reorder members
             // touches the list; one that changes a member, or a category
@@ -63,15 +66,9 @@ impl Loader<ProductPage> for DbLoader {
             .cached(entry, keys, |keys| async move {
                 let mut pages = HashMap::with_capacity(keys.len());
                 for key in keys {
-                    let (filter, keyset) = (&key.filter, &key.keyset);
-                    let listed = if key.with_categories {
-                        read::products::page_in_categories(&self.db, filter, keyset).await?
-                    } else {
-                        ListedProducts {
-                            page: read::products::page(&self.db, filter, keyset).await?,
-                            categories: Vec::new(),
-                        }
-                    };
+                    let listed =
+                        read::products::page(&self.db, &key.filter, &key.keyset, key.columns)
+                            .await?;
                     pages.insert(key, listed);
                 }
                 Ok(pages)

@@ -21,7 +21,12 @@ use crate::{
             ProductConnection, ProductTotal, Row,
         },
     },
-    services::read::{self, keyset::Keyset, orderings::CategoryByName, products::ListedProducts},
+    services::read::{
+        self,
+        keyset::Keyset,
+        orderings::CategoryByName,
+        products::{ListedColumns, ListedProducts},
+    },
 };
 
 /// Catalog entry points.
@@ -90,11 +95,17 @@ impl CatalogQuery {
     ) -> AppResult<ProductConnection> {
         let (filter, keyset) =
             product_listing(filter, order_by, PageArgs::new(first, after, last, before))?;
-        let with_categories = prefetch::on_nodes(ctx, "category");
+        let items = prefetch::item_selections(ctx);
+        let mut categories = prefetch::beneath(&items, "category").peekable();
+        let with_categories = categories.peek().is_some();
+        let columns = ListedColumns {
+            products: Product::columns_shown(&items),
+            categories: with_categories.then(|| Category::columns_shown(categories)),
+        };
         let key = ProductPage {
             filter: filter.clone(),
             keyset: as_selected(ctx, keyset),
-            with_categories,
+            columns,
         };
         let ListedProducts { page, categories } = Arc::unwrap_or_clone(required(
             loaders(ctx)?.load_one(key).await?,

@@ -1,6 +1,6 @@
 //! `Category`.
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, Object, SelectionField};
 
 use super::{ListedRelations, ProductConnection, ProductTotal, Row};
 use crate::{
@@ -15,12 +15,39 @@ use crate::{
         orderings::ProductOrder,
         scalars::Timestamp,
     },
-    services::read::children::CategoryProducts,
+    services::read::{categories::CategoryColumns, children::CategoryProducts},
 };
 
 /// A node of the catalog tree.
 #[derive(Clone)]
 pub struct Category(pub categories::Model);
+
+impl Category {
+    /// The optional columns of their rows that the resolvers below read for
+    /// the selections `categories` of categories: a list that reads its
+    /// items' categories reads no others (see `Product::columns_shown`).
+    pub fn columns_shown<'a>(
+        categories: impl IntoIterator<Item = SelectionField<'a>>,
+    ) -> CategoryColumns {
+        let mut columns = CategoryColumns {
+            slug: false,
+            parent: false,
+            created_at: false,
+            updated_at: false,
+        };
+        for category in categories {
+            for field in category.selection_set() {
+                match field.name() {
+                    "slug" => columns.slug = true,
+                    "parent" => columns.parent = true,
+                    "createdAt" => columns.created_at = true,
+                    _ => {}
+                }
+            }
+        }
+        columns
+    }
+}
 
 #[Object(serial)]
 impl Category {

@@ -2,7 +2,7 @@
 
 use std::{borrow::Cow, sync::Arc};
 
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, Object, SelectionField, SimpleObject};
 
 use super::{Category, Review, ReviewConnection, ReviewTotal, Row};
 use crate::{
@@ -22,7 +22,7 @@ use crate::{
         children::ProductReviews,
         keyset::{Keyset, Page},
         orderings::ReviewsNewestFirst,
-        products::InCategory,
+        products::{InCategory, ProductColumns},
         reviews::ReviewsAndAuthors,
     },
 };
@@ -38,6 +38,32 @@ pub struct Product {
 }
 
 impl Product {
+    /// The optional columns of their rows that the resolvers below read for
+    /// the selections `items` of products: a list reads no others. A field
+    /// that comes to read another column must be added here
+    /// (`tests/api/listed_columns.rs` compares every field with the row's).
+    pub fn columns_shown(items: &[SelectionField<'_>]) -> ProductColumns {
+        let mut columns = ProductColumns {
+            sku: false,
+            description: false,
+            price: false,
+            stock: false,
+            rating: false,
+            updated_at: false,
+        };
+        for field in items.iter().flat_map(SelectionField::selection_set) {
+            match field.name() {
+                "sku" => columns.sku = true,
+                "description" => columns.description = true,
+                "price" => columns.price = true,
+                "stock" | "inStock" => columns.stock = true,
+                "updatedAt" => columns.updated_at = true,
+                _ => {}
+            }
+        }
+        columns
+    }
+
     /// A product whose relations load when selected.
     pub fn new(row: products::Model) -> Self {
         Self {

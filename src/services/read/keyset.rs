@@ -241,6 +241,11 @@ impl<O: KeysetOrder> Keyset<O> {
         )
     }
 
+    /// The ordering the page follows.
+    pub fn order(&self) -> &O {
+        &self.order
+    }
+
     /// `ORDER BY` terms in the direction of travel.
     pub fn order_by(&self) -> [(SimpleExpr, Order); 2] {
         let direction = if self.effective_descending() {

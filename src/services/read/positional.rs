@@ -23,7 +23,8 @@ use sea_orm::{
 };
 
 use super::{
-    products::{CATEGORY_ALIAS, InCategory, PRODUCT_ALIAS},
+    categories::CategoryColumns,
+    products::{CATEGORY_ALIAS, InCategory, PRODUCT_ALIAS, ProductColumns},
     users::UserRecord,
 };
 use crate::{
@@ -71,11 +72,35 @@ impl<'r> Columns<'r> {
             .map_err(|err| DbErr::Type(format!("column `{name}`: {err}")))
     }
 
+    /// The next column's value when the statement `selects` it, which then
+    /// must be the column called `name`; the type's default otherwise, for
+    /// a row read without the columns its reader will not show.
+    pub fn read_if<T: FromColumn<'r> + Default>(
+        &mut self,
+        selects: bool,
+        name: &str,
+    ) -> Result<T, DbErr> {
+        if selects {
+            self.read(name)
+        } else {
+            Ok(T::default())
+        }
+    }
+
     /// Reads `M` from the next columns, which carry SeaORM's alias `prefix`
     /// (`A_`, `B_`) in a statement that selects two entities.
     pub fn read_aliased<M: Positional>(&mut self, prefix: &'static str) -> Result<M, DbErr> {
+        self.aliased(prefix, M::from_columns)
+    }
+
+    /// Runs `read` on the next columns, which carry the alias `prefix`.
+    pub fn aliased<M>(
+        &mut self,
+        prefix: &'static str,
+        read: impl FnOnce(&mut Self) -> Result<M, DbErr>,
+    ) -> Result<M, DbErr> {
         let outer = std::mem::replace(&mut self.prefix, prefix);
-        let model = M::from_columns(self);
+        let model = read(self);
         self.prefix = outer;
         model
     }
@@ -173,13 +198,23 @@ pub async fn all_of_statement<M: Positional>(
     db: &impl ConnectionTrait,
     statement: Statement,
 ) -> Result<Vec<M>, DbErr> {
+    all_read_by(db, statement, M::from_columns).await
+}
+
+/// Every row of `statement` as `M`: read by `read` on PostgreSQL, by name
+/// (SeaORM's way) elsewhere.
+pub async fn all_read_by<M: FromQueryResult>(
+    db: &impl ConnectionTrait,
+    statement: Statement,
+    read: impl Fn(&mut Columns<'_>) -> Result<M, DbErr>,
+) -> Result<Vec<M>, DbErr> {
     let results = db.query_all_raw(statement).await?;
     // Filled by pushes: collecting `Result`s would grow the vector from
     // empty, copying the rows read so far at every doubling.
     let mut models = Vec::with_capacity(results.len());
     for (index, result) in results.iter().enumerate() {
         models.push(match result.try_as_pg_row() {
-            Some(row) => M::from_columns(&mut Columns {
+            Some(row) => read(&mut Columns {
                 row,
                 next: 0,
                 check_names: index == 0,
@@ -201,32 +236,13 @@ pub fn partial<E: EntityTrait, M: Positional + sea_orm::PartialModelTrait>(
 
 impl Positional for products::Model {
     fn from_columns(columns: &mut Columns<'_>) -> Result<Self, DbErr> {
-        Ok(Self {
-            id: columns.read("id")?,
-            category_id: columns.read("category_id")?,
-            sku: columns.read("sku")?,
-            name: columns.read("name")?,
-            slug: columns.read("slug")?,
-            description: columns.read("description")?,
-            price_cents: columns.read("price_cents")?,
-            stock: columns.read("stock")?,
-            rating_average_milli: columns.read("rating_average_milli")?,
-            created_at: columns.read("created_at")?,
-            updated_at: columns.read("updated_at")?,
-        })
+        ProductColumns::ALL.read(columns)
     }
 }
 
 impl Positional for categories::Model {
     fn from_columns(columns: &mut Columns<'_>) -> Result<Self, DbErr> {
-        Ok(Self {
-            id: columns.read("id")?,
-            name: columns.read("name")?,
-            slug: columns.read("slug")?,
-            parent_id: columns.read("parent_id")?,
-            created_at: columns.read("created_at")?,
-            updated_at: columns.read("updated_at")?,
-        })
+        CategoryColumns::ALL.read(columns)
     }
 }
 

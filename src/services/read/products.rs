@@ -1,22 +1,128 @@
 //! Reading products: by key, filtered pages and counts, and rating totals.
 
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryResult, QuerySelect, QueryTrait, Value,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    IdenStatic, Iterable, JoinType, PaginatorTrait, QueryFilter, QueryResult, QuerySelect,
+    QueryTrait, RelationTrait, Select, Value,
     sea_query::{Expr, ExprTrait, Func, LikeExpr},
 };
 
 use super::{
+    categories::CategoryColumns,
     keyset::{Keyset, Page},
     one_of,
-    orderings::ProductOrdering,
-    positional, rows_where_in, total,
+    orderings::{ProductOrdering, ProductSortKey},
+    positional::{self, Columns},
+    rows_where_in, total,
 };
 use crate::{
     domain::{PriceRange, SearchText},
     entities::{categories, products, reviews},
     error::AppResult,
 };
+
+/// The columns of a product row that a read selects beyond its keys, name,
+/// slug and creation time, which every read selects: a list that shows its
+/// items by name leaves a description and a SKU per row unread on
+/// PostgreSQL. Rows read without a column hold its type's default there,
+/// so only the selection that chose the columns may see them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct ProductColumns {
+    /// `sku`.
+    pub sku: bool,
+    /// `description`.
+    pub description: bool,
+    /// `price_cents`.
+    pub price: bool,
+    /// `stock`.
+    pub stock: bool,
+    /// `rating_average_milli`.
+    pub rating: bool,
+    /// `updated_at`.
+    pub updated_at: bool,
+}
+
+impl ProductColumns {
+    /// Every column.
+    pub const ALL: Self = Self {
+        sku: true,
+        description: true,
+        price: true,
+        stock: true,
+        rating: true,
+        updated_at: true,
+    };
+
+    /// The set as bits, one per optional column: a short name for cache keys.
+    pub fn bits(self) -> u8 {
+        [
+            self.sku,
+            self.description,
+            self.price,
+            self.stock,
+            self.rating,
+            self.updated_at,
+        ]
+        .into_iter()
+        .enumerate()
+        .fold(0, |bits, (index, selected)| {
+            bits | (u8::from(selected) << index)
+        })
+    }
+
+    /// These columns and the sort key of `ordering`, which each row's
+    /// cursor carries.
+    fn with_sort_key(self, ordering: &ProductOrdering) -> Self {
+        Self {
+            price: self.price || ordering.key == ProductSortKey::Price,
+            rating: self.rating || ordering.key == ProductSortKey::Rating,
+            ..self
+        }
+    }
+
+    /// Whether `column` is selected.
+    pub fn selects(self, column: products::Column) -> bool {
+        use products::Column as C;
+        match column {
+            C::Id | C::CategoryId | C::Name | C::Slug | C::CreatedAt => true,
+            C::Sku => self.sku,
+            C::Description => self.description,
+            C::PriceCents => self.price,
+            C::Stock => self.stock,
+            C::RatingAverageMilli => self.rating,
+            C::UpdatedAt => self.updated_at,
+        }
+    }
+
+    /// Reads a row of these columns, in the model's field order.
+    pub(super) fn read(self, columns: &mut Columns<'_>) -> Result<products::Model, DbErr> {
+        use products::Column as C;
+        Ok(products::Model {
+            id: columns.read("id")?,
+            category_id: columns.read("category_id")?,
+            sku: columns.read_if(self.selects(C::Sku), "sku")?,
+            name: columns.read("name")?,
+            slug: columns.read("slug")?,
+            description: columns.read_if(self.selects(C::Description), "description")?,
+            price_cents: columns.read_if(self.selects(C::PriceCents), "price_cents")?,
+            stock: columns.read_if(self.selects(C::Stock), "stock")?,
+            rating_average_milli: columns
+                .read_if(self.selects(C::RatingAverageMilli), "rating_average_milli")?,
+            created_at: columns.read("created_at")?,
+            updated_at: columns.read_if(self.selects(C::UpdatedAt), "updated_at")?,
+        })
+    }
+}
+
+/// What a page of the product listing reads of its rows: some columns of
+/// the products and, when its items show their categories, some of theirs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ListedColumns {
+    /// The products' columns.
+    pub products: ProductColumns,
+    /// The categories' columns; `None`: the categories are not read.
+    pub categories: Option<CategoryColumns>,
+}
 
 /// A checked product filter; every given field must match. Hashable, so
 /// that a loader can serve every parent that shares it with one statement.
@@ -156,16 +262,6 @@ where
     Ok(positional::all_of_statement(db, select.build(backend)).await?)
 }
 
-/// One page of the products that pass `filter`.
-pub async fn page(
-    db: &impl ConnectionTrait,
-    filter: &ProductFilterSpec,
-    keyset: &Keyset<ProductOrdering>,
-) -> AppResult<Page<products::Model>> {
-    let select = products::Entity::find().filter(filter.condition());
-    keyset.fetch(db, select).await
-}
-
 /// A page of products with the categories of its rows, each once.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ListedProducts {
@@ -175,19 +271,52 @@ pub struct ListedProducts {
     pub categories: Vec<categories::Model>,
 }
 
-/// One page of the products that pass `filter`, each joined to its
-/// category in the same statement: a list that shows its items' categories
-/// would otherwise wait for the page before it could ask for them.
-pub async fn page_in_categories(
+/// One page of the products that pass `filter`, with the `columns` its
+/// selection shows. Categories asked for are joined in the same statement:
+/// a list that shows its items' categories would otherwise wait for the
+/// page before it could ask for them. Only PostgreSQL's rows, which are
+/// read by position, leave columns out.
+pub async fn page(
     db: &impl ConnectionTrait,
     filter: &ProductFilterSpec,
     keyset: &Keyset<ProductOrdering>,
+    columns: ListedColumns,
 ) -> AppResult<ListedProducts> {
-    let select = keyset
-        .page_query(products::Entity::find().filter(filter.condition()))
-        .find_both_related(categories::Entity);
-    let rows: Vec<InCategory> =
-        positional::all_of_statement(db, select.build(db.get_database_backend())).await?;
+    let backend = db.get_database_backend();
+    let select = keyset.page_query(products::Entity::find().filter(filter.condition()));
+    let products = columns.products.with_sort_key(keyset.order());
+    let Some(category_columns) = columns.categories else {
+        let statement = if backend == DbBackend::Postgres {
+            selected(select, products, "").build(backend)
+        } else {
+            select.build(backend)
+        };
+        let rows = positional::all_read_by(db, statement, |row| products.read(row)).await?;
+        return Ok(ListedProducts {
+            page: keyset.page(rows),
+            categories: Vec::new(),
+        });
+    };
+    let rows: Vec<InCategory> = if backend == DbBackend::Postgres {
+        let mut select = selected(select, products, PRODUCT_ALIAS)
+            .join(JoinType::InnerJoin, products::Relation::Category.def());
+        for column in category_columns.columns() {
+            select = select.column_as(
+                Expr::col((categories::Entity, column)),
+                format!("{CATEGORY_ALIAS}{}", column.as_str()),
+            );
+        }
+        positional::all_read_by(db, select.build(backend), |row| {
+            Ok(InCategory {
+                product: row.aliased(PRODUCT_ALIAS, |row| products.read(row))?,
+                category: row.aliased(CATEGORY_ALIAS, |row| category_columns.read(row))?,
+            })
+        })
+        .await?
+    } else {
+        let select = select.find_both_related(categories::Entity);
+        positional::all_of_statement(db, select.build(backend)).await?
+    };
     let mut categories: Vec<categories::Model> = Vec::new();
     let mut products = Vec::with_capacity(rows.len());
     for InCategory { product, category } in rows {
@@ -201,6 +330,23 @@ pub async fn page_in_categories(
         page: keyset.page(products),
         categories,
     })
+}
+
+/// `select` reduced to the product `columns`, aliased with `prefix`, in
+/// the model's field order.
+fn selected(
+    select: Select<products::Entity>,
+    columns: ProductColumns,
+    prefix: &str,
+) -> Select<products::Entity> {
+    let mut select = select.select_only();
+    for column in products::Column::iter().filter(|column| columns.selects(*column)) {
+        select = select.column_as(
+            Expr::col((products::Entity, column)),
+            format!("{prefix}{}", column.as_str()),
+        );
+    }
+    select
 }
 
 /// How many products pass `filter`.

@@ -27,29 +27,26 @@ pub fn on_nodes(ctx: &Context<'_>, field: &str) -> bool {
     reaches_nodes(&ctx.look_ahead(), field)
 }
 
-/// Whether `field` is selected beneath `relation` on the items of the
-/// connection being resolved (`nodes { customer { email } }`).
-pub fn on_nodes_beneath(ctx: &Context<'_>, relation: &str, field: &str) -> bool {
-    let connection = ctx.look_ahead();
-    connection
-        .field("nodes")
-        .field(relation)
-        .field(field)
-        .exists()
-        || connection
-            .field("edges")
-            .field("node")
-            .field(relation)
-            .field(field)
-            .exists()
-}
-
 /// The selections of the items of the connection being resolved: every
 /// `nodes` and `edges { node }` among its fields, fragments included.
 pub fn item_selections<'a>(ctx: &'a Context<'_>) -> Vec<SelectionField<'a>> {
     let connection = ctx.look_ahead();
     let mut items = connection.field("nodes").selection_fields();
     items.extend(connection.field("edges").field("node").selection_fields());
+    items
+}
+
+/// The selections of the items of `connection`, a connection field among
+/// the selections of the items of another (`reviews` of each product).
+pub fn items_of<'a>(connection: &SelectionField<'a>) -> Vec<SelectionField<'a>> {
+    let mut items = Vec::new();
+    for field in connection.selection_set() {
+        match field.name() {
+            "nodes" => items.push(field),
+            "edges" => items.extend(field.selection_set().filter(|edge| edge.name() == "node")),
+            _ => {}
+        }
+    }
     items
 }
 

@@ -200,3 +200,100 @@ async fn cursors_carry_the_sort_key_whichever_fields_are_selected() {
         );
     }
 }
+
+/// The items of `connection` (its `nodes`) in `data`, at any depth of
+/// `path`.
+fn nodes_at<'a>(data: &'a Value, path: &[&str]) -> Vec<&'a Value> {
+    let Some((first, rest)) = path.split_first() else {
+        return vec![data];
+    };
+    match &data[*first] {
+        Value::Array(items) => items.iter().flat_map(|item| nodes_at(item, rest)).collect(),
+        Value::Null => Vec::new(),
+        value => nodes_at(value, rest),
+    }
+}
+
+/// Asserts that each of `listed` (objects with `id` and `field`) shows
+/// `field` as the same node looked up by id shows it.
+async fn assert_as_looked_up(
+    app: &TestApp,
+    token: &str,
+    listed: &[&Value],
+    on: &str,
+    selection: &str,
+) {
+    assert!(!listed.is_empty(), "{on} {selection}: nothing listed");
+    let ids: Vec<Value> = listed.iter().map(|node| node["id"].clone()).collect();
+    let lookup = format!(
+        "query($ids: [ID!]!) {{ nodes(ids: $ids) {{ ... on {on} {{ id {selection} }} }} }}"
+    );
+    let looked_up = app.data_as(token, &lookup, json!({ "ids": ids })).await;
+    let alone = looked_up["nodes"].as_array().expect("nodes");
+    let listed: Vec<Value> = listed.iter().map(|node| (*node).clone()).collect();
+    assert_eq!(&listed, alone, "{on} {selection}");
+}
+
+#[tokio::test]
+async fn every_field_of_joined_review_authors_and_order_customers_shows_the_user_as_a_lookup_does()
+{
+    let app = spawn_seeded(catalog_plan()).await;
+    let (_, admin) = app.signed_in(Role::Admin).await;
+    // An admin among the authors of the newest product, whose role is not
+    // the placeholder of an unread one.
+    let newest = app
+        .data("{ products(first: 1) { nodes { id } } }", json!({}))
+        .await;
+    let product = newest["products"]["nodes"][0]["id"].clone();
+    app.data_as(
+        &admin,
+        "mutation($id: ID!) { addReview(productId: $id, input: { rating: 5 }) { id } }",
+        json!({ "id": product }),
+    )
+    .await;
+
+    let fields = selections(&app, "User").await;
+    for expected in ["role", "createdAt", "email"] {
+        assert!(fields.contains(&expected.to_owned()), "{fields:?}");
+    }
+    for field in &fields {
+        let listing = format!(
+            "{{ products(first: 12) {{ nodes {{ reviews(first: 3) {{
+              nodes {{ id author {{ {field} }} }}
+            }} }} }} }}"
+        );
+        let listed = app.data_as(&admin, &listing, json!({})).await;
+        let reviews = nodes_at(&listed, &["products", "nodes", "reviews", "nodes"]);
+        let selection = format!("author {{ {field} }}");
+        assert_as_looked_up(&app, &admin, &reviews, "Review", &selection).await;
+
+        let listing =
+            format!("{{ orders(first: 12) {{ nodes {{ id customer {{ {field} }} }} }} }}");
+        let listed = app.data_as(&admin, &listing, json!({})).await;
+        let orders = nodes_at(&listed, &["orders", "nodes"]);
+        let selection = format!("customer {{ {field} }}");
+        assert_as_looked_up(&app, &admin, &orders, "Order", &selection).await;
+    }
+
+    // Two aliases of the same page: the second shows more of its authors
+    // than the first, and the items answer both from one load.
+    let aliased = "{ products(first: 12) { nodes {
+      lean: reviews(first: 3) { nodes { id author { name } } }
+      full: reviews(first: 3) { nodes { id author { name role createdAt } } }
+    } } }";
+    let listed = app.data_as(&admin, aliased, json!({})).await;
+    let full = nodes_at(&listed, &["products", "nodes", "full", "nodes"]);
+    assert!(
+        full.iter()
+            .any(|review| review["author"]["role"] == "ADMIN"),
+        "{listed}"
+    );
+    assert_as_looked_up(
+        &app,
+        &admin,
+        &full,
+        "Review",
+        "author { name role createdAt }",
+    )
+    .await;
+}

@@ -29,12 +29,17 @@ use crate::{
         keyset::{Keyset, Page},
         orderings::ReviewsNewestFirst,
         reviews::ReviewsAndAuthors,
+        users::UserColumns,
     },
 };
 
-/// Key: one product's page of reviews, with its authors.
+/// Key: one product's page of reviews, with the columns its selection
+/// shows of its authors.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ReviewPageWithAuthors(ChildPage<ProductReviews>);
+pub struct ReviewPageWithAuthors {
+    page: ChildPage<ProductReviews>,
+    authors: UserColumns,
+}
 
 impl Loader<ReviewPageWithAuthors> for DbLoader {
     /// Shared: the loader hands every requester a copy of its value.
@@ -46,12 +51,16 @@ impl Loader<ReviewPageWithAuthors> for DbLoader {
         keys: &[ReviewPageWithAuthors],
     ) -> Result<HashMap<ReviewPageWithAuthors, Self::Value>, AppError> {
         let mut loaded = HashMap::with_capacity(keys.len());
-        for (keyset, keys) in by_shape(keys, |key| &key.0.keyset) {
+        for ((keyset, authors), keys) in by_shape(keys, |key| (&key.page.keyset, key.authors)) {
             let shape = shape_id(&(), keyset);
+            let columns = authors.bits();
             let entry = Entry {
                 entity: "ProductReviewsWithAuthors",
                 key: |key: &ReviewPageWithAuthors| {
-                    format!("ProductReviewsWithAuthors:{}:{shape}", key.0.parent)
+                    format!(
+                        "ProductReviewsWithAuthors:{}:{shape}:{columns}",
+                        key.page.parent
+                    )
                 },
                 // A review write touches the list or a row; an author's,
                 // their row.
@@ -63,13 +72,14 @@ impl Loader<ReviewPageWithAuthors> for DbLoader {
             };
             let found = self
                 .cached(entry, &keys, |keys| async move {
-                    let parents: Vec<i64> = keys.iter().map(|key| key.0.parent).collect();
+                    let parents: Vec<i64> = keys.iter().map(|key| key.page.parent).collect();
                     let mut pages =
-                        read::reviews::pages_with_authors(&self.db, keyset, &parents).await?;
+                        read::reviews::pages_with_authors(&self.db, keyset, &parents, authors)
+                            .await?;
                     Ok(keys
                         .into_iter()
                         .filter_map(|key| {
-                            let found = pages.remove(&key.0.parent)?;
+                            let found = pages.remove(&key.page.parent)?;
                             Some((key, found))
                         })
                         .collect())
@@ -101,7 +111,7 @@ pub async fn review_pages(
     ctx: &Context<'_>,
     products: impl Iterator<Item = i64>,
     keyset: &Keyset<ReviewsNewestFirst>,
-    with_authors: bool,
+    authors: Option<UserColumns>,
 ) -> Result<ReviewPages, AppError> {
     let loaders = loaders(ctx)?;
     let keys = products.map(|parent| ChildPage {
@@ -109,9 +119,12 @@ pub async fn review_pages(
         filter: (),
         keyset: keyset.clone(),
     });
-    Ok(if with_authors {
-        let loaded = loaders.load_many(keys.map(ReviewPageWithAuthors)).await?;
-        let by_product = loaded.into_iter().map(|(key, page)| (key.0.parent, page));
+    Ok(if let Some(authors) = authors {
+        let keys = keys.map(|page| ReviewPageWithAuthors { page, authors });
+        let loaded = loaders.load_many(keys).await?;
+        let by_product = loaded
+            .into_iter()
+            .map(|(key, page)| (key.page.parent, page));
         ReviewPages::WithAuthors(by_product.collect())
     } else {
         let loaded = loaders.load_many(keys).await?;
@@ -120,18 +133,20 @@ pub async fn review_pages(
     })
 }
 
-/// One page of `parent`'s reviews with their authors, batched with its
-/// siblings.
+/// One page of `parent`'s reviews with the `authors` columns of their
+/// authors, batched with its siblings.
 pub async fn reviews_with_authors(
     ctx: &Context<'_>,
     parent: i64,
     keyset: Keyset<ReviewsNewestFirst>,
+    authors: UserColumns,
 ) -> Result<ReviewsAndAuthors, AppError> {
-    let key = ReviewPageWithAuthors(ChildPage {
+    let page = ChildPage {
         parent,
         filter: (),
         keyset: as_selected(ctx, keyset),
-    });
+    };
+    let key = ReviewPageWithAuthors { page, authors };
     let loaded = required(loaders(ctx)?.load_one(key).await?, "review page")?;
     Ok(Arc::unwrap_or_clone(loaded))
 }

@@ -14,7 +14,7 @@ use crate::{
         orderings::OrderOrder,
         prefetch,
         scalars::Timestamp,
-        types::{Order, OrderConnection, OrderTotal, Row, SalesSummary},
+        types::{Order, OrderConnection, OrderTotal, Row, SalesSummary, User},
     },
     services::read::{
         self,
@@ -68,9 +68,10 @@ impl OrderQuery {
         )?;
         let keyset = as_selected(ctx, keyset);
         let (page, customers) = if prefetch::on_nodes(ctx, "customer") {
-            let with_emails = prefetch::on_nodes_beneath(ctx, "customer", "email");
+            let items = prefetch::item_selections(ctx);
+            let columns = User::columns_shown(prefetch::beneath(&items, "customer"));
             let (page, customers) =
-                read::orders::page_with_customers(db(ctx)?, &filter, &keyset, with_emails).await?;
+                read::orders::page_with_customers(db(ctx)?, &filter, &keyset, columns).await?;
             let by_id = customers.into_iter().map(|user| (UserId(user.id), user));
             (page, Some(by_id.collect()))
         } else {

@@ -4,7 +4,7 @@ use std::{borrow::Cow, sync::Arc};
 
 use async_graphql::{Context, ID, Object, SelectionField, SimpleObject};
 
-use super::{Category, Review, ReviewConnection, ReviewTotal, Row};
+use super::{Category, Review, ReviewConnection, ReviewTotal, Row, User};
 use crate::{
     entities::{categories, products},
     error::AppResult,
@@ -164,8 +164,16 @@ impl ListedReviews {
             return Ok(None);
         };
         let keyset = selected_beneath(&selected.selection, keyset);
-        let with_authors = prefetch::reaches_nodes(&selected.selection, "author");
-        let pages = review_pages(ctx, products, &keyset, with_authors).await?;
+        let authors = prefetch::reaches_nodes(&selected.selection, "author").then(|| {
+            // Every `reviews` of the items, for an item whose alias of the
+            // same page selects more of its authors.
+            let items = prefetch::item_selections(ctx);
+            let reviews: Vec<_> = prefetch::beneath(&items, "reviews")
+                .flat_map(|reviews| prefetch::items_of(&reviews))
+                .collect();
+            User::columns_shown(prefetch::beneath(&reviews, "author"))
+        });
+        let pages = review_pages(ctx, products, &keyset, authors).await?;
         Ok(Some(Arc::new(Self { keyset, pages })))
     }
 
@@ -302,8 +310,10 @@ impl Product {
             let page = child_page::<ProductReviews>(ctx, self.row.id, (), keyset).await?;
             return Ok(page.into_connection(total, Review::new));
         }
+        let items = prefetch::item_selections(ctx);
+        let columns = User::columns_shown(prefetch::beneath(&items, "author"));
         let ReviewsAndAuthors { page, authors } =
-            reviews_with_authors(ctx, self.row.id, keyset).await?;
+            reviews_with_authors(ctx, self.row.id, keyset, columns).await?;
         Ok(page.into_connection(total, |row| Review::with_author(row, &authors)))
     }
 

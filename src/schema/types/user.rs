@@ -1,6 +1,6 @@
 //! `User`: its public face.
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, Object, SelectionField};
 
 use super::{Order, OrderConnection, OrderTotal, Review, ReviewConnection, ReviewTotal};
 use crate::{
@@ -19,13 +19,37 @@ use crate::{
         children::{UserOrders, UserReviews},
         keyset::Keyset,
         orderings::ReviewsNewestFirst,
-        users::UserRecord,
+        users::{UserColumns, UserRecord},
     },
 };
 
 /// A registered user.
 #[derive(Clone)]
 pub struct User(pub UserRecord);
+
+impl User {
+    /// The optional columns of their records that the resolvers below read
+    /// for the selections `users` of users: a list that reads its rows'
+    /// users with them reads no others (see `Product::columns_shown`).
+    pub fn columns_shown<'a>(users: impl IntoIterator<Item = SelectionField<'a>>) -> UserColumns {
+        let mut columns = UserColumns {
+            email: false,
+            role: false,
+            created_at: false,
+        };
+        for user in users {
+            for field in user.selection_set() {
+                match field.name() {
+                    "email" => columns.email = true,
+                    "role" => columns.role = true,
+                    "createdAt" => columns.created_at = true,
+                    _ => {}
+                }
+            }
+        }
+        columns
+    }
+}
 
 #[Object(serial)]
 impl User {

@@ -390,7 +390,8 @@ impl<O: KeysetOrder> Keyset<O> {
         rows: Vec<T>,
         mut split: impl FnMut(T) -> (i64, O::Model),
     ) -> HashMap<i64, Page<O::Model>> {
-        let mut grouped: HashMap<i64, Vec<O::Model>> = HashMap::new();
+        // Sized for a row per parent, the most parents the rows can name.
+        let mut grouped: HashMap<i64, Vec<O::Model>> = HashMap::with_capacity(rows.len());
         for row in rows {
             let (parent, model) = split(row);
             grouped.entry(parent).or_default().push(model);

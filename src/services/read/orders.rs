@@ -17,7 +17,7 @@ use super::{
     orderings::OrderOrdering,
     positional::{self, Columns, Positional},
     rows_where_in, total,
-    users::{UserRecord, WithUser, join_users},
+    users::{UserColumns, UserRecord, WithUser, join_users},
 };
 use crate::{
     domain::OrderStatus,
@@ -86,16 +86,17 @@ pub async fn page(
 /// One page of the orders that pass `filter`, each joined to its customer
 /// in the same statement, and those customers, each once: a list that
 /// shows its orders' customers would otherwise wait for the page before it
-/// could ask for them. Their addresses are read only `with_emails`.
+/// could ask for them. Only the customers' `columns` are read.
 pub async fn page_with_customers(
     db: &impl ConnectionTrait,
     filter: &OrderFilterSpec,
     keyset: &Keyset<OrderOrdering>,
-    with_emails: bool,
+    columns: UserColumns,
 ) -> AppResult<(Page<orders::Model>, Vec<UserRecord>)> {
     let backend = db.get_database_backend();
-    let statement = page_with_customers_statement(backend, filter, keyset, with_emails);
-    let rows: Vec<WithUser<orders::Model>> = positional::all_of_statement(db, statement).await?;
+    let statement = page_with_customers_statement(backend, filter, keyset, columns);
+    let rows: Vec<WithUser<orders::Model>> =
+        positional::all_read_by(db, statement, |row| WithUser::read(row, columns)).await?;
     let mut customers: Vec<UserRecord> = Vec::new();
     let mut page = Vec::with_capacity(rows.len());
     for WithUser { row, user } in rows {
@@ -112,12 +113,12 @@ fn page_with_customers_statement(
     backend: DbBackend,
     filter: &OrderFilterSpec,
     keyset: &Keyset<OrderOrdering>,
-    with_emails: bool,
+    columns: UserColumns,
 ) -> Statement {
     let select = keyset.page_query(orders::Entity::find().filter(filter.condition()));
     let mut statement = select.into_query();
     let customer = (orders::Entity, orders::Column::UserId);
-    join_users(&mut statement, customer, with_emails);
+    join_users(&mut statement, customer, columns, backend);
     backend.build(&statement)
 }
 
@@ -305,10 +306,15 @@ mod tests {
     fn joined_reads_name_each_column_once() {
         let keyset = Keyset::new(OrderOrdering::default(), Default::default()).expect("a page");
         for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
-            for with_emails in [false, true] {
+            let fewest = UserColumns {
+                email: false,
+                role: false,
+                created_at: false,
+            };
+            for columns in [fewest, UserColumns::ALL] {
                 let filter = OrderFilterSpec::default();
-                let page = page_with_customers_statement(backend, &filter, &keyset, with_emails);
-                assert!(output_names(&page.sql).contains("joined_user_email"));
+                let page = page_with_customers_statement(backend, &filter, &keyset, columns);
+                assert!(output_names(&page.sql).contains("joined_user_name"));
             }
             for with_categories in [false, true] {
                 let lines = lines_statement(backend, [1, 2], with_categories);

@@ -25,10 +25,10 @@ use sea_orm::{
 use super::{
     categories::CategoryColumns,
     products::{CATEGORY_ALIAS, InCategory, PRODUCT_ALIAS, ProductColumns},
-    users::UserRecord,
+    users::{UserColumns, UserRecord},
 };
 use crate::{
-    domain::{OrderStatus, Role},
+    domain::OrderStatus,
     entities::{categories, order_items, orders, products, reviews},
 };
 
@@ -298,14 +298,7 @@ impl Positional for order_items::Model {
 
 impl Positional for UserRecord {
     fn from_columns(columns: &mut Columns<'_>) -> Result<Self, DbErr> {
-        Ok(Self {
-            id: columns.read("id")?,
-            email: columns.read("email")?,
-            name: columns.read("name")?,
-            role: columns.read_enum::<Role>("role")?,
-            created_at: columns.read("created_at")?,
-            just_authenticated: false,
-        })
+        UserColumns::ALL.read(columns)
     }
 }
 

@@ -10,7 +10,7 @@ use super::{
     keyset::{Keyset, Page},
     orderings::ReviewsNewestFirst,
     positional, rows_where_in,
-    users::{UserRecord, WithUser, join_users},
+    users::{UserColumns, UserRecord, WithUser, join_users},
 };
 use crate::{entities::reviews, error::AppResult};
 
@@ -33,20 +33,28 @@ pub struct ReviewsAndAuthors {
     pub authors: Vec<UserRecord>,
 }
 
-/// `keyset`'s page of the reviews of each of `products`, with their
-/// authors, in one statement: the authors' statement would otherwise wait
-/// for the pages. Every product gets a page, empty when it has no reviews.
+/// `keyset`'s page of the reviews of each of `products`, with the `authors`
+/// columns of their authors, in one statement: the authors' statement would
+/// otherwise wait for the pages. Every product gets a page, empty when it
+/// has no reviews. Addresses are never read: a page is public and cached
+/// without them, and an admin who asks for one reads it by id.
 pub async fn pages_with_authors(
     db: &impl ConnectionTrait,
     keyset: &Keyset<ReviewsNewestFirst>,
     products: &[i64],
+    authors: UserColumns,
 ) -> AppResult<HashMap<i64, ReviewsAndAuthors>> {
+    let authors = UserColumns {
+        email: false,
+        ..authors
+    };
     let mut found = HashMap::with_capacity(products.len());
     if !products.is_empty() {
-        let statement = pages_with_authors_statement(db.get_database_backend(), keyset, products);
+        let statement =
+            pages_with_authors_statement(db.get_database_backend(), keyset, products, authors);
         let rows: Vec<WithUser<reviews::Model>> =
-            positional::all_of_statement(db, statement).await?;
-        let mut authors: HashMap<i64, Vec<UserRecord>> = HashMap::new();
+            positional::all_read_by(db, statement, |row| WithUser::read(row, authors)).await?;
+        let mut authors: HashMap<i64, Vec<UserRecord>> = HashMap::with_capacity(products.len());
         let pages = keyset.pages_by_parent(
             rows,
             |WithUser {
@@ -79,6 +87,7 @@ fn pages_with_authors_statement(
     backend: DbBackend,
     keyset: &Keyset<ReviewsNewestFirst>,
     products: &[i64],
+    authors: UserColumns,
 ) -> Statement {
     let pages = keyset.per_parent(
         backend,
@@ -87,13 +96,8 @@ fn pages_with_authors_statement(
         products,
     );
     let mut statement = pages.statement;
-    // Without addresses: a page is public and cached without them, and an
-    // admin who asks for one reads it by id.
-    join_users(
-        &mut statement,
-        (pages.children, reviews::Column::UserId),
-        false,
-    );
+    let author = (pages.children, reviews::Column::UserId);
+    join_users(&mut statement, author, authors, backend);
     backend.build(&statement)
 }
 
@@ -107,7 +111,8 @@ mod tests {
         let keyset = Keyset::new(ReviewsNewestFirst, PageArgs::new(Some(3), None, None, None))
             .expect("a page");
         for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
-            let statement = pages_with_authors_statement(backend, &keyset, &[1, 2]);
+            let statement =
+                pages_with_authors_statement(backend, &keyset, &[1, 2], UserColumns::ALL);
             assert!(output_names(&statement.sql).contains("joined_user_id"));
         }
     }

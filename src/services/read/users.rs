@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ConnectionTrait, DbErr, DerivePartialModel, EntityTrait, FromQueryResult, IdenStatic,
-    PaginatorTrait, QueryFilter, QueryResult, QuerySelect,
+    ConnectionTrait, DbBackend, DbErr, DerivePartialModel, EntityTrait, FromQueryResult,
+    IdenStatic, PaginatorTrait, QueryFilter, QueryResult, QuerySelect,
     sea_query::{Expr, ExprTrait, IntoColumnRef, JoinType, SelectStatement},
 };
 
@@ -45,36 +45,101 @@ pub struct UserRecord {
 /// What the user columns of a row joined to its user are prefixed with.
 const JOINED_USER: &str = "joined_user_";
 
+/// The columns of [`UserRecord`], in its field order.
+const RECORD_COLUMNS: [users::Column; 5] = [
+    users::Column::Id,
+    users::Column::Email,
+    users::Column::Name,
+    users::Column::Role,
+    users::Column::CreatedAt,
+];
+
+/// The columns of a user record that a read selects beyond its id and
+/// name, which every read selects: the authors of a page of reviews shown
+/// by name leave their role and sign-up time unread on PostgreSQL. There,
+/// a record read without a column holds a placeholder (no address, the
+/// customer role, the Unix epoch), so only the selection that chose the
+/// columns may see it. Elsewhere rows decode by name, and only the address
+/// is left out (a null).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct UserColumns {
+    /// `email`.
+    pub email: bool,
+    /// `role`.
+    pub role: bool,
+    /// `created_at`.
+    pub created_at: bool,
+}
+
+impl UserColumns {
+    /// Every column of the record.
+    pub const ALL: Self = Self {
+        email: true,
+        role: true,
+        created_at: true,
+    };
+
+    /// The set as bits, one per optional column: a short name for cache keys.
+    pub fn bits(self) -> u8 {
+        u8::from(self.email) | u8::from(self.role) << 1 | u8::from(self.created_at) << 2
+    }
+
+    /// Whether `column` of the record is selected.
+    fn selects(self, column: users::Column) -> bool {
+        match column {
+            users::Column::Id | users::Column::Name => true,
+            users::Column::Email => self.email,
+            users::Column::Role => self.role,
+            users::Column::CreatedAt => self.created_at,
+            _ => false,
+        }
+    }
+
+    /// Reads a record of these columns, in its field order.
+    pub(super) fn read(self, columns: &mut Columns<'_>) -> Result<UserRecord, DbErr> {
+        Ok(UserRecord {
+            id: columns.read("id")?,
+            email: columns.read_if(self.email, "email")?,
+            name: columns.read("name")?,
+            role: if self.role {
+                columns.read_enum::<Role>("role")?
+            } else {
+                Role::Customer
+            },
+            created_at: columns.read_if(self.created_at, "created_at")?,
+            just_authenticated: false,
+        })
+    }
+}
+
 /// Joins the rows of `statement` to the users that `user_id` names and
 /// selects those users' [`UserRecord`] columns after the statement's own,
 /// for [`WithUser`] to decode. The column is a foreign key, so the inner
-/// join keeps every row. Addresses are read only `with_email`; otherwise
-/// the column is a null, and a viewer allowed to see one reads it through
-/// [`emails`].
+/// join keeps every row. Only the record's `columns` are read (see
+/// [`UserColumns`]); a viewer allowed to see an address that was not read
+/// reads it through [`emails`].
 pub(super) fn join_users(
     statement: &mut SelectStatement,
     user_id: impl IntoColumnRef,
-    with_email: bool,
+    columns: UserColumns,
+    backend: DbBackend,
 ) {
     statement.join(
         JoinType::InnerJoin,
         users::Entity,
         Expr::col((users::Entity, users::Column::Id)).equals(user_id),
     );
-    for column in [
-        users::Column::Id,
-        users::Column::Email,
-        users::Column::Name,
-        users::Column::Role,
-        users::Column::CreatedAt,
-    ] {
-        let alias = format!("{JOINED_USER}{}", column.as_str());
-        let value = if matches!(column, users::Column::Email) && !with_email {
+    for column in RECORD_COLUMNS {
+        let value = if columns.selects(column) {
+            Expr::col((users::Entity, column))
+        } else if backend == DbBackend::Postgres {
+            continue;
+        } else if matches!(column, users::Column::Email) {
             Expr::cust("NULL").cast_as("text")
         } else {
             Expr::col((users::Entity, column))
         };
-        statement.expr_as(value, alias);
+        statement.expr_as(value, format!("{JOINED_USER}{}", column.as_str()));
     }
 }
 
@@ -95,11 +160,12 @@ impl<M: FromQueryResult> FromQueryResult for WithUser<M> {
     }
 }
 
-impl<M: Positional> Positional for WithUser<M> {
-    fn from_columns(columns: &mut Columns<'_>) -> Result<Self, DbErr> {
+impl<M: Positional> WithUser<M> {
+    /// Reads a row and the user `columns` joined to it.
+    pub(super) fn read(columns: &mut Columns<'_>, user: UserColumns) -> Result<Self, DbErr> {
         Ok(Self {
             row: M::from_columns(columns)?,
-            user: columns.read_aliased(JOINED_USER)?,
+            user: columns.aliased(JOINED_USER, |columns| user.read(columns))?,
         })
     }
 }

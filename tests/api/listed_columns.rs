@@ -297,3 +297,24 @@ async fn every_field_of_joined_review_authors_and_order_customers_shows_the_user
     )
     .await;
 }
+
+#[tokio::test]
+async fn every_field_of_the_products_and_categories_of_listed_order_lines_shows_the_row_as_a_lookup_does()
+ {
+    let app = spawn_seeded(catalog_plan()).await;
+    let (_, admin) = app.signed_in(Role::Admin).await;
+    let mut checked = selections(&app, "Product").await;
+    for field in selections(&app, "Category").await {
+        checked.push(format!("category {{ {field} }}"));
+    }
+    checked
+        .push("... on Product { sku category { ... on Category { slug createdAt } } }".to_owned());
+    for selection in &checked {
+        let listing = format!(
+            "{{ orders(first: 10) {{ nodes {{ items {{ product {{ id {selection} }} }} }} }} }}"
+        );
+        let listed = app.data_as(&admin, &listing, json!({})).await;
+        let products = nodes_at(&listed, &["orders", "nodes", "items", "product"]);
+        assert_as_looked_up(&app, &admin, &products, "Product", selection).await;
+    }
+}

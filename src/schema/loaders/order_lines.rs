@@ -1,5 +1,6 @@
 //! An order's lines with the products they name and, when selected, those
-//! products' categories (`items { product { category { name } } }`).
+//! products' categories (`items { product { category { name } } }`), with
+//! the columns of both that the selection shows.
 //!
 //! The lines of a level of orders load in one batch and one statement, the
 //! lines joined to their products (and categories). Each order gets what
@@ -16,23 +17,15 @@ use crate::{
     entities::{categories, order_items, products},
     error::AppError,
     schema::context::loaders,
-    services::read::{self, orders::LineWithProduct},
+    services::read::{self, orders::LineWithProduct, products::ListedColumns},
 };
 
-/// How far a selection of order lines reaches.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Reach {
-    /// The lines' products.
-    Products,
-    /// The lines' products and their categories.
-    Categories,
-}
-
-/// Key: one order's lines, with what they reach.
+/// Key: one order's lines, with what their selection shows of their
+/// products and those products' categories.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct LinesOf {
     order: i64,
-    reach: Reach,
+    columns: ListedColumns,
 }
 
 /// An order's lines and the rows they reach.
@@ -55,9 +48,16 @@ impl Loader<LinesOf> for DbLoader {
     type Error = AppError;
 
     async fn load(&self, keys: &[LinesOf]) -> Result<HashMap<LinesOf, Self::Value>, AppError> {
-        // Categories are read for every order of the batch when one asks
-        // for them: a line whose selection stops at its product ignores them.
-        let with_categories = keys.iter().any(|key| key.reach == Reach::Categories);
+        // What any order of the batch shows is read for all of them: a line
+        // whose selection shows less ignores the rest.
+        let Some(columns) = keys
+            .iter()
+            .map(|key| key.columns)
+            .reduce(ListedColumns::union)
+        else {
+            return Ok(HashMap::new());
+        };
+        let with_categories = columns.categories.is_some();
         let mut orders: Vec<i64> = keys.iter().map(|key| key.order).collect();
         orders.sort_unstable();
         orders.dedup();
@@ -68,7 +68,7 @@ impl Loader<LinesOf> for DbLoader {
         let mut by_order: HashMap<i64, OrderLines> = HashMap::with_capacity(orders.len());
         let mut read_products = Vec::new();
         let mut read_categories = Vec::new();
-        let lines = read::orders::lines_with_products(&self.db, orders, with_categories).await?;
+        let lines = read::orders::lines_with_products(&self.db, orders, columns).await?;
         for LineWithProduct {
             item,
             product,
@@ -116,11 +116,15 @@ impl Loader<LinesOf> for DbLoader {
     }
 }
 
-/// The lines of `order` with what `reach` asks for, batched with its
-/// siblings.
-pub async fn lines_of(ctx: &Context<'_>, order: i64, reach: Reach) -> Result<OrderLines, AppError> {
+/// The lines of `order` with the `columns` of their products (and
+/// categories) its selection shows, batched with its siblings.
+pub async fn lines_of(
+    ctx: &Context<'_>,
+    order: i64,
+    columns: ListedColumns,
+) -> Result<OrderLines, AppError> {
     let lines = loaders(ctx)?
-        .load_one(LinesOf { order, reach })
+        .load_one(LinesOf { order, columns })
         .await?
         .unwrap_or_default();
     Ok(Arc::unwrap_or_clone(lines))

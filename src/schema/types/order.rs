@@ -9,7 +9,7 @@ use std::borrow::Cow;
 
 use async_graphql::{Context, ID, Object};
 
-use super::{Product, Row, User};
+use super::{Category, Product, Row, User};
 use crate::{
     entities::{order_items, orders},
     error::AppResult,
@@ -18,11 +18,13 @@ use crate::{
         context::{currency, db, loaders, required},
         enums::GraphqlOrderStatus,
         ids::{self, NodeKind},
-        loaders::{ChildCount, ItemsOf, OrderLines, ProductId, Reach, UserId, lines_of},
+        loaders::{ChildCount, ItemsOf, OrderLines, ProductId, UserId, lines_of},
         prefetch::{self, Prefetched},
         scalars::{Money, Timestamp},
     },
-    services::read::{self, children::UserOrders, orders::OrderFilterSpec},
+    services::read::{
+        self, children::UserOrders, orders::OrderFilterSpec, products::ListedColumns,
+    },
 };
 
 /// A customer's order.
@@ -89,16 +91,18 @@ impl Order {
                 .map(|row| Row(OrderItem::new(row)))
                 .collect());
         }
-        let reach = if product.field("category").exists() {
-            Reach::Categories
-        } else {
-            Reach::Products
+        let selections = product.selection_fields();
+        let mut categories = prefetch::beneath(&selections, "category").peekable();
+        let with_categories = categories.peek().is_some();
+        let columns = ListedColumns {
+            products: Product::columns_shown(&selections),
+            categories: with_categories.then(|| Category::columns_shown(categories)),
         };
         let OrderLines {
             items,
             mut products,
             categories,
-        } = lines_of(ctx, self.row.id, reach).await?;
+        } = lines_of(ctx, self.row.id, columns).await?;
         Ok(items
             .into_iter()
             .map(|row| {

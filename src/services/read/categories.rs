@@ -49,6 +49,16 @@ impl CategoryColumns {
             })
     }
 
+    /// The columns of either set.
+    pub fn union(self, other: Self) -> Self {
+        Self {
+            slug: self.slug || other.slug,
+            parent: self.parent || other.parent,
+            created_at: self.created_at || other.created_at,
+            updated_at: self.updated_at || other.updated_at,
+        }
+    }
+
     /// Whether `column` is selected.
     pub fn selects(self, column: categories::Column) -> bool {
         match column {

@@ -16,6 +16,7 @@ use super::{
     one_of,
     orderings::OrderOrdering,
     positional::{self, Columns, Positional},
+    products::ListedColumns,
     rows_where_in, total,
     users::{UserColumns, UserRecord, WithUser, join_users},
 };
@@ -185,15 +186,6 @@ impl FromQueryResult for LineRow {
     }
 }
 
-impl Positional for LineRow {
-    fn from_columns(columns: &mut Columns<'_>) -> Result<Self, DbErr> {
-        Ok(Self {
-            item: order_items::Model::from_columns(columns)?,
-            product: columns.read_aliased(LINE_PRODUCT)?,
-        })
-    }
-}
-
 /// A line joined to its product and the product's category.
 struct LineRowInCategory {
     line: LineRow,
@@ -212,46 +204,54 @@ impl FromQueryResult for LineRowInCategory {
     }
 }
 
-impl Positional for LineRowInCategory {
-    fn from_columns(columns: &mut Columns<'_>) -> Result<Self, DbErr> {
-        Ok(Self {
-            line: LineRow::from_columns(columns)?,
-            category: columns.read_aliased(LINE_CATEGORY)?,
-        })
-    }
-}
-
 /// Joins `statement` to `E`'s rows, on `E`'s id equal to `reference`, and
-/// selects all of their columns after the statement's own, prefixed.
-fn join_all_columns<E: EntityTrait>(
+/// selects the columns of theirs that `selects` keeps after the statement's
+/// own, prefixed.
+fn join_columns<E: EntityTrait>(
     statement: &mut SelectStatement,
     reference: Expr,
     id: E::Column,
     prefix: &str,
+    selects: impl Fn(E::Column) -> bool,
 ) {
     statement.join(
         JoinType::InnerJoin,
         E::default(),
         Expr::col((E::default(), id)).eq(reference),
     );
-    for column in E::Column::iter() {
+    for column in E::Column::iter().filter(|column| selects(*column)) {
         let alias = format!("{prefix}{}", column.as_str());
         statement.expr_as(Expr::col((E::default(), column)), alias);
     }
 }
 
 /// The lines of these orders, in the order they were recorded, each with
-/// its product and, when `with_categories`, that product's category: one
-/// statement, where reading them by key took one per level, each waiting
-/// for the last. The joins follow foreign keys, so they keep every line.
+/// the `columns` of its product and, when they name some, of that
+/// product's category: one statement, where reading them by key took one
+/// per level, each waiting for the last. The joins follow foreign keys, so
+/// they keep every line. Only PostgreSQL's rows, read by position, leave
+/// columns out.
 pub async fn lines_with_products(
     db: &impl ConnectionTrait,
     order_ids: impl IntoIterator<Item = i64>,
-    with_categories: bool,
+    columns: ListedColumns,
 ) -> AppResult<Vec<LineWithProduct>> {
-    let statement = lines_statement(db.get_database_backend(), order_ids, with_categories);
-    Ok(if with_categories {
-        let rows: Vec<LineRowInCategory> = positional::all_of_statement(db, statement).await?;
+    let statement = lines_statement(db.get_database_backend(), order_ids, columns);
+    let products = columns.products;
+    let line = |row: &mut Columns<'_>| -> Result<LineRow, DbErr> {
+        Ok(LineRow {
+            item: order_items::Model::from_columns(row)?,
+            product: row.aliased(LINE_PRODUCT, |row| products.read(row))?,
+        })
+    };
+    Ok(if let Some(categories) = columns.categories {
+        let rows: Vec<LineRowInCategory> = positional::all_read_by(db, statement, |row| {
+            Ok(LineRowInCategory {
+                line: line(row)?,
+                category: row.aliased(LINE_CATEGORY, |row| categories.read(row))?,
+            })
+        })
+        .await?;
         rows.into_iter()
             .map(|LineRowInCategory { line, category }| LineWithProduct {
                 item: line.item,
@@ -260,7 +260,7 @@ pub async fn lines_with_products(
             })
             .collect()
     } else {
-        let rows: Vec<LineRow> = positional::all_of_statement(db, statement).await?;
+        let rows: Vec<LineRow> = positional::all_read_by(db, statement, line).await?;
         rows.into_iter()
             .map(|LineRow { item, product }| LineWithProduct {
                 item,
@@ -274,24 +274,28 @@ pub async fn lines_with_products(
 fn lines_statement(
     backend: DbBackend,
     order_ids: impl IntoIterator<Item = i64>,
-    with_categories: bool,
+    columns: ListedColumns,
 ) -> Statement {
+    // Other backends decode by name, so they read every column.
+    let pruned = backend == DbBackend::Postgres;
     let mut statement = order_items::Entity::find()
         .filter(one_of(backend, order_items::Column::OrderId, order_ids))
         .order_by_asc(order_items::Column::Id)
         .into_query();
-    join_all_columns::<products::Entity>(
+    join_columns::<products::Entity>(
         &mut statement,
         Expr::col((order_items::Entity, order_items::Column::ProductId)),
         products::Column::Id,
         LINE_PRODUCT,
+        |column| !pruned || columns.products.selects(column),
     );
-    if with_categories {
-        join_all_columns::<categories::Entity>(
+    if let Some(categories) = columns.categories {
+        join_columns::<categories::Entity>(
             &mut statement,
             Expr::col((products::Entity, products::Column::CategoryId)),
             categories::Column::Id,
             LINE_CATEGORY,
+            |column| !pruned || categories.selects(column),
         );
     }
     backend.build(&statement)
@@ -300,7 +304,9 @@ fn lines_statement(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::read::output_names;
+    use crate::services::read::{
+        categories::CategoryColumns, output_names, products::ProductColumns,
+    };
 
     #[test]
     fn joined_reads_name_each_column_once() {
@@ -316,8 +322,23 @@ mod tests {
                 let page = page_with_customers_statement(backend, &filter, &keyset, columns);
                 assert!(output_names(&page.sql).contains("joined_user_name"));
             }
-            for with_categories in [false, true] {
-                let lines = lines_statement(backend, [1, 2], with_categories);
+            let lean = ListedColumns {
+                products: ProductColumns {
+                    sku: false,
+                    description: false,
+                    price: false,
+                    stock: false,
+                    rating: false,
+                    updated_at: false,
+                },
+                categories: None,
+            };
+            let full = ListedColumns {
+                products: ProductColumns::ALL,
+                categories: Some(CategoryColumns::ALL),
+            };
+            for columns in [lean, full] {
+                let lines = lines_statement(backend, [1, 2], columns);
                 assert!(output_names(&lines.sql).contains("line_product_id"));
             }
         }

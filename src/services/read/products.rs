@@ -70,6 +70,18 @@ impl ProductColumns {
         })
     }
 
+    /// The columns of either set.
+    pub fn union(self, other: Self) -> Self {
+        Self {
+            sku: self.sku || other.sku,
+            description: self.description || other.description,
+            price: self.price || other.price,
+            stock: self.stock || other.stock,
+            rating: self.rating || other.rating,
+            updated_at: self.updated_at || other.updated_at,
+        }
+    }
+
     /// These columns and the sort key of `ordering`, which each row's
     /// cursor carries.
     fn with_sort_key(self, ordering: &ProductOrdering) -> Self {
@@ -114,14 +126,28 @@ impl ProductColumns {
     }
 }
 
-/// What a page of the product listing reads of its rows: some columns of
-/// the products and, when its items show their categories, some of theirs.
+/// What a read of products (a page of the listing, the products of order
+/// lines) reads of them: some of their columns and, when its selection
+/// shows their categories, some of theirs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ListedColumns {
     /// The products' columns.
     pub products: ProductColumns,
     /// The categories' columns; `None`: the categories are not read.
     pub categories: Option<CategoryColumns>,
+}
+
+impl ListedColumns {
+    /// What either reads.
+    pub fn union(self, other: Self) -> Self {
+        Self {
+            products: self.products.union(other.products),
+            categories: match (self.categories, other.categories) {
+                (Some(one), Some(other)) => Some(one.union(other)),
+                (one, other) => one.or(other),
+            },
+        }
+    }
 }
 
 /// A checked product filter; every given field must match. Hashable, so

@@ -21,12 +21,7 @@ use crate::{
             ProductConnection, ProductTotal, Row,
         },
     },
-    services::read::{
-        self,
-        keyset::Keyset,
-        orderings::CategoryByName,
-        products::{ListedColumns, ListedProducts},
-    },
+    services::read::{self, keyset::Keyset, orderings::CategoryByName, products::ListedProducts},
 };
 
 /// Catalog entry points.
@@ -95,13 +90,8 @@ impl CatalogQuery {
     ) -> AppResult<ProductConnection> {
         let (filter, keyset) =
             product_listing(filter, order_by, PageArgs::new(first, after, last, before))?;
-        let items = prefetch::item_selections(ctx);
-        let mut categories = prefetch::beneath(&items, "category").peekable();
-        let with_categories = categories.peek().is_some();
-        let columns = ListedColumns {
-            products: Product::columns_shown(&items),
-            categories: with_categories.then(|| Category::columns_shown(categories)),
-        };
+        let columns = Product::listed_columns(&prefetch::item_selections(ctx));
+        let with_categories = columns.categories.is_some();
         let key = ProductPage {
             filter: filter.clone(),
             keyset: as_selected(ctx, keyset),

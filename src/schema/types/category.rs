@@ -29,12 +29,7 @@ impl Category {
     pub fn columns_shown<'a>(
         categories: impl IntoIterator<Item = SelectionField<'a>>,
     ) -> CategoryColumns {
-        let mut columns = CategoryColumns {
-            slug: false,
-            parent: false,
-            created_at: false,
-            updated_at: false,
-        };
+        let mut columns = CategoryColumns::NONE;
         for category in categories {
             for field in category.selection_set() {
                 match field.name() {

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 
 use async_graphql::{Context, ID, Object};
 
-use super::{Category, Product, Row, User};
+use super::{Product, Row, User};
 use crate::{
     entities::{order_items, orders},
     error::AppResult,
@@ -22,9 +22,7 @@ use crate::{
         prefetch::{self, Prefetched},
         scalars::{Money, Timestamp},
     },
-    services::read::{
-        self, children::UserOrders, orders::OrderFilterSpec, products::ListedColumns,
-    },
+    services::read::{self, children::UserOrders, orders::OrderFilterSpec},
 };
 
 /// A customer's order.
@@ -91,13 +89,7 @@ impl Order {
                 .map(|row| Row(OrderItem::new(row)))
                 .collect());
         }
-        let selections = product.selection_fields();
-        let mut categories = prefetch::beneath(&selections, "category").peekable();
-        let with_categories = categories.peek().is_some();
-        let columns = ListedColumns {
-            products: Product::columns_shown(&selections),
-            categories: with_categories.then(|| Category::columns_shown(categories)),
-        };
+        let columns = Product::listed_columns(&product.selection_fields());
         let OrderLines {
             items,
             mut products,

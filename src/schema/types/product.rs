@@ -22,7 +22,7 @@ use crate::{
         children::ProductReviews,
         keyset::{Keyset, Page},
         orderings::ReviewsNewestFirst,
-        products::{InCategory, ProductColumns},
+        products::{InCategory, ListedColumns, ProductColumns},
         reviews::ReviewsAndAuthors,
     },
 };
@@ -43,14 +43,7 @@ impl Product {
     /// that comes to read another column must be added here
     /// (`tests/api/listed_columns.rs` compares every field with the row's).
     pub fn columns_shown(items: &[SelectionField<'_>]) -> ProductColumns {
-        let mut columns = ProductColumns {
-            sku: false,
-            description: false,
-            price: false,
-            stock: false,
-            rating: false,
-            updated_at: false,
-        };
+        let mut columns = ProductColumns::NONE;
         for field in items.iter().flat_map(SelectionField::selection_set) {
             match field.name() {
                 "sku" => columns.sku = true,
@@ -62,6 +55,17 @@ impl Product {
             }
         }
         columns
+    }
+
+    /// What a read of products shows for the selections `items` of
+    /// products: their columns and, when selected, their categories'.
+    pub fn listed_columns(items: &[SelectionField<'_>]) -> ListedColumns {
+        let mut categories = prefetch::beneath(items, "category").peekable();
+        let with_categories = categories.peek().is_some();
+        ListedColumns {
+            products: Self::columns_shown(items),
+            categories: with_categories.then(|| Category::columns_shown(categories)),
+        }
     }
 
     /// A product whose relations load when selected.

@@ -32,11 +32,7 @@ impl User {
     /// for the selections `users` of users: a list that reads its rows'
     /// users with them reads no others (see `Product::columns_shown`).
     pub fn columns_shown<'a>(users: impl IntoIterator<Item = SelectionField<'a>>) -> UserColumns {
-        let mut columns = UserColumns {
-            email: false,
-            role: false,
-            created_at: false,
-        };
+        let mut columns = UserColumns::NONE;
         for user in users {
             for field in user.selection_set() {
                 match field.name() {

@@ -31,6 +31,14 @@ pub struct CategoryColumns {
 }
 
 impl CategoryColumns {
+    /// No optional column.
+    pub const NONE: Self = Self {
+        slug: false,
+        parent: false,
+        created_at: false,
+        updated_at: false,
+    };
+
     /// Every column.
     pub const ALL: Self = Self {
         slug: true,

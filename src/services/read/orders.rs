@@ -312,25 +312,13 @@ mod tests {
     fn joined_reads_name_each_column_once() {
         let keyset = Keyset::new(OrderOrdering::default(), Default::default()).expect("a page");
         for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
-            let fewest = UserColumns {
-                email: false,
-                role: false,
-                created_at: false,
-            };
-            for columns in [fewest, UserColumns::ALL] {
+            for columns in [UserColumns::NONE, UserColumns::ALL] {
                 let filter = OrderFilterSpec::default();
                 let page = page_with_customers_statement(backend, &filter, &keyset, columns);
                 assert!(output_names(&page.sql).contains("joined_user_name"));
             }
             let lean = ListedColumns {
-                products: ProductColumns {
-                    sku: false,
-                    description: false,
-                    price: false,
-                    stock: false,
-                    rating: false,
-                    updated_at: false,
-                },
+                products: ProductColumns::NONE,
                 categories: None,
             };
             let full = ListedColumns {

@@ -43,6 +43,16 @@ pub struct ProductColumns {
 }
 
 impl ProductColumns {
+    /// No optional column.
+    pub const NONE: Self = Self {
+        sku: false,
+        description: false,
+        price: false,
+        stock: false,
+        rating: false,
+        updated_at: false,
+    };
+
     /// Every column.
     pub const ALL: Self = Self {
         sku: true,

@@ -72,6 +72,13 @@ pub struct UserColumns {
 }
 
 impl UserColumns {
+    /// No optional column.
+    pub const NONE: Self = Self {
+        email: false,
+        role: false,
+        created_at: false,
+    };
+
     /// Every column of the record.
     pub const ALL: Self = Self {
         email: true,

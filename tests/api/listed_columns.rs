@@ -201,8 +201,8 @@ async fn cursors_carry_the_sort_key_whichever_fields_are_selected() {
     }
 }
 
-/// The items of `connection` (its `nodes`) in `data`, at any depth of
-/// `path`.
+/// The values at `path` in `data`, through every list on the way
+/// (`orders.nodes.items.product`: the product of each line of each order).
 fn nodes_at<'a>(data: &'a Value, path: &[&str]) -> Vec<&'a Value> {
     let Some((first, rest)) = path.split_first() else {
         return vec![data];

@@ -166,18 +166,15 @@ async fn cursors_carry_the_sort_key_whichever_fields_are_selected() {
     for order in ["NAME", "PRICE", "CREATED_AT", "RATING"] {
         let lean = cursors(&app, order, "id", None).await;
         let full = cursors(&app, order, "id sku price { amount } stock updatedAt", None).await;
-        let lean_edges: Vec<(&Value, &Value)> = lean["edges"]
-            .as_array()
-            .expect("edges")
-            .iter()
-            .map(|edge| (&edge["cursor"], &edge["node"]["id"]))
-            .collect();
-        let full_edges: Vec<(&Value, &Value)> = full["edges"]
-            .as_array()
-            .expect("edges")
-            .iter()
-            .map(|edge| (&edge["cursor"], &edge["node"]["id"]))
-            .collect();
+        let edges = |page: &Value| -> Vec<(Value, Value)> {
+            page["edges"]
+                .as_array()
+                .expect("edges")
+                .iter()
+                .map(|edge| (edge["cursor"].clone(), edge["node"]["id"].clone()))
+                .collect()
+        };
+        let (lean_edges, full_edges) = (edges(&lean), edges(&full));
         assert_eq!(lean_edges.len(), 6, "{lean}");
         assert_eq!(lean_edges, full_edges, "{order}");
         // The next page after a lean page's cursor is the full one's.

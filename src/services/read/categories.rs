@@ -5,6 +5,7 @@ use sea_orm::{
 };
 
 use super::{
+    flag_bits,
     keyset::{Keyset, Page},
     one_of,
     orderings::CategoryByName,
@@ -49,12 +50,7 @@ impl CategoryColumns {
 
     /// The set as bits, one per optional column: a short name for cache keys.
     pub fn bits(self) -> u8 {
-        [self.slug, self.parent, self.created_at, self.updated_at]
-            .into_iter()
-            .enumerate()
-            .fold(0, |bits, (index, selected)| {
-                bits | (u8::from(selected) << index)
-            })
+        flag_bits([self.slug, self.parent, self.created_at, self.updated_at])
     }
 
     /// The columns of either set.

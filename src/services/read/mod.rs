@@ -24,6 +24,15 @@ use sea_orm::{
 use self::positional::Positional;
 use crate::error::AppResult;
 
+/// `flags` as the bits of a byte, the first the lowest: the short name of
+/// a set of optional columns in a cache key.
+fn flag_bits<const N: usize>(flags: [bool; N]) -> u8 {
+    flags
+        .into_iter()
+        .enumerate()
+        .fold(0, |bits, (index, flag)| bits | (u8::from(flag) << index))
+}
+
 /// `column` is one of `values`. On PostgreSQL the values travel as one
 /// array parameter, so the statement's text does not change with the size
 /// of the batch: each connection prepares it once and reuses it, instead of

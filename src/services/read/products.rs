@@ -9,6 +9,7 @@ use sea_orm::{
 
 use super::{
     categories::CategoryColumns,
+    flag_bits,
     keyset::{Keyset, Page},
     one_of,
     orderings::{ProductOrdering, ProductSortKey},
@@ -65,19 +66,14 @@ impl ProductColumns {
 
     /// The set as bits, one per optional column: a short name for cache keys.
     pub fn bits(self) -> u8 {
-        [
+        flag_bits([
             self.sku,
             self.description,
             self.price,
             self.stock,
             self.rating,
             self.updated_at,
-        ]
-        .into_iter()
-        .enumerate()
-        .fold(0, |bits, (index, selected)| {
-            bits | (u8::from(selected) << index)
-        })
+        ])
     }
 
     /// The columns of either set.

@@ -8,6 +8,7 @@ use sea_orm::{
 };
 
 use super::{
+    flag_bits,
     keyset::{Keyset, Page},
     one_of,
     orderings::UsersNewestFirst,
@@ -88,7 +89,7 @@ impl UserColumns {
 
     /// The set as bits, one per optional column: a short name for cache keys.
     pub fn bits(self) -> u8 {
-        u8::from(self.email) | u8::from(self.role) << 1 | u8::from(self.created_at) << 2
+        flag_bits([self.email, self.role, self.created_at])
     }
 
     /// Whether `column` of the record is selected.

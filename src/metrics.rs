@@ -1,22 +1,22 @@
 //! Prometheus metrics: one process-wide recorder, rendered at `/metrics`.
 
+mod buffered;
 pub mod cache;
 pub mod events;
-mod handles;
 
 use std::{
     sync::{
-        LazyLock, OnceLock,
+        OnceLock,
         atomic::{AtomicU64, Ordering},
     },
     time::Duration,
 };
 
 use axum::http::Method;
-use metrics::{Counter, Histogram, counter, gauge, histogram};
+use metrics::{Histogram, counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-use handles::Registered;
+use buffered::{Shard, Shards, ThreadShard};
 
 const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -93,27 +93,59 @@ pub struct OperationRecord<'a> {
 /// Longest operation name kept as a label, bounding label size.
 const MAX_NAME_LABEL: usize = 64;
 
-/// `graphql_operations_total` by operation type and outcome, then name.
-static OPERATION_COUNTS: LazyLock<Registered<(&'static str, OperationOutcome), Counter>> =
-    LazyLock::new(Registered::new);
+/// The fixed labels of a counter that requests update; the free-form one
+/// (operation name, route) goes beside it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum CountGroup {
+    /// `graphql_operations_total` of one operation type and outcome.
+    Operations(&'static str, OperationOutcome),
+    /// `graphql_cache_hits_total`.
+    CacheHits,
+    /// `graphql_cache_misses_total`.
+    CacheMisses,
+    /// `http_requests_total` of one method and status.
+    Http(Method, u16),
+}
 
-/// The duration and statement histograms of each operation type.
-static OPERATION_COSTS: LazyLock<Registered<(), (Histogram, Histogram)>> =
-    LazyLock::new(Registered::new);
+/// A histogram that requests add to, beside its free-form label (route).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum SampleGroup {
+    /// `graphql_operation_duration_seconds` of one operation type.
+    OperationDuration(&'static str),
+    /// `graphql_operation_sql_statements` of one operation type.
+    OperationStatements(&'static str),
+    /// `http_request_duration_seconds`.
+    HttpDuration,
+}
 
-/// `graphql_cache_hits_total` and `graphql_cache_misses_total`.
-static OPERATION_CACHE_COUNTS: LazyLock<(Counter, Counter)> = LazyLock::new(|| {
-    (
-        counter!("graphql_cache_hits_total"),
-        counter!("graphql_cache_misses_total"),
-    )
-});
+/// Every thread's buffer of per-request metrics.
+static SHARDS: Shards<CountGroup, SampleGroup> = Shards::new();
 
-/// `http_requests_total` by method and status, then route.
-static HTTP_COUNTS: LazyLock<Registered<(Method, u16), Counter>> = LazyLock::new(Registered::new);
+thread_local! {
+    static SHARD: ThreadShard<CountGroup, SampleGroup> = SHARDS.join();
+}
 
-/// `http_request_duration_seconds` by route.
-static HTTP_DURATIONS: LazyLock<Registered<(), Histogram>> = LazyLock::new(Registered::new);
+/// Runs `update` on this thread's buffer; on a thread that is exiting (its
+/// buffer already gone) the updates are recorded at once.
+fn buffer(update: impl FnOnce(&mut Shard<CountGroup, SampleGroup>)) {
+    let mut update = Some(update);
+    let _ = SHARD.try_with(|shard| {
+        if let Some(update) = update.take() {
+            shard.update(update);
+        }
+    });
+    if let Some(update) = update {
+        let mut shard = Shard::default();
+        update(&mut shard);
+        shard.flush();
+    }
+}
+
+/// The text of `/metrics`, with every thread's buffered updates in it.
+pub fn render(handle: &PrometheusHandle) -> String {
+    SHARDS.flush_all();
+    handle.render()
+}
 
 impl OperationOutcome {
     fn label(self) -> &'static str {
@@ -135,62 +167,76 @@ impl OperationRecord<'_> {
         };
         let operation_type = self.operation_type;
         let outcome = self.outcome;
-        OPERATION_COUNTS
-            .get(&(operation_type, outcome), name, || {
-                counter!(
-                    "graphql_operations_total",
-                    "operation" => name.to_owned(),
-                    "type" => operation_type,
-                    "outcome" => outcome.label(),
-                )
-            })
-            .increment(1);
-        let (duration, statements) = OPERATION_COSTS.get(&(), operation_type, || {
-            (
-                histogram!("graphql_operation_duration_seconds", "type" => operation_type),
-                histogram!("graphql_operation_sql_statements", "type" => operation_type),
-            )
+        buffer(|shard| {
+            shard.count(
+                &CountGroup::Operations(operation_type, outcome),
+                name,
+                1,
+                || {
+                    counter!(
+                        "graphql_operations_total",
+                        "operation" => name.to_owned(),
+                        "type" => operation_type,
+                        "outcome" => outcome.label(),
+                    )
+                },
+            );
+            shard.sample(
+                &SampleGroup::OperationDuration(operation_type),
+                "",
+                self.elapsed.as_secs_f64(),
+                || histogram!("graphql_operation_duration_seconds", "type" => operation_type),
+            );
+            shard.sample(
+                &SampleGroup::OperationStatements(operation_type),
+                "",
+                self.statements as f64,
+                || histogram!("graphql_operation_sql_statements", "type" => operation_type),
+            );
+            if self.cache_hits > 0 {
+                shard.count(&CountGroup::CacheHits, "", self.cache_hits, || {
+                    counter!("graphql_cache_hits_total")
+                });
+            }
+            if self.cache_misses > 0 {
+                shard.count(&CountGroup::CacheMisses, "", self.cache_misses, || {
+                    counter!("graphql_cache_misses_total")
+                });
+            }
         });
-        observe(&duration, self.elapsed.as_secs_f64());
-        observe(&statements, self.statements as f64);
-        // Most operations touch no cache: skipping a zero spares a write
-        // to a counter that every worker thread shares.
-        let (hits, misses) = &*OPERATION_CACHE_COUNTS;
-        if self.cache_hits > 0 {
-            hits.increment(self.cache_hits);
-        }
-        if self.cache_misses > 0 {
-            misses.increment(self.cache_misses);
-        }
     }
 }
 
 /// Counts one HTTP request.
 pub fn record_http(method: &Method, route: &str, status: u16, elapsed: Duration) {
-    HTTP_COUNTS
-        .get(&(method.clone(), status), route, || {
+    buffer(|shard| {
+        shard.count(&CountGroup::Http(method.clone(), status), route, 1, || {
             counter!(
                 "http_requests_total",
                 "method" => method.to_string(),
                 "route" => route.to_owned(),
                 "status" => status.to_string(),
             )
-        })
-        .increment(1);
-    let duration = HTTP_DURATIONS.get(
-        &(),
-        route,
-        || histogram!("http_request_duration_seconds", "route" => route.to_owned()),
-    );
-    observe(&duration, elapsed.as_secs_f64());
+        });
+        shard.sample(
+            &SampleGroup::HttpDuration,
+            route,
+            elapsed.as_secs_f64(),
+            || histogram!("http_request_duration_seconds", "route" => route.to_owned()),
+        );
+    });
 }
 
-/// Records `value` in `histogram`; every `DRAIN_EVERY`th sample of the
-/// process folds all waiting samples into their buckets.
-fn observe(histogram: &Histogram, value: f64) {
-    histogram.record(value);
-    let recorded = SAMPLES.fetch_add(1, Ordering::Relaxed) + 1;
-    if recorded % DRAIN_EVERY == 0 {
+/// Records `values` in `histogram`; the sample that reaches each
+/// `DRAIN_EVERY`th of the process folds all waiting samples into their
+/// buckets.
+fn observe(histogram: &Histogram, values: &[f64]) {
+    for &value in values {
+        histogram.record(value);
+    }
+    let count = values.len() as u64;
+    let before = SAMPLES.fetch_add(count, Ordering::Relaxed);
+    if (before + count) / DRAIN_EVERY != before / DRAIN_EVERY {
         if let Some(handle) = HANDLE.get() {
             handle.run_upkeep();
         }

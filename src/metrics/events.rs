@@ -17,7 +17,10 @@ pub fn record_published() {
 /// A subscription received an event from the bus, `lag` after it occurred.
 pub fn record_live(lag: Duration) {
     counter!("events_fed_total", "source" => "live").increment(1);
-    observe(&histogram!("event_delivery_lag_seconds"), lag.as_secs_f64());
+    observe(
+        &histogram!("event_delivery_lag_seconds"),
+        &[lag.as_secs_f64()],
+    );
 }
 
 /// A subscription received an event replayed from the outbox.

@@ -17,7 +17,7 @@ use futures_util::future::BoxFuture;
 use tower::{Layer, Service};
 
 use super::{
-    REQUEST_ID_HEADER,
+    REQUEST_ID,
     negotiate::{self, ResponseMedia},
 };
 use crate::error::AppError;
@@ -75,7 +75,7 @@ where
         // Kept for the timeout answer, and only read if it comes: the request
         // moves into the handler.
         let accept = accept_headers(request.headers());
-        let id = request.headers().get(REQUEST_ID_HEADER).cloned();
+        let id = request.headers().get(REQUEST_ID).cloned();
         let response = self.inner.call(request);
         Box::pin(async move {
             match tokio::time::timeout(limit, response).await {

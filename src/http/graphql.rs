@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
 
 use super::{
-    REQUEST_ID_HEADER, batch, body, caching, client_address, graphiql,
+    REQUEST_ID, batch, body, caching, client_address, graphiql,
     negotiate::{self, ResponseMedia},
     persisted,
     server::ConnectionSlot,
@@ -81,7 +81,7 @@ fn with_data(body: &str, data: &str) -> String {
 /// The request id the request-id layer put on the request.
 pub(super) fn request_id(headers: &HeaderMap) -> String {
     headers
-        .get(REQUEST_ID_HEADER)
+        .get(REQUEST_ID)
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default()
         .to_owned()

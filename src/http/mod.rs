@@ -17,25 +17,21 @@ mod metrics;
 mod negotiate;
 mod observe;
 mod persisted;
+mod request_id;
 mod security;
 mod server;
 mod ws;
 
 use axum::{Router, routing::get};
 use tower::ServiceBuilder;
-use tower_http::{
-    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
-    trace::TraceLayer,
-};
+use tower_http::trace::TraceLayer;
 
 use self::security::SecurityHeaders;
 use crate::state::AppState;
 
+pub use request_id::REQUEST_ID;
 pub use server::{ConnectionLimits, serve};
 pub use ws::Sockets;
-
-/// Header that carries each request's id, in and out.
-pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// The whole HTTP surface.
 ///
@@ -46,15 +42,13 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 /// carry, log and count them too), CORS, and the deadline around the
 /// handler.
 pub fn router(state: AppState) -> Router {
-    let request_id = axum::http::HeaderName::from_static(REQUEST_ID_HEADER);
     let settings = state.settings.clone();
     let security_headers = SecurityHeaders::new(&settings);
     let middleware = ServiceBuilder::new()
         .map_response(move |response| security_headers.apply(response))
-        .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+        .layer(request_id::RequestIdLayer)
         .layer(TraceLayer::new_for_http().make_span_with(observe::span))
         .layer(observe::CountLayer)
-        .layer(PropagateRequestIdLayer::new(request_id))
         .option_layer(security::cors(&settings))
         .layer(deadline::DeadlineLayer::new(
             settings.http.request_timeout(),

@@ -13,13 +13,13 @@ use futures_util::future::BoxFuture;
 use tower::{Layer, Service};
 use tracing::Span;
 
-use super::REQUEST_ID_HEADER;
+use super::REQUEST_ID;
 
 /// The span every log line of a request is written in.
 pub fn span(request: &Request) -> Span {
     let request_id = request
         .headers()
-        .get(REQUEST_ID_HEADER)
+        .get(REQUEST_ID)
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
     tracing::info_span!(

@@ -14,7 +14,7 @@ use std::time::Duration;
 use axum::http::{HeaderName, HeaderValue, Method, Response, header};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use super::REQUEST_ID_HEADER;
+use super::REQUEST_ID;
 use crate::{
     config::Settings,
     schema::{LIMIT_HEADER, REMAINING_HEADER, RESET_HEADER},
@@ -118,13 +118,13 @@ pub fn cors(settings: &Settings) -> Option<CorsLayer> {
                 header::CONTENT_TYPE,
                 header::AUTHORIZATION,
                 header::ACCEPT,
-                HeaderName::from_static(REQUEST_ID_HEADER),
+                REQUEST_ID,
                 HeaderName::from_static("apollographql-client-name"),
                 HeaderName::from_static("apollographql-client-version"),
             ])
             .expose_headers([
                 header::RETRY_AFTER,
-                HeaderName::from_static(REQUEST_ID_HEADER),
+                REQUEST_ID,
                 HeaderName::from_static(LIMIT_HEADER),
                 HeaderName::from_static(REMAINING_HEADER),
                 HeaderName::from_static(RESET_HEADER),

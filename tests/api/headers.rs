@@ -77,6 +77,55 @@ async fn every_response_carries_the_security_headers() {
 }
 
 #[tokio::test]
+async fn every_response_names_its_request_with_the_clients_id_or_a_new_uuid() {
+    let app = spawn_app().await;
+    let sent = "client-chosen-id-42";
+    let echoed = [
+        (
+            "graphql",
+            app.post_with(
+                json!({ "query": "{ __typename }" }).to_string(),
+                &[
+                    ("content-type", "application/json"),
+                    ("accept", "application/json"),
+                    ("x-request-id", sent),
+                ],
+            )
+            .await
+            .headers,
+        ),
+        (
+            "415",
+            app.post_with(
+                "query=x".to_owned(),
+                &[("content-type", "text/plain"), ("x-request-id", sent)],
+            )
+            .await
+            .headers,
+        ),
+    ];
+    for (what, headers) in &echoed {
+        assert_eq!(value(headers, "x-request-id"), Some(sent), "{what}");
+    }
+
+    let mut generated = Vec::new();
+    for _ in 0..2 {
+        let graphql = app
+            .post_json(json!({ "query": "{ __typename }" }), "application/json")
+            .await;
+        let missing = app.get_page("/no-such-page", "*/*").await;
+        for headers in [&graphql.headers, missing.headers()] {
+            let id = value(headers, "x-request-id").unwrap_or_default();
+            assert!(uuid::Uuid::parse_str(id).is_ok(), "{id:?} is a UUID");
+            generated.push(id.to_owned());
+        }
+    }
+    generated.sort();
+    generated.dedup();
+    assert_eq!(generated.len(), 4, "each request gets its own id");
+}
+
+#[tokio::test]
 async fn strict_transport_security_is_sent_when_configured() {
     let app = spawn_app_with(|settings| {
         settings.http.hsts_max_age = Duration::from_secs(31_536_000);

@@ -308,11 +308,14 @@ async fn a_request_still_running_at_its_deadline_is_cancelled_with_503() {
     let body: Value = serde_json::from_str(body).expect("a JSON body");
     let error = only_error(&body);
     assert_eq!(error["extensions"]["code"], "TIMEOUT");
+    let request_id = error["extensions"]["requestId"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(!request_id.is_empty());
     assert!(
-        !error["extensions"]["requestId"]
-            .as_str()
-            .unwrap_or_default()
-            .is_empty()
+        head.lines()
+            .any(|line| line.eq_ignore_ascii_case(&format!("x-request-id: {request_id}"))),
+        "the 503 names the request its body names: {head}"
     );
     assert!(error_message(&body).contains("within 2 s"), "{body}");
     app.assert_still_serving().await;

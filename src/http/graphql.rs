@@ -23,7 +23,7 @@ use axum::{
         ConnectInfo, RawQuery, Request, State,
         ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection},
     },
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use sea_orm::DatabaseConnection;
@@ -46,9 +46,23 @@ use crate::{
     state::AppState,
 };
 
+/// Response headers a GraphQL answer may end up with: its content type,
+/// the request id, the security headers, the rate-limit headers and
+/// `Retry-After`, and the `Content-Length` axum adds last. A map sized for
+/// them never grows: growing rehashes it, on every request.
+const ANSWER_HEADERS: usize = 12;
+
 /// A serialized JSON body with the negotiated content type.
 pub(super) fn json_response(status: StatusCode, media: ResponseMedia, body: String) -> Response {
-    (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response()
+    let mut headers = HeaderMap::with_capacity(ANSWER_HEADERS);
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(media.content_type()),
+    );
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    response
 }
 
 /// The body of one operation's result, serialized straight from the

@@ -15,18 +15,18 @@ use tracing::Span;
 
 use super::REQUEST_ID;
 
-/// The span every log line of a request is written in.
+/// The span every log line of a request is written in. Its fields are
+/// read only when the span is enabled.
 pub fn span(request: &Request) -> Span {
-    let request_id = request
-        .headers()
-        .get(REQUEST_ID)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
     tracing::info_span!(
         "http",
         method = %request.method(),
         path = %request.uri().path(),
-        request_id,
+        request_id = request
+            .headers()
+            .get(REQUEST_ID)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default(),
     )
 }
 

@@ -94,7 +94,7 @@ impl BatchQueue {
     /// Runs `execution` to completion, driving its batches in between passes.
     pub async fn drive<F: Future>(self, execution: F) -> F::Output {
         let mut execution = pin!(execution);
-        let mut running = FuturesUnordered::new();
+        let mut running = None;
         poll_fn(move |cx| self.poll_driving(&mut running, |cx| execution.as_mut().poll(cx), cx))
             .await
     }
@@ -102,7 +102,7 @@ impl BatchQueue {
     /// The items of `responses` (a subscription's), each resolved with its
     /// batches driven in between passes, as [`drive`](Self::drive) does.
     pub fn drive_stream<S: Stream + Unpin>(self, mut responses: S) -> impl Stream<Item = S::Item> {
-        let mut running = FuturesUnordered::new();
+        let mut running = None;
         stream::poll_fn(move |cx| {
             self.poll_driving(&mut running, |cx| responses.poll_next_unpin(cx), cx)
         })
@@ -110,9 +110,11 @@ impl BatchQueue {
 
     /// One poll of the work `poll` stands for: run it until it is blocked,
     /// then the batches it handed over until they are all pending too.
+    /// `running` is created with the first batch: most small operations
+    /// never hand one over, and an empty set still costs two allocations.
     fn poll_driving<T>(
         &self,
-        running: &mut FuturesUnordered<BoxFuture<'static, ()>>,
+        running: &mut Option<FuturesUnordered<BoxFuture<'static, ()>>>,
         poll: impl FnMut(&mut Context<'_>) -> Poll<T>,
         cx: &mut Context<'_>,
     ) -> Poll<T> {
@@ -120,7 +122,15 @@ impl BatchQueue {
             return Poll::Ready(output);
         }
         loop {
-            running.extend(self.take());
+            let batches = self.take();
+            if !batches.is_empty() {
+                running
+                    .get_or_insert_with(FuturesUnordered::new)
+                    .extend(batches);
+            }
+            let Some(running) = running.as_mut() else {
+                return Poll::Pending;
+            };
             match running.poll_next_unpin(cx) {
                 Poll::Ready(Some(())) => continue,
                 Poll::Ready(None) | Poll::Pending => return Poll::Pending,

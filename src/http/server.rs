@@ -15,10 +15,12 @@ use std::{
         Arc,
         atomic::{AtomicU64, AtomicUsize, Ordering},
     },
+    task::{Context, Poll, ready},
     time::{Duration, Instant},
 };
 
 use axum::{Router, extract::ConnectInfo, response::Response};
+use futures_util::FutureExt as _;
 use hyper::{body::Incoming, service::Service};
 use hyper_util::{
     rt::{TokioExecutor, TokioIo, TokioTimer},
@@ -26,10 +28,10 @@ use hyper_util::{
 };
 use tokio::{
     net::{TcpListener, TcpStream},
-    sync::{OwnedSemaphorePermit, Semaphore, watch},
+    sync::{OwnedSemaphorePermit, Semaphore, oneshot, watch},
     task::JoinSet,
 };
-use tower::ServiceExt as _;
+use tower::{ServiceExt as _, util::Oneshot};
 
 use super::ws::Sockets;
 
@@ -150,7 +152,7 @@ struct Connection {
 }
 
 impl Connection {
-    async fn serve(mut self, builder: Builder<TokioExecutor>, stream: TcpStream) {
+    async fn serve(self, builder: Builder<TokioExecutor>, stream: TcpStream) {
         // Small responses go out at once instead of waiting on Nagle.
         let _ = stream.set_nodelay(true);
         let activity = Arc::new(Activity::new());
@@ -162,26 +164,43 @@ impl Connection {
         };
         let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
         let mut connection = pin!(connection);
-        let mut closing = false;
-        loop {
-            tokio::select! {
-                served = connection.as_mut() => {
-                    if let Err(err) = served {
-                        tracing::debug!(peer = %self.peer, error = %err, "connection ended with an error");
-                    }
-                    return;
-                }
-                () = activity.idle_for(self.limits.keep_alive_timeout), if !closing => {
-                    connection.as_mut().graceful_shutdown();
-                    closing = true;
-                }
-                _ = self.draining.wait_for(|draining| *draining), if !closing => {
-                    connection.as_mut().graceful_shutdown();
-                    closing = true;
-                }
+        // The keep-alive timer and the drain signal are watched in a task of
+        // their own: polled beside the connection, both would be polled
+        // again on every wake of the connection, that is on every request.
+        let (close, mut close_asked) = oneshot::channel();
+        tokio::spawn(watch_for_close(
+            activity,
+            self.limits.keep_alive_timeout,
+            self.draining,
+            close,
+        ));
+        let served = tokio::select! {
+            served = connection.as_mut() => served,
+            Ok(()) = &mut close_asked => {
+                connection.as_mut().graceful_shutdown();
+                connection.await
             }
+        };
+        if let Err(err) = served {
+            tracing::debug!(peer = %self.peer, error = %err, "connection ended with an error");
         }
     }
+}
+
+/// Asks the connection to close once it has been idle for `keep_alive`,
+/// or the server drains; ends without asking once the connection is gone.
+async fn watch_for_close(
+    activity: Arc<Activity>,
+    keep_alive: Duration,
+    mut draining: watch::Receiver<bool>,
+    mut close: oneshot::Sender<()>,
+) {
+    tokio::select! {
+        () = activity.idle_for(keep_alive) => {}
+        _ = draining.wait_for(|draining| *draining) => {}
+        () = close.closed() => return,
+    }
+    let _ = close.send(());
 }
 
 /// A connection's requests in flight and when the last one ended. Requests
@@ -207,7 +226,7 @@ impl Activity {
     /// Counts a request in flight while the returned guard lives.
     fn start(self: &Arc<Self>) -> InFlight {
         self.in_flight.fetch_add(1, Ordering::AcqRel);
-        InFlight(Arc::clone(self))
+        InFlight(Some(Arc::clone(self)))
     }
 
     /// Since when the connection has had no request in flight; `None`
@@ -236,15 +255,24 @@ impl Activity {
     }
 }
 
-/// Counts a request in flight while it lives.
-struct InFlight(Arc<Activity>);
+/// Counts a request in flight until it ends or is dropped.
+struct InFlight(Option<Arc<Activity>>);
 
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        let activity = &self.0;
+impl InFlight {
+    /// Stamps the end of the request and stops counting it.
+    fn end(&mut self) {
+        let Some(activity) = self.0.take() else {
+            return;
+        };
         let nanos = u64::try_from(activity.opened.elapsed().as_nanos()).unwrap_or(u64::MAX);
         activity.last_end.fetch_max(nanos, Ordering::AcqRel);
         activity.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.end();
     }
 }
 
@@ -261,17 +289,32 @@ struct PeerService {
 impl Service<hyper::Request<Incoming>> for PeerService {
     type Response = Response;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+    type Future = Answering;
 
     fn call(&self, mut request: hyper::Request<Incoming>) -> Self::Future {
         request.extensions_mut().insert(ConnectInfo(self.peer));
         request.extensions_mut().insert(self.slot.clone());
-        let in_flight = self.activity.start();
-        let response = self.router.clone().oneshot(request);
-        Box::pin(async move {
-            let response = response.await;
-            drop(in_flight);
-            response
-        })
+        Answering {
+            in_flight: self.activity.start(),
+            response: self.router.clone().oneshot(request),
+        }
+    }
+}
+
+/// A request being answered, counted in flight until it is: a named future
+/// rather than a boxed `async` block, which would cost every request an
+/// allocation and a copy of the router's future.
+struct Answering {
+    in_flight: InFlight,
+    response: Oneshot<Router, hyper::Request<Incoming>>,
+}
+
+impl Future for Answering {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let answered = ready!(self.response.poll_unpin(cx));
+        self.in_flight.end();
+        Poll::Ready(answered)
     }
 }

@@ -24,7 +24,6 @@ mod ws;
 
 use axum::{Router, routing::get};
 use tower::ServiceBuilder;
-use tower_http::trace::TraceLayer;
 
 use self::security::SecurityHeaders;
 use crate::state::AppState;
@@ -38,7 +37,7 @@ pub use ws::Sockets;
 /// Every middleware sits in one stack applied once: each `Router::layer`
 /// call boxes the routes again, and each box costs every request a clone
 /// and a boxed future. Outermost first: the security headers, the request
-/// id, the trace span and the HTTP metrics (so that CORS preflight answers
+/// id, the log span and HTTP metrics (so that CORS preflight answers
 /// carry, log and count them too), CORS, and the deadline around the
 /// handler.
 pub fn router(state: AppState) -> Router {
@@ -47,8 +46,7 @@ pub fn router(state: AppState) -> Router {
     let middleware = ServiceBuilder::new()
         .map_response(move |response| security_headers.apply(response))
         .layer(request_id::RequestIdLayer)
-        .layer(TraceLayer::new_for_http().make_span_with(observe::span))
-        .layer(observe::CountLayer)
+        .layer(observe::ObserveLayer)
         .option_layer(security::cors(&settings))
         .layer(deadline::DeadlineLayer::new(
             settings.http.request_timeout(),

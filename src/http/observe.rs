@@ -1,4 +1,10 @@
-//! Per-request log span (with the request id) and HTTP metrics.
+//! Per-request log span (with the request id), log lines and HTTP metrics,
+//! in one layer.
+//!
+//! tower-http's `TraceLayer` did the span and the log lines before. It
+//! wraps every response body to watch its chunks, and axum then boxes that
+//! body again to give it back its own body type: an allocation and an extra
+//! layer of polling per response, for callbacks this service never used.
 
 use std::{
     task::{Context, Poll},
@@ -11,13 +17,13 @@ use axum::{
 };
 use futures_util::future::BoxFuture;
 use tower::{Layer, Service};
-use tracing::Span;
+use tracing::{Instrument as _, Span};
 
 use super::REQUEST_ID;
 
 /// The span every log line of a request is written in. Its fields are
 /// read only when the span is enabled.
-pub fn span(request: &Request) -> Span {
+fn span(request: &Request) -> Span {
     tracing::info_span!(
         "http",
         method = %request.method(),
@@ -30,27 +36,28 @@ pub fn span(request: &Request) -> Span {
     )
 }
 
-/// Counts requests by method, matched route and status: a layer of its
-/// own, since `from_fn` would clone and box the rest of the stack per
-/// request.
+/// Runs each request in its span, logs its answer (at `debug`, or `error`
+/// for a 5xx), and counts it by method, matched route and status: a layer
+/// of its own, since `from_fn` would clone and box the rest of the stack
+/// per request.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct CountLayer;
+pub struct ObserveLayer;
 
-impl<S> Layer<S> for CountLayer {
-    type Service = Count<S>;
+impl<S> Layer<S> for ObserveLayer {
+    type Service = Observe<S>;
 
-    fn layer(&self, inner: S) -> Count<S> {
-        Count { inner }
+    fn layer(&self, inner: S) -> Observe<S> {
+        Observe { inner }
     }
 }
 
-/// The service of [`CountLayer`]: records each answered request.
+/// The service of [`ObserveLayer`].
 #[derive(Clone, Debug)]
-pub struct Count<S> {
+pub struct Observe<S> {
     inner: S,
 }
 
-impl<S, B> Service<Request> for Count<S>
+impl<S, B> Service<Request> for Observe<S>
 where
     S: Service<Request, Response = Response<B>>,
     S::Future: Send + 'static,
@@ -67,16 +74,25 @@ where
         let started = Instant::now();
         let method = request.method().clone();
         let route = request.extensions().get::<MatchedPath>().cloned();
-        let response = self.inner.call(request);
-        Box::pin(async move {
+        let span = span(&request);
+        let response = span.in_scope(|| self.inner.call(request));
+        let answered = async move {
             let response = response.await?;
+            let status = response.status();
+            let elapsed = started.elapsed();
+            if status.is_server_error() {
+                tracing::error!(status = status.as_u16(), ?elapsed, "request failed");
+            } else {
+                tracing::debug!(status = status.as_u16(), ?elapsed, "request answered");
+            }
             crate::metrics::record_http(
                 &method,
                 route.as_ref().map_or("unmatched", MatchedPath::as_str),
-                response.status().as_u16(),
-                started.elapsed(),
+                status.as_u16(),
+                elapsed,
             );
             Ok(response)
-        })
+        };
+        Box::pin(answered.instrument(span))
     }
 }

@@ -10,7 +10,7 @@ use std::{
 
 use axum::{
     extract::Request,
-    http::{HeaderMap, HeaderValue, header},
+    http::HeaderValue,
     response::{IntoResponse, Response},
 };
 use futures_util::future::BoxFuture;
@@ -72,23 +72,23 @@ where
         let Some(limit) = self.limit else {
             return Box::pin(self.inner.call(request));
         };
-        // Kept for the timeout answer, and only read if it comes: the request
-        // moves into the handler.
-        let accept = accept_headers(request.headers());
+        // Taken now for the timeout answer: the request moves into the
+        // handler. The media type, not the `Accept` headers: copying them
+        // into a map would cost every request an allocation.
+        let media = negotiate::response_media(request.headers()).unwrap_or(ResponseMedia::Json);
         let id = request.headers().get(REQUEST_ID).cloned();
         let response = self.inner.call(request);
         Box::pin(async move {
             match tokio::time::timeout(limit, response).await {
                 Ok(response) => response,
-                Err(_) => Ok(timed_out(limit, &accept, id)),
+                Err(_) => Ok(timed_out(limit, media, id)),
             }
         })
     }
 }
 
 /// The 503 of a request cancelled at its deadline.
-fn timed_out(limit: Duration, accept: &HeaderMap, id: Option<HeaderValue>) -> Response {
-    let media = negotiate::response_media(accept).unwrap_or(ResponseMedia::Json);
+fn timed_out(limit: Duration, media: ResponseMedia, id: Option<HeaderValue>) -> Response {
     let request_id = id
         .and_then(|id| id.to_str().map(str::to_owned).ok())
         .unwrap_or_default();
@@ -98,13 +98,4 @@ fn timed_out(limit: Duration, accept: &HeaderMap, id: Option<HeaderValue>) -> Re
         "request timed out and was cancelled"
     );
     media.label(AppError::Timeout { limit, request_id }.into_response())
-}
-
-/// The request's `Accept` headers alone (each value shares its bytes).
-fn accept_headers(headers: &HeaderMap) -> HeaderMap {
-    let mut accept = HeaderMap::new();
-    for value in headers.get_all(header::ACCEPT) {
-        accept.append(header::ACCEPT, value.clone());
-    }
-    accept
 }

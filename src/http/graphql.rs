@@ -396,7 +396,10 @@ async fn post_request(
             persisted::resolve(state, &mut request).await?;
             Ok(execute(state, client, headers, request, media, Method::Post).await)
         }
-        Ok(Json::Array(entries)) => batch::execute(state, client, headers, entries, media).await,
+        // Boxed, as a rare path whose future would make every request's larger.
+        Ok(Json::Array(entries)) => {
+            Box::pin(batch::execute(state, client, headers, entries, media)).await
+        }
         Ok(_) => Err(AppError::malformed("the body must be a JSON object")),
         Err(err) => Err(AppError::malformed(format!(
             "the body is not valid JSON: {err}"

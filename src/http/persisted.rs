@@ -54,10 +54,21 @@ fn requested_hash(persisted: &Value) -> Result<String, AppError> {
 /// Fills in the document of a persisted query, or registers the document
 /// sent with its hash; in trusted-documents mode, refuses any document that
 /// is not registered. Other requests pass unchanged.
+///
+/// The lookups run in a box of their own, made only for a request they
+/// concern: their futures (cache reads, the store) are large, and inline
+/// they would make every operation's future larger, copied as it moves.
 pub(super) async fn resolve(
     state: &AppState,
     request: &mut async_graphql::Request,
 ) -> Result<(), AppError> {
+    if !state.settings.persisted.only && !request.extensions.contains_key("persistedQuery") {
+        return Ok(());
+    }
+    Box::pin(look_up(state, request)).await
+}
+
+async fn look_up(state: &AppState, request: &mut async_graphql::Request) -> Result<(), AppError> {
     let trusted_only = state.settings.persisted.only;
     let Some(persisted) = request.extensions.get("persistedQuery") else {
         if trusted_only {

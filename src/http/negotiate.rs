@@ -59,6 +59,30 @@ fn media_ranges(headers: &HeaderMap) -> impl Iterator<Item = MediaRange<'_>> {
 /// supported one, `application/json` when `Accept` is absent or `*/*`, and
 /// `None` when nothing acceptable is supported (406).
 pub fn response_media(headers: &HeaderMap) -> Option<ResponseMedia> {
+    let mut values = headers.get_all(header::ACCEPT).iter();
+    match (values.next(), values.next()) {
+        (None, _) => Some(ResponseMedia::Json),
+        (Some(only), None) => sole_media(only.as_bytes()).or_else(|| parsed_media(headers)),
+        _ => parsed_media(headers),
+    }
+}
+
+/// The response type of an `Accept` header that is one bare media type,
+/// which is what clients nearly always send, read without splitting it
+/// into ranges and parameters (that parse was about a thousand
+/// instructions, paid twice per request). `None` for anything else.
+fn sole_media(value: &[u8]) -> Option<ResponseMedia> {
+    if value.eq_ignore_ascii_case(b"application/graphql-response+json") {
+        Some(ResponseMedia::GraphqlResponseJson)
+    } else if value.eq_ignore_ascii_case(b"application/json") || value == b"*/*" {
+        Some(ResponseMedia::Json)
+    } else {
+        None
+    }
+}
+
+/// [`response_media`] by parsing every media range with its quality.
+fn parsed_media(headers: &HeaderMap) -> Option<ResponseMedia> {
     let mut ranges = media_ranges(headers).peekable();
     if ranges.peek().is_none() {
         return Some(ResponseMedia::Json);
@@ -107,4 +131,63 @@ pub fn is_json_body(headers: &HeaderMap) -> bool {
         _ => true,
     });
     essence_ok && charset_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accepting(values: &[&'static str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append(header::ACCEPT, HeaderValue::from_static(value));
+        }
+        headers
+    }
+
+    #[test]
+    fn a_sole_media_type_answers_as_the_full_parse_does() {
+        for value in [
+            "application/json",
+            "APPLICATION/JSON",
+            "application/graphql-response+json",
+            "Application/GraphQL-Response+JSON",
+            "*/*",
+        ] {
+            let headers = accepting(&[value]);
+            assert!(sole_media(value.as_bytes()).is_some(), "{value}");
+            assert_eq!(response_media(&headers), parsed_media(&headers), "{value}");
+        }
+    }
+
+    #[test]
+    fn anything_else_is_parsed() {
+        for values in [
+            &["text/html"][..],
+            &["application/json;q=0"],
+            &["application/json, application/graphql-response+json;q=0.9"],
+            &["application/graphql-response+json;q=0.5, application/json"],
+            &["application/json", "application/graphql-response+json"],
+            &["application/*"],
+            &[""],
+        ] {
+            let headers = accepting(values);
+            if let [only] = values {
+                assert!(sole_media(only.as_bytes()).is_none(), "{values:?}");
+            }
+            assert_eq!(
+                response_media(&headers),
+                parsed_media(&headers),
+                "{values:?}"
+            );
+        }
+        assert_eq!(response_media(&accepting(&["application/json;q=0"])), None);
+        assert_eq!(
+            response_media(&accepting(&[
+                "application/graphql-response+json;q=0.5, application/json"
+            ])),
+            Some(ResponseMedia::Json)
+        );
+        assert_eq!(response_media(&HeaderMap::new()), Some(ResponseMedia::Json));
+    }
 }

@@ -19,7 +19,12 @@ use std::{
     time::{Duration, Instant},
 };
 
-use axum::{Router, extract::ConnectInfo, response::Response};
+use axum::{
+    Router,
+    extract::ConnectInfo,
+    http::{Method, header},
+    response::Response,
+};
 use futures_util::FutureExt as _;
 use hyper::{body::Incoming, service::Service};
 use hyper_util::{
@@ -277,7 +282,8 @@ impl Drop for InFlight {
 }
 
 /// The router as one connection's service: each request carries the
-/// peer address (`ConnectInfo`) and counts as in flight until answered.
+/// peer address (`ConnectInfo`), a handshake also the connection's slot,
+/// and each counts as in flight until answered.
 #[derive(Clone)]
 struct PeerService {
     router: Router,
@@ -293,7 +299,12 @@ impl Service<hyper::Request<Incoming>> for PeerService {
 
     fn call(&self, mut request: hyper::Request<Incoming>) -> Self::Future {
         request.extensions_mut().insert(ConnectInfo(self.peer));
-        request.extensions_mut().insert(self.slot.clone());
+        // Only a request that may take the connection over (a WebSocket
+        // handshake) needs its slot; inserting it into every request cost
+        // an allocation each.
+        if request.headers().contains_key(header::UPGRADE) || request.method() == Method::CONNECT {
+            request.extensions_mut().insert(self.slot.clone());
+        }
         Answering {
             in_flight: self.activity.start(),
             response: self.router.clone().oneshot(request),

@@ -259,14 +259,20 @@ fn pool_for<'s>(
 }
 
 /// Runs one operation with fresh per-request loaders and statement counter.
-pub(super) async fn run(
+///
+/// The operation's future is built and boxed before the returned one
+/// exists, which holds only the box and what the answer needs: every
+/// argument an `async fn` takes is stored twice in its future (once as
+/// passed, once as bound), and the request alone is 344 bytes, moved with
+/// every future that holds it.
+pub(super) fn run(
     state: &AppState,
     client: IpAddr,
     headers: &HeaderMap,
     viewer: Viewer,
     mut request: async_graphql::Request,
     media: ResponseMedia,
-) -> Answer {
+) -> impl Future<Output = Answer> {
     let pool = pool_for(state, &mut request).clone();
     let db = CountedConnection::new(
         pool,
@@ -285,17 +291,23 @@ pub(super) async fn run(
         keys: state.keys.clone(),
         read,
     };
-    // Boxed: an operation's future is many kilobytes, and every layer
-    // above (handler, middleware) would otherwise copy it when it moves.
+    // Boxed: an operation's future is kilobytes, and every layer above
+    // (handler, middleware) would otherwise copy it when it moves.
+    let operation = batches.drive(Box::pin(state.schema.execute(request, context, loaders)));
+    async move {
+        let executed = operation.await;
+        operation_db.end();
+        answer(executed, media)
+    }
+}
+
+/// An executed operation's answer, its body serialized.
+fn answer(executed: Executed, media: ResponseMedia) -> Answer {
     let Executed {
         response,
         data_json,
         public,
-    } = batches
-        .drive(Box::pin(state.schema.execute(request, context, loaders)))
-        .await;
-    operation_db.end();
-
+    } = executed;
     let refused = request_error(&response);
     let body = ResultBody {
         data: (data_json.is_none()
@@ -324,28 +336,33 @@ pub(super) async fn run(
     }
 }
 
-/// Runs one operation and answers it.
-async fn execute(
+/// Runs one operation and answers it. Built eagerly, like [`run`], so that
+/// the request is moved into the operation's box, not into this future.
+fn execute(
     state: &AppState,
     client: IpAddr,
     headers: &HeaderMap,
     request: async_graphql::Request,
     media: ResponseMedia,
     method: Method,
-) -> Response {
-    let viewer = match viewer(state, headers) {
-        Ok(viewer) => viewer,
-        Err(error) => return media.label(error.into_response()),
-    };
-    let answer = run(state, client, headers, viewer, request, media).await;
-    if method == Method::Get {
-        let shared = answer.public && viewer.user_id().is_none();
-        let max_age = state.settings.cache.http_max_age;
-        return caching::get_response(headers, answer, media, shared, max_age);
+) -> impl Future<Output = Response> {
+    let running = viewer(state, headers)
+        .map(|viewer| (viewer, run(state, client, headers, viewer, request, media)));
+    async move {
+        let (viewer, running) = match running {
+            Ok(running) => running,
+            Err(error) => return media.label(error.into_response()),
+        };
+        let answer = running.await;
+        if method == Method::Get {
+            let shared = answer.public && viewer.user_id().is_none();
+            let max_age = state.settings.cache.http_max_age;
+            return caching::get_response(headers, answer, media, shared, max_age);
+        }
+        let mut http = json_response(answer.status, media, answer.body);
+        http.headers_mut().extend(answer.headers);
+        http
     }
-    let mut http = json_response(answer.status, media, answer.body);
-    http.headers_mut().extend(answer.headers);
-    http
 }
 
 fn not_acceptable() -> Response {
@@ -355,21 +372,24 @@ fn not_acceptable() -> Response {
 /// `POST /graphql`: a JSON body with `query`, `operationName`, `variables`,
 /// `extensions`, or an array of them when batching is enabled.
 ///
-/// It takes the whole request and reads the headers in place: a `HeaderMap`
-/// extractor copies every header into a new map, on every request.
-pub async fn post(
+/// It takes the whole request and keeps only its headers and body: a
+/// `HeaderMap` extractor copies every header into a new map, on every
+/// request, and the rest of the request would be stored in its future.
+pub fn post(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Request,
-) -> Response {
+) -> impl Future<Output = Response> {
     let (parts, body) = request.into_parts();
-    let headers = &parts.headers;
-    let Some(media) = negotiate::response_media(headers) else {
-        return not_acceptable();
-    };
-    match post_request(&state, peer, headers, body, media).await {
-        Ok(response) => response,
-        Err(error) => media.label(error.into_response()),
+    let headers = parts.headers;
+    async move {
+        let Some(media) = negotiate::response_media(&headers) else {
+            return not_acceptable();
+        };
+        match post_request(&state, peer, &headers, body, media).await {
+            Ok(response) => response,
+            Err(error) => media.label(error.into_response()),
+        }
     }
 }
 
@@ -385,26 +405,30 @@ async fn post_request(
     }
     let body: Bytes = body::read(body, headers, state.settings.http.max_body_bytes).await?;
     let client = client_address::resolve(peer, headers, &state.settings.http.trusted_proxies);
-    if let Ok(params) = serde_json::from_slice::<WellTyped>(&body) {
-        let mut request = params.into_request();
+    // The request lives in this block only: past it, it is in the
+    // operation's box, and this future keeps no room for it while the
+    // operation runs.
+    let answering = {
+        let mut request = match serde_json::from_slice::<WellTyped>(&body) {
+            Ok(params) => params.into_request(),
+            Err(_) => match serde_json::from_slice::<Json>(&body) {
+                Ok(Json::Object(params)) => graphql_request(params)?,
+                // Boxed, as a rare path whose future would make every request's larger.
+                Ok(Json::Array(entries)) => {
+                    return Box::pin(batch::execute(state, client, headers, entries, media)).await;
+                }
+                Ok(_) => return Err(AppError::malformed("the body must be a JSON object")),
+                Err(err) => {
+                    return Err(AppError::malformed(format!(
+                        "the body is not valid JSON: {err}"
+                    )));
+                }
+            },
+        };
         persisted::resolve(state, &mut request).await?;
-        return Ok(execute(state, client, headers, request, media, Method::Post).await);
-    }
-    match serde_json::from_slice::<Json>(&body) {
-        Ok(Json::Object(params)) => {
-            let mut request = graphql_request(params)?;
-            persisted::resolve(state, &mut request).await?;
-            Ok(execute(state, client, headers, request, media, Method::Post).await)
-        }
-        // Boxed, as a rare path whose future would make every request's larger.
-        Ok(Json::Array(entries)) => {
-            Box::pin(batch::execute(state, client, headers, entries, media)).await
-        }
-        Ok(_) => Err(AppError::malformed("the body must be a JSON object")),
-        Err(err) => Err(AppError::malformed(format!(
-            "the body is not valid JSON: {err}"
-        ))),
-    }
+        execute(state, client, headers, request, media, Method::Post)
+    };
+    Ok(answering.await)
 }
 
 fn selected_operation_type(request: &mut async_graphql::Request) -> Option<OperationType> {

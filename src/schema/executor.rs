@@ -100,109 +100,127 @@ impl AppSchema {
 
     /// Runs one query or mutation for the caller of `context`, with its
     /// request's `loaders`.
-    pub async fn execute(
+    ///
+    /// An `async` block rather than an `async fn`: the future of an
+    /// `async fn` stores each argument twice (as passed, and as bound), and
+    /// the request and context alone are about 500 bytes, copied with the
+    /// future into its box on every operation.
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an async fn would store its arguments twice"
+    )]
+    pub fn execute(
         &self,
         request: Request,
         context: RequestContext,
         loaders: Loaders,
-    ) -> Executed {
-        let started = Instant::now();
-        let variables = request.variables.clone();
-        let key = self.cache.caches_responses().then(|| {
-            Cache::key(
-                &request.query,
-                request.operation_name.as_deref(),
-                &variables,
-            )
-        });
-        let readmitted = self
-            .observer
-            .readmit(
+    ) -> impl Future<Output = Executed> {
+        async move {
+            let started = Instant::now();
+            let variables = request.variables.clone();
+            let key = self.cache.caches_responses().then(|| {
+                Cache::key(
+                    &request.query,
+                    request.operation_name.as_deref(),
+                    &variables,
+                )
+            });
+            let readmitted = self.observer.readmit(
                 &request.query,
                 request.operation_name.as_deref(),
                 &variables,
                 &context,
-            )
-            .await;
-        let (admission, headers) = match readmitted {
-            Some(admission) => {
-                let (headers, refusal) =
-                    charge_readmitted(&self.rate_limits, &context, admission.complexity()).await;
-                if let Some(error) = refusal {
-                    let mut response = admission.refuse(error, started.elapsed());
-                    response.http_headers = headers;
-                    return response.into();
+            );
+            let (admission, headers) = match readmitted.await {
+                Some(admission) => {
+                    let (headers, refusal) =
+                        charge_readmitted(&self.rate_limits, &context, admission.complexity())
+                            .await;
+                    if let Some(error) = refusal {
+                        let mut response = admission.refuse(error, started.elapsed());
+                        response.http_headers = headers;
+                        return response.into();
+                    }
+                    (admission, headers)
                 }
-                (admission, headers)
-            }
-            None => {
-                let preflight = Preflight::new(request.operation_name.as_deref());
-                let checked = self
-                    .checked
-                    .execute(request.data(context.clone()).data(preflight.clone()))
+                None => {
+                    let preflight = Preflight::new(request.operation_name.as_deref());
+                    // Boxed: a document's first request comes this way,
+                    // its later ones do not, and this pass's future would
+                    // otherwise widen every operation's.
+                    let checked = Box::pin(
+                        self.checked
+                            .execute(request.data(context.clone()).data(preflight.clone())),
+                    )
                     .await;
-                let Some(admission) = preflight.admission() else {
-                    return checked.into();
-                };
-                (admission, checked.http_headers)
+                    let Some(admission) = preflight.admission() else {
+                        return checked.into();
+                    };
+                    (admission, checked.http_headers)
+                }
+            };
+            let public = admission.is_public_query(&variables);
+            let key = key.filter(|_| public);
+            let mut stamp = None;
+            if let Some(key) = &key {
+                let stats = context.db.stats();
+                let lookup = self.cache.lookup(key).await;
+                if let Some(data) = lookup.data {
+                    stats.count_cache_hit();
+                    let mut response = Response::new(Value::Null);
+                    response.http_headers = headers;
+                    return Executed {
+                        response: admission.finish(response, started.elapsed()),
+                        data_json: Some(data),
+                        public: true,
+                    };
+                }
+                stats.count_cache_miss();
+                stamp = lookup.stamp;
             }
-        };
-        let public = admission.is_public_query(&variables);
-        let key = key.filter(|_| public);
-        let mut stamp = None;
-        if let Some(key) = &key {
-            let stats = context.db.stats();
-            let lookup = self.cache.lookup(key).await;
-            if let Some(data) = lookup.data {
-                stats.count_cache_hit();
-                let mut response = Response::new(Value::Null);
-                response.http_headers = headers;
-                return Executed {
-                    response: admission.finish(response, started.elapsed()),
-                    data_json: Some(data),
-                    public: true,
-                };
+            let read = context.read.clone();
+            // The request is moved into the bare pass's future and kept
+            // nowhere else while that runs.
+            let bare_pass = {
+                let mut request = Request::new(String::new())
+                    .variables(variables)
+                    .data(context)
+                    .data(loaders);
+                request.operation_name = admission.operation_name().map(str::to_owned);
+                request.set_parsed_query(admission.document());
+                self.bare.execute(request)
+            };
+            let mut response = bare_pass.await;
+            response.http_headers.extend(headers);
+            let response = admission.finish(response, started.elapsed());
+            let public = public && response.errors.is_empty();
+            let uncached = |response| Executed {
+                response,
+                data_json: None,
+                public,
+            };
+            if !public {
+                return uncached(response);
             }
-            stats.count_cache_miss();
-            stamp = lookup.stamp;
-        }
-        let read = context.read.clone();
-        let mut request = Request::new(String::new())
-            .variables(variables)
-            .data(context)
-            .data(loaders);
-        request.operation_name = admission.operation_name().map(str::to_owned);
-        request.set_parsed_query(admission.document());
-        let mut response = self.bare.execute(request).await;
-        response.http_headers.extend(headers);
-        let response = admission.finish(response, started.elapsed());
-        let public = public && response.errors.is_empty();
-        let uncached = |response| Executed {
-            response,
-            data_json: None,
-            public,
-        };
-        if !public {
-            return uncached(response);
-        }
-        // Public data is serialized here once: for the cache, for the
-        // body, and for the HTTP validator.
-        let Ok(json) = serde_json::to_string(&response.data) else {
-            return uncached(response);
-        };
-        let data: Arc<str> = json.into();
-        if let (Some(key), Some(stamp)) = (key, stamp) {
-            if !self.store_delay.is_zero() {
-                tokio::time::sleep(self.store_delay).await;
+            // Public data is serialized here once: for the cache, for the
+            // body, and for the HTTP validator.
+            let Ok(json) = serde_json::to_string(&response.data) else {
+                return uncached(response);
+            };
+            let data: Arc<str> = json.into();
+            if let (Some(key), Some(stamp)) = (key, stamp) {
+                if !self.store_delay.is_zero() {
+                    tokio::time::sleep(self.store_delay).await;
+                }
+                self.cache
+                    .store(key, data.clone(), read.distinct(), stamp)
+                    .await;
             }
-            self.cache
-                .store(key, data.clone(), read.distinct(), stamp)
-                .await;
-        }
-        Executed {
-            response,
-            data_json: Some(data),
-            public,
+            Executed {
+                response,
+                data_json: Some(data),
+                public,
+            }
         }
     }
 

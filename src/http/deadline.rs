@@ -4,7 +4,9 @@
 //! gets a 503 with a `TIMEOUT` error that carries the request id.
 
 use std::{
-    task::{Context, Poll},
+    future::Future,
+    pin::Pin,
+    task::{Context, Poll, ready},
     time::Duration,
 };
 
@@ -13,7 +15,8 @@ use axum::{
     http::HeaderValue,
     response::{IntoResponse, Response},
 };
-use futures_util::future::BoxFuture;
+use pin_project_lite::pin_project;
+use tokio::time::Timeout;
 use tower::{Layer, Service};
 
 use super::{
@@ -58,11 +61,10 @@ pub struct Deadline<S> {
 impl<S> Service<Request> for Deadline<S>
 where
     S: Service<Request, Response = Response>,
-    S::Future: Send + 'static,
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = BoxFuture<'static, Result<Response, S::Error>>;
+    type Future = WithinDeadline<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
@@ -70,20 +72,65 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         let Some(limit) = self.limit else {
-            return Box::pin(self.inner.call(request));
+            return WithinDeadline::Unlimited {
+                answer: self.inner.call(request),
+            };
         };
         // Taken now for the timeout answer: the request moves into the
         // handler. The media type, not the `Accept` headers: copying them
         // into a map would cost every request an allocation.
         let media = negotiate::response_media(request.headers()).unwrap_or(ResponseMedia::Json);
         let id = request.headers().get(REQUEST_ID).cloned();
-        let response = self.inner.call(request);
-        Box::pin(async move {
-            match tokio::time::timeout(limit, response).await {
-                Ok(response) => response,
-                Err(_) => Ok(timed_out(limit, media, id)),
-            }
-        })
+        WithinDeadline::Limited {
+            answer: tokio::time::timeout(limit, self.inner.call(request)),
+            limit,
+            media,
+            id,
+        }
+    }
+}
+
+pin_project! {
+    /// A request's answer, or the 503 once its limit has passed: a named
+    /// future rather than a boxed `async` block, which would cost every
+    /// request an allocation.
+    #[project = Projected]
+    pub enum WithinDeadline<F> {
+        /// No limit is configured.
+        Unlimited {
+            #[pin]
+            answer: F,
+        },
+        /// The answer races the limit.
+        Limited {
+            #[pin]
+            answer: Timeout<F>,
+            limit: Duration,
+            media: ResponseMedia,
+            id: Option<HeaderValue>,
+        },
+    }
+}
+
+impl<F, E> Future for WithinDeadline<F>
+where
+    F: Future<Output = Result<Response, E>>,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            Projected::Unlimited { answer } => answer.poll(cx),
+            Projected::Limited {
+                answer,
+                limit,
+                media,
+                id,
+            } => Poll::Ready(match ready!(answer.poll(cx)) {
+                Ok(answered) => answered,
+                Err(_) => Ok(timed_out(*limit, *media, id.take())),
+            }),
+        }
     }
 }
 

@@ -7,17 +7,19 @@
 //! layer of polling per response, for callbacks this service never used.
 
 use std::{
-    task::{Context, Poll},
+    future::Future,
+    pin::Pin,
+    task::{Context, Poll, ready},
     time::Instant,
 };
 
 use axum::{
     extract::{MatchedPath, Request},
-    http::Response,
+    http::{Method, Response},
 };
-use futures_util::future::BoxFuture;
+use pin_project_lite::pin_project;
 use tower::{Layer, Service};
-use tracing::{Instrument as _, Span};
+use tracing::{Instrument as _, Span, instrument::Instrumented};
 
 use super::REQUEST_ID;
 
@@ -60,11 +62,10 @@ pub struct Observe<S> {
 impl<S, B> Service<Request> for Observe<S>
 where
     S: Service<Request, Response = Response<B>>,
-    S::Future: Send + 'static,
 {
     type Response = Response<B>;
     type Error = S::Error;
-    type Future = BoxFuture<'static, Result<Response<B>, S::Error>>;
+    type Future = Observed<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
@@ -75,24 +76,52 @@ where
         let method = request.method().clone();
         let route = request.extensions().get::<MatchedPath>().cloned();
         let span = span(&request);
-        let response = span.in_scope(|| self.inner.call(request));
-        let answered = async move {
-            let response = response.await?;
-            let status = response.status();
-            let elapsed = started.elapsed();
-            if status.is_server_error() {
-                tracing::error!(status = status.as_u16(), ?elapsed, "request failed");
-            } else {
-                tracing::debug!(status = status.as_u16(), ?elapsed, "request answered");
-            }
-            crate::metrics::record_http(
-                &method,
-                route.as_ref().map_or("unmatched", MatchedPath::as_str),
-                status.as_u16(),
-                elapsed,
-            );
-            Ok(response)
-        };
-        Box::pin(answered.instrument(span))
+        let answer = span.in_scope(|| self.inner.call(request));
+        Observed {
+            answer: answer.instrument(span),
+            started,
+            method,
+            route,
+        }
+    }
+}
+
+pin_project! {
+    /// A request's answer in its span, logged and counted once it is
+    /// ready: a named future rather than a boxed `async` block, which would
+    /// cost every request an allocation.
+    pub struct Observed<F> {
+        #[pin]
+        answer: Instrumented<F>,
+        started: Instant,
+        method: Method,
+        route: Option<MatchedPath>,
+    }
+}
+
+impl<F, B, E> Future for Observed<F>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let response = ready!(this.answer.as_mut().poll(cx))?;
+        let _in_span = this.answer.span().enter();
+        let status = response.status();
+        let elapsed = this.started.elapsed();
+        if status.is_server_error() {
+            tracing::error!(status = status.as_u16(), ?elapsed, "request failed");
+        } else {
+            tracing::debug!(status = status.as_u16(), ?elapsed, "request answered");
+        }
+        crate::metrics::record_http(
+            this.method,
+            this.route.as_ref().map_or("unmatched", MatchedPath::as_str),
+            status.as_u16(),
+            elapsed,
+        );
+        Poll::Ready(Ok(response))
     }
 }

@@ -15,6 +15,7 @@ use std::{
 };
 
 use axum::http::{HeaderName, HeaderValue, Request, Response};
+use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 use uuid::Uuid;
 
@@ -42,7 +43,6 @@ pub struct RequestIdService<S> {
 impl<S, B, ResponseBody> Service<Request<B>> for RequestIdService<S>
 where
     S: Service<Request<B>, Response = Response<ResponseBody>>,
-    S::Future: Unpin,
 {
     type Response = Response<ResponseBody>;
     type Error = S::Error;
@@ -75,22 +75,25 @@ fn new_id() -> HeaderValue {
     HeaderValue::from_str(id).unwrap_or(HeaderValue::from_static("unknown"))
 }
 
-/// The inner service's response, with the request id put on it. The
-/// layers beneath box their futures, so this one moves without pinning.
-pub struct WithRequestId<F> {
-    inner: F,
-    id: Option<HeaderValue>,
+pin_project! {
+    /// The inner service's response, with the request id put on it.
+    pub struct WithRequestId<F> {
+        #[pin]
+        inner: F,
+        id: Option<HeaderValue>,
+    }
 }
 
 impl<F, B, E> Future for WithRequestId<F>
 where
-    F: Future<Output = Result<Response<B>, E>> + Unpin,
+    F: Future<Output = Result<Response<B>, E>>,
 {
     type Output = F::Output;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut response = ready!(Pin::new(&mut self.inner).poll(cx))?;
-        if let Some(id) = self.id.take() {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut response = ready!(this.inner.poll(cx))?;
+        if let Some(id) = this.id.take() {
             response.headers_mut().entry(REQUEST_ID).or_insert(id);
         }
         Poll::Ready(Ok(response))

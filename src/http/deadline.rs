@@ -16,7 +16,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use pin_project_lite::pin_project;
-use tokio::time::Timeout;
+use tokio::time::Sleep;
 use tower::{Layer, Service};
 
 use super::{
@@ -82,8 +82,9 @@ where
         let media = negotiate::response_media(request.headers()).unwrap_or(ResponseMedia::Json);
         let id = request.headers().get(REQUEST_ID).cloned();
         WithinDeadline::Limited {
-            answer: tokio::time::timeout(limit, self.inner.call(request)),
+            answer: self.inner.call(request),
             limit,
+            deadline: None,
             media,
             id,
         }
@@ -94,6 +95,10 @@ pin_project! {
     /// A request's answer, or the 503 once its limit has passed: a named
     /// future rather than a boxed `async` block, which would cost every
     /// request an allocation.
+    ///
+    /// The timer starts at the answer's first wait, polled as the request
+    /// starts: an answer ready at once (most small queries) never sets one,
+    /// and the future every layer above moves stays small.
     #[project = Projected]
     pub enum WithinDeadline<F> {
         /// No limit is configured.
@@ -104,8 +109,9 @@ pin_project! {
         /// The answer races the limit.
         Limited {
             #[pin]
-            answer: Timeout<F>,
+            answer: F,
             limit: Duration,
+            deadline: Option<Pin<Box<Sleep>>>,
             media: ResponseMedia,
             id: Option<HeaderValue>,
         },
@@ -124,12 +130,17 @@ where
             Projected::Limited {
                 answer,
                 limit,
+                deadline,
                 media,
                 id,
-            } => Poll::Ready(match ready!(answer.poll(cx)) {
-                Ok(answered) => answered,
-                Err(_) => Ok(timed_out(*limit, *media, id.take())),
-            }),
+            } => {
+                if let Poll::Ready(answered) = answer.poll(cx) {
+                    return Poll::Ready(answered);
+                }
+                let deadline = deadline.get_or_insert_with(|| Box::pin(tokio::time::sleep(*limit)));
+                ready!(deadline.as_mut().poll(cx));
+                Poll::Ready(Ok(timed_out(*limit, *media, id.take())))
+            }
         }
     }
 }

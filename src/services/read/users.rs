@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ConnectionTrait, DbBackend, DbErr, DerivePartialModel, EntityTrait, FromQueryResult,
     IdenStatic, PaginatorTrait, QueryFilter, QueryResult, QuerySelect,
-    sea_query::{Expr, ExprTrait, IntoColumnRef, JoinType, SelectStatement},
+    sea_query::{Condition, Expr, ExprTrait, IntoColumnRef, JoinType, Query, SelectStatement},
 };
 
 use super::{
@@ -126,17 +126,30 @@ impl UserColumns {
 /// join keeps every row. Only the record's `columns` are read (see
 /// [`UserColumns`]); a viewer allowed to see an address that was not read
 /// reads it through [`emails`].
+///
+/// On PostgreSQL each row looks its user up by primary key in a `LATERAL`
+/// subquery, whose `LIMIT` keeps the planner from flattening it into a
+/// plain join. Planned generically, with no idea how many rows a page of
+/// each parent yields, the plain join hashed the page's rows and scanned
+/// the whole `users` table for every review page: a cost that grew with
+/// the number of users instead of the rows shown.
 pub(super) fn join_users(
     statement: &mut SelectStatement,
     user_id: impl IntoColumnRef,
     columns: UserColumns,
     backend: DbBackend,
 ) {
-    statement.join(
-        JoinType::InnerJoin,
-        users::Entity,
-        Expr::col((users::Entity, users::Column::Id)).equals(user_id),
-    );
+    let key = Expr::col((users::Entity, users::Column::Id)).equals(user_id);
+    if backend == DbBackend::Postgres {
+        let mut user = Query::select();
+        user.from(users::Entity).and_where(key).limit(1);
+        for column in RECORD_COLUMNS.into_iter().filter(|c| columns.selects(*c)) {
+            user.column((users::Entity, column));
+        }
+        statement.join_lateral(JoinType::InnerJoin, user, users::Entity, Condition::all());
+    } else {
+        statement.join(JoinType::InnerJoin, users::Entity, key);
+    }
     for column in RECORD_COLUMNS {
         let value = if columns.selects(column) {
             Expr::col((users::Entity, column))
@@ -222,6 +235,7 @@ mod tests {
     use sea_orm::DbBackend;
 
     use super::*;
+    use crate::entities::reviews;
 
     #[test]
     fn user_records_never_select_the_password_hash() {
@@ -231,5 +245,33 @@ mod tests {
             .to_string();
         assert!(sql.contains("\"email\""), "{sql}");
         assert!(!sql.contains("password_hash"), "{sql}");
+    }
+
+    fn joined_to_reviews(backend: DbBackend) -> String {
+        let mut statement = Query::select()
+            .column((reviews::Entity, reviews::Column::Id))
+            .from(reviews::Entity)
+            .to_owned();
+        let author = (reviews::Entity, reviews::Column::UserId);
+        join_users(&mut statement, author, UserColumns::ALL, backend);
+        backend.build(&statement).sql
+    }
+
+    #[test]
+    fn postgresql_looks_each_user_up_by_key() {
+        let sql = joined_to_reviews(DbBackend::Postgres);
+        let lateral = r#"INNER JOIN LATERAL (SELECT "users"."id", "users"."email", "users"."name", "users"."role", "users"."created_at" FROM "users" WHERE "users"."id" = "reviews"."user_id" LIMIT $1) AS "users" ON TRUE"#;
+        assert!(sql.contains(lateral), "{sql}");
+        assert!(
+            sql.contains(r#""users"."name" AS "joined_user_name""#),
+            "{sql}"
+        );
+    }
+
+    #[test]
+    fn other_backends_join_users_plainly() {
+        let sql = joined_to_reviews(DbBackend::Sqlite);
+        let join = r#"INNER JOIN "users" ON "users"."id" = "reviews"."user_id""#;
+        assert!(sql.contains(join), "{sql}");
     }
 }

@@ -1,7 +1,10 @@
 //! `totalCount` of nested connections: one grouped count per level, and
 //! only when the field is selected.
 
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    hash::{Hash, Hasher},
+};
 
 use async_graphql::dataloader::Loader;
 
@@ -13,12 +16,20 @@ use crate::{
 };
 
 /// Key: how many `L` children one parent has under a filter.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChildCount<L: ChildList> {
     /// The parent row.
     pub parent: i64,
     /// Shared filter.
     pub filter: L::Filter,
+}
+
+/// Hashes the parent alone, as [`super::ChildPage`] does: the keys of a
+/// level share their filter.
+impl<L: ChildList> Hash for ChildCount<L> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.parent.hash(state);
+    }
 }
 
 impl<L: ChildList> Loader<ChildCount<L>> for DbLoader

@@ -6,7 +6,11 @@
 //! as one entry per page. Each product gets its authors with its page,
 //! instead of asking the loaders again for them.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::HashMap,
+    hash::{Hash, Hasher},
+    sync::Arc,
+};
 
 use async_graphql::{Context, dataloader::Loader};
 
@@ -24,7 +28,7 @@ use crate::{
         context::{loaders, required},
     },
     services::read::{
-        self,
+        self, IdMap,
         children::ProductReviews,
         keyset::{Keyset, Page},
         orderings::ReviewsNewestFirst,
@@ -35,10 +39,18 @@ use crate::{
 
 /// Key: one product's page of reviews, with the columns its selection
 /// shows of its authors.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReviewPageWithAuthors {
     page: ChildPage<ProductReviews>,
     authors: UserColumns,
+}
+
+/// Hashes the page alone (its parent): the keys of a level share their
+/// authors' columns.
+impl Hash for ReviewPageWithAuthors {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.page.hash(state);
+    }
 }
 
 impl Loader<ReviewPageWithAuthors> for DbLoader {
@@ -100,9 +112,9 @@ impl Loader<ReviewPageWithAuthors> for DbLoader {
 /// the list (see `prefetch`), keyed by product.
 pub enum ReviewPages {
     /// Pages alone: the selection does not reach their authors.
-    Plain(HashMap<i64, Arc<Page<reviews::Model>>>),
+    Plain(IdMap<Arc<Page<reviews::Model>>>),
     /// Pages with their authors.
-    WithAuthors(HashMap<i64, Arc<ReviewsAndAuthors>>),
+    WithAuthors(IdMap<Arc<ReviewsAndAuthors>>),
 }
 
 /// `keyset`'s page of reviews of each of `products`, in one loader call

@@ -7,7 +7,7 @@
 //! parents in one statement: a `LATERAL` page per parent on PostgreSQL, a
 //! `ROW_NUMBER() OVER (PARTITION BY parent …)` window elsewhere.
 
-use std::{collections::HashMap, hash::Hash};
+use std::hash::Hash;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
@@ -21,7 +21,10 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::positional::{self, Positional};
+use super::{
+    IdMap,
+    positional::{self, Positional},
+};
 use crate::{
     domain::PageSize,
     error::{AppError, AppResult},
@@ -344,14 +347,14 @@ impl<O: KeysetOrder> Keyset<O> {
         partition: E::Column,
         parents: &[i64],
         parent_of: fn(&O::Model) -> i64,
-    ) -> AppResult<HashMap<i64, Page<O::Model>>>
+    ) -> AppResult<IdMap<Page<O::Model>>>
     where
         E: EntityTrait<Model = O::Model>,
         O::Model: Positional,
         C: ConnectionTrait,
     {
         if parents.is_empty() {
-            return Ok(HashMap::new());
+            return Ok(IdMap::default());
         }
         let backend = db.get_database_backend();
         let pages = self.per_parent(backend, select, partition, parents);
@@ -389,9 +392,10 @@ impl<O: KeysetOrder> Keyset<O> {
         &self,
         rows: Vec<T>,
         mut split: impl FnMut(T) -> (i64, O::Model),
-    ) -> HashMap<i64, Page<O::Model>> {
+    ) -> IdMap<Page<O::Model>> {
         // Sized for a row per parent, the most parents the rows can name.
-        let mut grouped: HashMap<i64, Vec<O::Model>> = HashMap::with_capacity(rows.len());
+        let mut grouped: IdMap<Vec<O::Model>> =
+            IdMap::with_capacity_and_hasher(rows.len(), Default::default());
         for row in rows {
             let (parent, model) = split(row);
             grouped.entry(parent).or_default().push(model);

@@ -16,6 +16,8 @@ pub mod reviews;
 pub mod sales;
 pub mod users;
 
+use std::collections::HashMap;
+
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Value,
     sea_query::{Expr, ExprTrait, PgFunc, SimpleExpr},
@@ -23,6 +25,12 @@ use sea_orm::{
 
 use self::positional::Positional;
 use crate::error::AppResult;
+
+/// A map keyed by row ids that our own statements returned, never by
+/// anything a client chose: SipHash's defence against chosen keys buys
+/// nothing there, and cost more than the rest of each lookup of a page's
+/// rows (foldhash is still seeded per process).
+pub type IdMap<V> = HashMap<i64, V, foldhash::fast::RandomState>;
 
 /// `flags` as the bits of a byte, the first the lowest: the short name of
 /// a set of optional columns in a cache key.

@@ -2,11 +2,10 @@
 //! authors; other pages of them hang off products and users (see
 //! [`super::children`]).
 
-use std::collections::HashMap;
-
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement};
 
 use super::{
+    IdMap,
     keyset::{Keyset, Page},
     orderings::ReviewsNewestFirst,
     positional, rows_where_in,
@@ -43,18 +42,19 @@ pub async fn pages_with_authors(
     keyset: &Keyset<ReviewsNewestFirst>,
     products: &[i64],
     authors: UserColumns,
-) -> AppResult<HashMap<i64, ReviewsAndAuthors>> {
+) -> AppResult<IdMap<ReviewsAndAuthors>> {
     let authors = UserColumns {
         email: false,
         ..authors
     };
-    let mut found = HashMap::with_capacity(products.len());
+    let mut found = IdMap::with_capacity_and_hasher(products.len(), Default::default());
     if !products.is_empty() {
         let statement =
             pages_with_authors_statement(db.get_database_backend(), keyset, products, authors);
         let rows: Vec<WithUser<reviews::Model>> =
             positional::all_read_by(db, statement, |row| WithUser::read(row, authors)).await?;
-        let mut authors: HashMap<i64, Vec<UserRecord>> = HashMap::with_capacity(products.len());
+        let mut authors: IdMap<Vec<UserRecord>> =
+            IdMap::with_capacity_and_hasher(products.len(), Default::default());
         let pages = keyset.pages_by_parent(
             rows,
             |WithUser {

@@ -60,14 +60,18 @@ pub type RowConnection<N, F> = Row<Connection<Cursor, Row<N>, F>>;
 pub trait IntoConnection<M> {
     /// The connection of this page, with `fields` (e.g. `totalCount`) beside
     /// `edges`, `nodes` and `pageInfo`.
-    fn into_connection<N, F>(self, fields: F, to_node: impl Fn(M) -> N) -> RowConnection<N, F>
+    fn into_connection<N, F>(self, fields: F, to_node: impl FnMut(M) -> N) -> RowConnection<N, F>
     where
         N: ObjectType,
         F: ObjectType;
 }
 
 impl<M> IntoConnection<M> for Page<M> {
-    fn into_connection<N, F>(self, fields: F, to_node: impl Fn(M) -> N) -> RowConnection<N, F>
+    fn into_connection<N, F>(
+        self,
+        fields: F,
+        mut to_node: impl FnMut(M) -> N,
+    ) -> RowConnection<N, F>
     where
         N: ObjectType,
         F: ObjectType,

@@ -8,7 +8,9 @@
 //! customers) hand their items those rows the same way. A connection under the
 //! items (`nodes { reviews(first: 3) { … } }`) is loaded the same way, with
 //! the arguments of its selection ([`connection_on_nodes`]); each item's
-//! resolver still checks that its own arguments ask for that page.
+//! resolver still checks that its own arguments ask for that page. A list
+//! of orders loads its items' lines with their products the same way
+//! (`nodes { items { product { … } } }`).
 
 use std::{collections::HashMap, hash::Hash};
 

@@ -338,6 +338,62 @@ async fn order_lines_reaching_only_their_products_send_the_same_statements_for_5
     assert_eq!(statements(&large), 2, "orders, lines with their products");
 }
 
+/// Three selections of `items` on one order: the list reads its items'
+/// lines once for the union of what they show of their products, and each
+/// selection still answers as it does on the order alone.
+const LINES: &str = r#"
+    fragment Lines on Order {
+      id
+      items { quantity product { name } }
+      stocked: items { product { sku stock category { name } } }
+      bare: items { quantity }
+    }
+"#;
+
+#[tokio::test]
+async fn listed_orders_answer_their_items_as_each_order_alone() {
+    let app = spawn_seeded(plan()).await;
+    let admin = admin_token(&app);
+    let list = app
+        .data_as(
+            &admin,
+            &format!("{{ orders(first: 12) {{ nodes {{ ...Lines }} }} }} {LINES}"),
+            json!({}),
+        )
+        .await;
+    let nodes = list["orders"]["nodes"].as_array().expect("nodes");
+    assert_eq!(nodes.len(), 12, "{list}");
+    assert!(
+        nodes
+            .iter()
+            .all(|node| node["stocked"][0]["product"]["category"]["name"].is_string()),
+        "{list}"
+    );
+
+    for listed in nodes {
+        let alone = app
+            .data_as(
+                &admin,
+                &format!("query($id: ID!) {{ node(id: $id) {{ ...Lines }} }} {LINES}"),
+                json!({ "id": listed["id"] }),
+            )
+            .await;
+        assert_eq!(listed, &alone["node"]);
+    }
+}
+
+#[tokio::test]
+async fn aliased_order_lines_send_the_same_statements_for_5_and_50_orders() {
+    let app = spawn_seeded(plan()).await;
+    let admin = admin_token(&app);
+    let query =
+        format!("query($n: Int!) {{ orders(first: $n) {{ nodes {{ ...Lines }} }} }} {LINES}");
+
+    let (small, large, _) = orders_at_5_and_50(&app, &admin, &query).await;
+
+    assert_eq!(statements(&small), statements(&large));
+}
+
 #[tokio::test]
 async fn nested_user_orders_send_the_same_statements_for_3_and_30_users() {
     let app = spawn_seeded(plan()).await;

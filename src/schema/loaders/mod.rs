@@ -29,7 +29,7 @@ pub use in_category::ProductInCategory;
 pub use in_task::BatchQueue;
 pub use listings::ProductPage;
 pub use order_items::ItemsOf;
-pub use order_lines::{OrderLines, lines_of};
+pub use order_lines::{OrderLines, lines_of, lines_of_each};
 pub use pages::ChildPage;
 pub use rating::RatingOf;
 pub use review_pages::{ReviewPages, review_pages, reviews_with_authors};

@@ -130,6 +130,22 @@ impl Loader<LinesOf> for DbLoader {
     }
 }
 
+/// The lines of each of `orders` with the `columns` of their products (and
+/// categories), in one loader call: what a list of orders hands its items
+/// when their selection reaches `items { product }` (see `prefetch`).
+pub async fn lines_of_each(
+    ctx: &Context<'_>,
+    orders: impl Iterator<Item = i64>,
+    columns: ListedColumns,
+) -> Result<IdMap<OrderLines>, AppError> {
+    let keys = orders.map(|order| LinesOf { order, columns });
+    let loaded = loaders(ctx)?.load_many(keys).await?;
+    Ok(loaded
+        .into_iter()
+        .map(|(key, lines)| (key.order, Arc::unwrap_or_clone(lines)))
+        .collect())
+}
+
 /// The lines of `order` with the `columns` of their products (and
 /// categories) its selection shows, batched with its siblings.
 pub async fn lines_of(

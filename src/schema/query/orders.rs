@@ -14,7 +14,7 @@ use crate::{
         orderings::OrderOrder,
         prefetch,
         scalars::Timestamp,
-        types::{Order, OrderConnection, OrderTotal, Row, SalesSummary, User},
+        types::{Order, OrderConnection, OrderTotal, Row, SalesSummary, User, listed_lines},
     },
     services::read::{
         self,
@@ -77,8 +77,10 @@ impl OrderQuery {
         } else {
             (read::orders::page(db(ctx)?, &filter, &keyset).await?, None)
         };
+        let mut lines = listed_lines(ctx, page.rows().map(|row| row.id)).await?;
         Ok(page.into_connection(OrderTotal::All(filter), |row| {
-            Order::with_customer(row, &customers)
+            let lines = lines.remove(&row.id);
+            Order::with_customer(row, &customers).with_lines(lines)
         }))
     }
 

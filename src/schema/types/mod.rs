@@ -28,7 +28,7 @@ pub use category::Category;
 pub use dashboard::{DashboardSnapshot, MinuteCount};
 pub use event::{OrderEvent, OrderEventType, StockEvent};
 pub use node::Node;
-pub use order::{Order, OrderConnection, OrderItem, OrderTotal};
+pub use order::{Order, OrderConnection, OrderItem, OrderTotal, listed_lines};
 pub use product::{ListedRelations, Product, RatingSummary};
 pub use review::Review;
 pub use row::Row;

@@ -5,7 +5,7 @@
 //! an admin before an `Order` is built, so its fields need no check of
 //! their own; order items are reached only through their order or `node`.
 
-use std::borrow::Cow;
+use std::{borrow::Cow, sync::Mutex};
 
 use async_graphql::{Context, ID, Object};
 
@@ -18,11 +18,14 @@ use crate::{
         context::{currency, db, loaders, required},
         enums::GraphqlOrderStatus,
         ids::{self, NodeKind},
-        loaders::{ChildCount, ItemsOf, OrderLines, ProductId, UserId, lines_of},
+        loaders::{ChildCount, ItemsOf, OrderLines, ProductId, UserId, lines_of, lines_of_each},
         prefetch::{self, Prefetched},
         scalars::{Money, Timestamp},
     },
-    services::read::{self, children::UserOrders, orders::OrderFilterSpec},
+    services::read::{
+        self, IdMap, children::UserOrders, orders::OrderFilterSpec, products::ListedColumns,
+    },
+    sync::lock,
 };
 
 /// A customer's order.
@@ -30,6 +33,10 @@ pub struct Order {
     row: orders::Model,
     /// Its customer, when the list it came in loaded them all at once.
     customer: Option<Row<User>>,
+    /// Its lines, when the list it came in loaded them all at once; the
+    /// first `items` resolved takes them, and an alias that asks again
+    /// loads its own.
+    lines: Mutex<Option<OrderLines>>,
 }
 
 impl Order {
@@ -38,6 +45,7 @@ impl Order {
         Self {
             row,
             customer: None,
+            lines: Mutex::new(None),
         }
     }
 
@@ -45,7 +53,42 @@ impl Order {
     pub fn with_customer(row: orders::Model, customers: &Prefetched<UserId>) -> Self {
         let customer =
             prefetch::row(customers, &UserId(row.user_id)).map(|customer| Row(User(customer)));
-        Self { row, customer }
+        Self {
+            row,
+            customer,
+            lines: Mutex::new(None),
+        }
+    }
+
+    /// This order with the lines its list loaded for it.
+    pub fn with_lines(self, lines: Option<OrderLines>) -> Self {
+        Self {
+            lines: Mutex::new(lines),
+            ..self
+        }
+    }
+
+    /// What the items of the connection being resolved show of their
+    /// lines' products: the union over every `items { product }` beneath
+    /// them; `None` when none reaches a product. An order's own `items`
+    /// shows a part of it, so the lines read with it answer any of them.
+    pub fn listed_line_columns(ctx: &Context<'_>) -> Option<ListedColumns> {
+        let items = prefetch::item_selections(ctx);
+        let lines: Vec<_> = prefetch::beneath(&items, "items").collect();
+        let products: Vec<_> = prefetch::beneath(&lines, "product").collect();
+        (!products.is_empty()).then(|| Product::listed_columns(&products))
+    }
+}
+
+/// The lines of each of `orders` that a list hands its items, when their
+/// selection reaches their products; empty otherwise.
+pub async fn listed_lines(
+    ctx: &Context<'_>,
+    orders: impl Iterator<Item = i64>,
+) -> AppResult<IdMap<OrderLines>> {
+    match Order::listed_line_columns(ctx) {
+        Some(columns) => Ok(lines_of_each(ctx, orders, columns).await?),
+        None => Ok(IdMap::default()),
     }
 }
 
@@ -78,23 +121,29 @@ impl Order {
     /// Its lines, one per product, in the order they were recorded.
     #[graphql(complexity = "crate::domain::order::MAX_LINES * child_complexity + 1")]
     async fn items(&self, ctx: &Context<'_>) -> AppResult<Vec<Row<OrderItem>>> {
-        let product = ctx.look_ahead().field("product");
-        if !product.exists() {
-            let rows = loaders(ctx)?
-                .load_one(ItemsOf(self.row.id))
-                .await?
-                .unwrap_or_default();
-            return Ok(rows
-                .into_iter()
-                .map(|row| Row(OrderItem::new(row)))
-                .collect());
-        }
-        let columns = Product::listed_columns(&product.selection_fields());
+        let listed = lock(&self.lines).take();
         let OrderLines {
             items,
             mut products,
             categories,
-        } = lines_of(ctx, self.row.id, columns).await?;
+        } = match listed {
+            Some(lines) => lines,
+            None => {
+                let product = ctx.look_ahead().field("product");
+                if !product.exists() {
+                    let rows = loaders(ctx)?
+                        .load_one(ItemsOf(self.row.id))
+                        .await?
+                        .unwrap_or_default();
+                    return Ok(rows
+                        .into_iter()
+                        .map(|row| Row(OrderItem::new(row)))
+                        .collect());
+                }
+                let columns = Product::listed_columns(&product.selection_fields());
+                lines_of(ctx, self.row.id, columns).await?
+            }
+        };
         Ok(items
             .into_iter()
             .map(|row| {

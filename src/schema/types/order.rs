@@ -22,9 +22,7 @@ use crate::{
         prefetch::{self, Prefetched},
         scalars::{Money, Timestamp},
     },
-    services::read::{
-        self, IdMap, children::UserOrders, orders::OrderFilterSpec, products::ListedColumns,
-    },
+    services::read::{self, IdMap, children::UserOrders, orders::OrderFilterSpec},
     sync::lock,
 };
 
@@ -67,29 +65,24 @@ impl Order {
             ..self
         }
     }
-
-    /// What the items of the connection being resolved show of their
-    /// lines' products: the union over every `items { product }` beneath
-    /// them; `None` when none reaches a product. An order's own `items`
-    /// shows a part of it, so the lines read with it answer any of them.
-    pub fn listed_line_columns(ctx: &Context<'_>) -> Option<ListedColumns> {
-        let items = prefetch::item_selections(ctx);
-        let lines: Vec<_> = prefetch::beneath(&items, "items").collect();
-        let products: Vec<_> = prefetch::beneath(&lines, "product").collect();
-        (!products.is_empty()).then(|| Product::listed_columns(&products))
-    }
 }
 
-/// The lines of each of `orders` that a list hands its items, when their
-/// selection reaches their products; empty otherwise.
+/// The lines of each of `orders` that a list hands its items, read for the
+/// union of what every `items { product }` beneath the list's nodes shows
+/// (an order's own `items` shows a part of it, so these answer any of
+/// them); empty when none reaches a product.
 pub async fn listed_lines(
     ctx: &Context<'_>,
     orders: impl Iterator<Item = i64>,
 ) -> AppResult<IdMap<OrderLines>> {
-    match Order::listed_line_columns(ctx) {
-        Some(columns) => Ok(lines_of_each(ctx, orders, columns).await?),
-        None => Ok(IdMap::default()),
+    let items = prefetch::item_selections(ctx);
+    let lines: Vec<_> = prefetch::beneath(&items, "items").collect();
+    let products: Vec<_> = prefetch::beneath(&lines, "product").collect();
+    if products.is_empty() {
+        return Ok(IdMap::default());
     }
+    let columns = Product::listed_columns(&products);
+    lines_of_each(ctx, orders, columns).await
 }
 
 #[Object(serial, cache_control(private))]

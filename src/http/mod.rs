@@ -12,6 +12,7 @@ mod deadline;
 mod embedded;
 mod graphiql;
 mod graphql;
+mod head_timer;
 mod health;
 mod metrics;
 mod negotiate;

@@ -38,7 +38,10 @@ use tokio::{
 };
 use tower::{ServiceExt as _, util::Oneshot};
 
-use super::ws::Sockets;
+use super::{
+    head_timer::{HeadDeadline, HeadTimer},
+    ws::Sockets,
+};
 
 /// How connections are bounded.
 #[derive(Clone, Copy, Debug)]
@@ -65,9 +68,10 @@ pub async fn serve(
     stop: impl Future<Output = ()>,
 ) {
     let mut builder = Builder::new(TokioExecutor::new());
+    // Each connection gives HTTP/1 its own header-read timer (see
+    // `head_timer`).
     builder
         .http1()
-        .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
     builder.http2().timer(TokioTimer::new());
     let permits = Arc::new(Semaphore::new(limits.max_connections));
@@ -157,10 +161,12 @@ struct Connection {
 }
 
 impl Connection {
-    async fn serve(self, builder: Builder<TokioExecutor>, stream: TcpStream) {
+    async fn serve(self, mut builder: Builder<TokioExecutor>, stream: TcpStream) {
         // Small responses go out at once instead of waiting on Nagle.
         let _ = stream.set_nodelay(true);
         let activity = Arc::new(Activity::new());
+        let head = Arc::new(HeadDeadline::new());
+        builder.http1().timer(HeadTimer(Arc::clone(&head)));
         let service = PeerService {
             router: self.router.clone(),
             peer: self.peer,
@@ -169,13 +175,14 @@ impl Connection {
         };
         let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
         let mut connection = pin!(connection);
-        // The keep-alive timer and the drain signal are watched in a task of
-        // their own: polled beside the connection, both would be polled
+        // The deadlines and the drain signal are watched in a task of
+        // their own: polled beside the connection, they would be polled
         // again on every wake of the connection, that is on every request.
         let (close, mut close_asked) = oneshot::channel();
         tokio::spawn(watch_for_close(
             activity,
-            self.limits.keep_alive_timeout,
+            head,
+            self.limits,
             self.draining,
             close,
         ));
@@ -192,20 +199,51 @@ impl Connection {
     }
 }
 
-/// Asks the connection to close once it has been idle for `keep_alive`,
-/// or the server drains; ends without asking once the connection is gone.
+/// Asks the connection to close once it has been idle for its keep-alive
+/// timeout, or the server drains; ends without asking once the connection
+/// is gone. Meanwhile it wakes hyper when a request head is overdue.
 async fn watch_for_close(
     activity: Arc<Activity>,
-    keep_alive: Duration,
+    head: Arc<HeadDeadline>,
+    limits: ConnectionLimits,
     mut draining: watch::Receiver<bool>,
     mut close: oneshot::Sender<()>,
 ) {
     tokio::select! {
-        () = activity.idle_for(keep_alive) => {}
+        () = keep_deadlines(&activity, &head, limits) => {}
         _ = draining.wait_for(|draining| *draining) => {}
         () = close.closed() => return,
     }
     let _ = close.send(());
+}
+
+/// Wakes hyper when the head it reads is overdue (hyper then closes the
+/// connection), and completes once no request has been in flight for the
+/// keep-alive timeout. It sleeps at most the header-read timeout at a time:
+/// a head deadline armed while it sleeps lies at least that far from when
+/// it fell asleep, so it never wakes hyper late.
+async fn keep_deadlines(activity: &Activity, head: &HeadDeadline, limits: ConnectionLimits) {
+    loop {
+        let now = Instant::now();
+        head.wake_if_due(now);
+        let idle_until = match activity.idle_since() {
+            Some(since) if now.saturating_duration_since(since) >= limits.keep_alive_timeout => {
+                return;
+            }
+            Some(since) => since + limits.keep_alive_timeout,
+            None => now + limits.keep_alive_timeout,
+        };
+        let wake_at = [
+            Some(idle_until),
+            head.armed(),
+            Some(now + limits.header_read_timeout),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(idle_until);
+        tokio::time::sleep_until(wake_at.into()).await;
+    }
 }
 
 /// A connection's requests in flight and when the last one ended. Requests
@@ -242,21 +280,6 @@ impl Activity {
         }
         let nanos = self.last_end.load(Ordering::Acquire);
         Some(self.opened + Duration::from_nanos(nanos))
-    }
-
-    /// Completes once no request has been in flight for `timeout`.
-    async fn idle_for(&self, timeout: Duration) {
-        loop {
-            let idle_since = self.idle_since();
-            let deadline = idle_since.unwrap_or_else(Instant::now) + timeout;
-            tokio::time::sleep_until(deadline.into()).await;
-            if self
-                .idle_since()
-                .is_some_and(|since| since.elapsed() >= timeout)
-            {
-                return;
-            }
-        }
     }
 }
 

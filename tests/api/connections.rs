@@ -221,6 +221,64 @@ async fn half_sent_request_heads_do_not_lock_clients_out_and_are_closed_at_the_t
     );
 }
 
+const HEAD_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// An app whose request heads must arrive within `HEAD_TIMEOUT` and whose
+/// connections may idle far longer, so that only the header-read timeout
+/// closes them.
+async fn spawn_app_with_head_timeout() -> TestApp {
+    spawn_app_with(|settings| {
+        settings.http.header_read_timeout = HEAD_TIMEOUT;
+        settings.http.keep_alive_timeout = Duration::from_secs(120);
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_head_half_sent_after_an_answer_is_closed_at_the_header_read_timeout_from_that_answer() {
+    let app = spawn_app_with_head_timeout().await;
+    let mut stream = TcpStream::connect(app.address).await.expect("connect");
+    assert_eq!(healthz(&mut stream).await.expect("healthz").status, 200);
+    let answered = std::time::Instant::now();
+
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: stor")
+        .await
+        .expect("half a head");
+    assert!(
+        closed_by_server(stream).await,
+        "the half-sent head was left open"
+    );
+    let elapsed = answered.elapsed();
+    assert!(
+        elapsed >= HEAD_TIMEOUT - Duration::from_millis(100) && elapsed < HEAD_TIMEOUT * 4,
+        "closed {elapsed:?} after the answer, with a header-read timeout of {HEAD_TIMEOUT:?}"
+    );
+}
+
+#[tokio::test]
+async fn each_head_gets_the_whole_header_read_timeout_on_a_kept_alive_connection() {
+    let app = spawn_app_with_head_timeout().await;
+    let mut stream = TcpStream::connect(app.address).await.expect("connect");
+    // Four requests, each head sent in two parts over three quarters of the
+    // timeout: together they take longer than it, and every one is answered.
+    for _ in 0..4 {
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: stor")
+            .await
+            .expect("first half");
+        tokio::time::sleep(HEAD_TIMEOUT * 3 / 4).await;
+        stream
+            .write_all(b"efront\r\n\r\n")
+            .await
+            .expect("second half");
+        assert_eq!(
+            read_response(&mut stream).await.expect("an answer").status,
+            200
+        );
+    }
+}
+
 #[tokio::test]
 async fn past_the_connection_cap_new_clients_wait_while_connected_ones_are_served() {
     let app = spawn_app_with(|settings| settings.http.max_client_connections = 2).await;

@@ -18,6 +18,7 @@ pub mod orderings;
 pub mod prefetch;
 mod public_nodes;
 pub mod query;
+mod recent_documents;
 mod response_order;
 pub mod scalars;
 pub mod subjects;

@@ -11,8 +11,12 @@
 //! (see `executor`).
 
 use std::{
+    cell::RefCell,
     collections::HashMap,
-    sync::{Arc, Mutex, MutexGuard, OnceLock},
+    sync::{
+        Arc, Mutex, MutexGuard, OnceLock,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -34,6 +38,7 @@ use super::{
     context::{RequestContext, StoreSettings},
     field_errors,
     public_nodes::only_public_nodes,
+    recent_documents::RecentDocuments,
     response_order,
 };
 use crate::{
@@ -55,6 +60,19 @@ const PARSED_DOCUMENTS_BYTES: u64 = 32 << 20;
 #[derive(Clone)]
 pub struct OperationObserver {
     documents: Cache<String, Arc<Parsed>>,
+    /// Tells this observer's documents apart from another schema's in
+    /// [`RECENT`]; clones share it with the documents.
+    id: u64,
+}
+
+/// The next [`OperationObserver::id`].
+static NEXT_OBSERVER_ID: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// The documents this thread readmitted last, in front of the shared
+    /// cache (see `recent_documents`).
+    static RECENT: RefCell<RecentDocuments<Arc<Parsed>>> =
+        const { RefCell::new(RecentDocuments::new()) };
 }
 
 impl Default for OperationObserver {
@@ -67,6 +85,7 @@ impl Default for OperationObserver {
                     u32::try_from(query.len().saturating_mul(10) + 1024).unwrap_or(u32::MAX)
                 })
                 .build(),
+            id: NEXT_OBSERVER_ID.fetch_add(1, Ordering::Relaxed),
         }
     }
 }
@@ -282,7 +301,14 @@ impl OperationObserver {
         variables: &Variables,
         request: &RequestContext,
     ) -> Option<Admission> {
-        let parsed = self.documents.get(query).await?;
+        let parsed = match RECENT.with_borrow(|recent| recent.get(self.id, query)) {
+            Some(parsed) => parsed,
+            None => {
+                let parsed = self.documents.get(query).await?;
+                RECENT.with_borrow_mut(|recent| recent.put(self.id, query, Arc::clone(&parsed)));
+                parsed
+            }
+        };
         let validated = lock(&parsed.validated).clone()?;
         let admitted = validated.admitted.get()?;
         if validated.operation_name.as_deref() != operation_name

@@ -11,6 +11,11 @@
 /// Documents kept per thread.
 const CAPACITY: usize = 8;
 
+/// The longest text kept, in bytes. The shared cache bounds its documents
+/// by weight; this bounds what each thread holds beside it (a parsed
+/// document takes about ten times its text) to about a megabyte.
+const MAX_TEXT: usize = 16 << 10;
+
 /// Values by owner (an observer, so that two schemas in one process never
 /// share an entry) and document text; the oldest is replaced first.
 pub(super) struct RecentDocuments<V> {
@@ -36,8 +41,11 @@ impl<V: Clone> RecentDocuments<V> {
     }
 
     /// Keeps `value` for `text` by `owner`, in place of the oldest entry
-    /// once all are taken.
+    /// once all are taken; a text over [`MAX_TEXT`] is not kept.
     pub(super) fn put(&mut self, owner: u64, text: &str, value: V) {
+        if text.len() > MAX_TEXT {
+            return;
+        }
         let entry = (owner, Box::from(text), value);
         if self.entries.len() < CAPACITY {
             self.entries.push(entry);
@@ -62,6 +70,14 @@ mod tests {
         assert_eq!(recent.get(2, "{ a }"), Some("second schema"));
         assert_eq!(recent.get(1, "{ a  }"), None);
         assert_eq!(recent.get(3, "{ a }"), None);
+    }
+
+    #[test]
+    fn a_document_over_the_size_bound_is_not_kept() {
+        let mut recent = RecentDocuments::new();
+        let long = format!("{{ {} }}", "f ".repeat(MAX_TEXT));
+        recent.put(1, &long, 1);
+        assert_eq!(recent.get(1, &long), None);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! that cost each request more than its own share of the server's CPU
 //! (bench/RESULTS.md). [`HeadTimer`] only notes the deadline and hyper's
 //! waker in the connection's [`HeadDeadline`]; the connection's watch
-//! (`server::keep_deadlines`), which sleeps on its own deadlines anyway,
+//! (`server::watch_connection`), which sleeps on its own deadlines anyway,
 //! wakes hyper once the head is overdue, and hyper then closes the
 //! connection as it did with its own timer.
 

@@ -36,6 +36,7 @@ use tokio::{
     sync::{OwnedSemaphorePermit, Semaphore, oneshot, watch},
     task::JoinSet,
 };
+use tokio_util::task::AbortOnDropHandle;
 use tower::{ServiceExt as _, util::Oneshot};
 
 use super::{
@@ -179,13 +180,14 @@ impl Connection {
         // their own: polled beside the connection, they would be polled
         // again on every wake of the connection, that is on every request.
         let (close, mut close_asked) = oneshot::channel();
-        tokio::spawn(watch_for_close(
+        // Aborted when the connection ends, or when this task is dropped.
+        let _watch = AbortOnDropHandle::new(tokio::spawn(watch_connection(
             activity,
             head,
             self.limits,
             self.draining,
             close,
-        ));
+        )));
         let served = tokio::select! {
             served = connection.as_mut() => served,
             Ok(()) = &mut close_asked => {
@@ -199,50 +201,51 @@ impl Connection {
     }
 }
 
-/// Asks the connection to close once it has been idle for its keep-alive
-/// timeout, or the server drains; ends without asking once the connection
-/// is gone. Meanwhile it wakes hyper when a request head is overdue.
-async fn watch_for_close(
+/// Watches one connection until it ends (and aborts this task): asks it to close,
+/// once, when no request has been in flight for the keep-alive timeout or
+/// the server drains, and wakes hyper whenever a request head is overdue
+/// (hyper then closes the connection), before and after asking. A closing
+/// connection may still be reading a head: hyper lets a connection that
+/// has its first head half read finish it.
+///
+/// It sleeps at most the header-read timeout at a time: a head deadline
+/// armed while it sleeps lies at least that far from when it fell asleep,
+/// so it never wakes hyper late.
+async fn watch_connection(
     activity: Arc<Activity>,
     head: Arc<HeadDeadline>,
     limits: ConnectionLimits,
     mut draining: watch::Receiver<bool>,
-    mut close: oneshot::Sender<()>,
+    close: oneshot::Sender<()>,
 ) {
-    tokio::select! {
-        () = keep_deadlines(&activity, &head, limits) => {}
-        _ = draining.wait_for(|draining| *draining) => {}
-        () = close.closed() => return,
-    }
-    let _ = close.send(());
-}
-
-/// Wakes hyper when the head it reads is overdue (hyper then closes the
-/// connection), and completes once no request has been in flight for the
-/// keep-alive timeout. It sleeps at most the header-read timeout at a time:
-/// a head deadline armed while it sleeps lies at least that far from when
-/// it fell asleep, so it never wakes hyper late.
-async fn keep_deadlines(activity: &Activity, head: &HeadDeadline, limits: ConnectionLimits) {
+    let mut close = Some(close);
     loop {
         let now = Instant::now();
         head.wake_if_due(now);
-        let idle_until = match activity.idle_since() {
-            Some(since) if now.saturating_duration_since(since) >= limits.keep_alive_timeout => {
-                return;
+        let idle_until = activity.idle_since().unwrap_or(now) + limits.keep_alive_timeout;
+        if idle_until <= now {
+            ask_to_close(&mut close);
+        }
+        let mut wake_at = now + limits.header_read_timeout;
+        if close.is_some() {
+            wake_at = wake_at.min(idle_until);
+        }
+        if let Some(deadline) = head.armed() {
+            wake_at = wake_at.min(deadline);
+        }
+        tokio::select! {
+            () = tokio::time::sleep_until(wake_at.into()) => {}
+            _ = draining.wait_for(|draining| *draining), if close.is_some() => {
+                ask_to_close(&mut close);
             }
-            Some(since) => since + limits.keep_alive_timeout,
-            None => now + limits.keep_alive_timeout,
-        };
-        let wake_at = [
-            Some(idle_until),
-            head.armed(),
-            Some(now + limits.header_read_timeout),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
-        .unwrap_or(idle_until);
-        tokio::time::sleep_until(wake_at.into()).await;
+        }
+    }
+}
+
+/// Asks the connection to close, unless it has been asked already.
+fn ask_to_close(close: &mut Option<oneshot::Sender<()>>) {
+    if let Some(close) = close.take() {
+        let _ = close.send(());
     }
 }
 

@@ -279,6 +279,32 @@ async fn each_head_gets_the_whole_header_read_timeout_on_a_kept_alive_connection
     }
 }
 
+/// hyper does not close a connection asked to close while it reads its
+/// first head, so the header-read timeout must still end it.
+#[tokio::test]
+async fn a_first_head_half_sent_past_the_keep_alive_timeout_is_closed_at_the_header_read_timeout() {
+    let app = spawn_app_with(|settings| {
+        settings.http.keep_alive_timeout = Duration::from_secs(1);
+        settings.http.header_read_timeout = Duration::from_secs(3);
+    })
+    .await;
+    let mut stream = TcpStream::connect(app.address).await.expect("connect");
+    let opened = std::time::Instant::now();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: stor")
+        .await
+        .expect("half a head");
+    assert!(
+        closed_by_server(stream).await,
+        "the half-sent head was left open"
+    );
+    assert!(
+        opened.elapsed() < Duration::from_secs(10),
+        "closed only after {:?}",
+        opened.elapsed()
+    );
+}
+
 #[tokio::test]
 async fn past_the_connection_cap_new_clients_wait_while_connected_ones_are_served() {
     let app = spawn_app_with(|settings| settings.http.max_client_connections = 2).await;

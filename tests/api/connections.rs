@@ -223,6 +223,19 @@ async fn half_sent_request_heads_do_not_lock_clients_out_and_are_closed_at_the_t
 
 const HEAD_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// The first part of a `GET /healthz` head; [`REST_OF_HEAD`] completes it.
+const HALF_HEAD: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: stor";
+const REST_OF_HEAD: &[u8] = b"efront\r\n\r\n";
+
+/// Sends half a head on `stream` and waits for the server to close it.
+async fn assert_half_sent_head_closed(mut stream: TcpStream) {
+    stream.write_all(HALF_HEAD).await.expect("half a head");
+    assert!(
+        closed_by_server(stream).await,
+        "the half-sent head was left open"
+    );
+}
+
 /// An app whose request heads must arrive within `HEAD_TIMEOUT` and whose
 /// connections may idle far longer, so that only the header-read timeout
 /// closes them.
@@ -241,14 +254,7 @@ async fn a_head_half_sent_after_an_answer_is_closed_at_the_header_read_timeout_f
     assert_eq!(healthz(&mut stream).await.expect("healthz").status, 200);
     let answered = std::time::Instant::now();
 
-    stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: stor")
-        .await
-        .expect("half a head");
-    assert!(
-        closed_by_server(stream).await,
-        "the half-sent head was left open"
-    );
+    assert_half_sent_head_closed(stream).await;
     let elapsed = answered.elapsed();
     assert!(
         elapsed >= HEAD_TIMEOUT - Duration::from_millis(100) && elapsed < HEAD_TIMEOUT * 4,
@@ -263,15 +269,9 @@ async fn each_head_gets_the_whole_header_read_timeout_on_a_kept_alive_connection
     // Four requests, each head sent in two parts over three quarters of the
     // timeout: together they take longer than it, and every one is answered.
     for _ in 0..4 {
-        stream
-            .write_all(b"GET /healthz HTTP/1.1\r\nHost: stor")
-            .await
-            .expect("first half");
+        stream.write_all(HALF_HEAD).await.expect("first half");
         tokio::time::sleep(HEAD_TIMEOUT * 3 / 4).await;
-        stream
-            .write_all(b"efront\r\n\r\n")
-            .await
-            .expect("second half");
+        stream.write_all(REST_OF_HEAD).await.expect("second half");
         assert_eq!(
             read_response(&mut stream).await.expect("an answer").status,
             200
@@ -288,16 +288,9 @@ async fn a_first_head_half_sent_past_the_keep_alive_timeout_is_closed_at_the_hea
         settings.http.header_read_timeout = Duration::from_secs(3);
     })
     .await;
-    let mut stream = TcpStream::connect(app.address).await.expect("connect");
+    let stream = TcpStream::connect(app.address).await.expect("connect");
     let opened = std::time::Instant::now();
-    stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: stor")
-        .await
-        .expect("half a head");
-    assert!(
-        closed_by_server(stream).await,
-        "the half-sent head was left open"
-    );
+    assert_half_sent_head_closed(stream).await;
     assert!(
         opened.elapsed() < Duration::from_secs(10),
         "closed only after {:?}",

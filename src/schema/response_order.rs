@@ -53,6 +53,9 @@ pub fn restore(
     root_type: &str,
     scope: Scope,
 ) {
+    if in_any_order(data) {
+        return;
+    }
     let Some(root) = registry.types.get(root_type) else {
         return;
     };
@@ -66,6 +69,17 @@ pub fn restore(
         parent: root,
     }];
     plan.order(&sets, &[root]).apply(data);
+}
+
+/// Whether `value` reads the same in any key order: no object in it has
+/// two keys. Small answers (`{ __typename }`, one scalar field) are, and
+/// skip building the plan, which allocates for every position it visits.
+fn in_any_order(value: &Value) -> bool {
+    match value {
+        Value::Object(fields) => fields.len() < 2 && fields.values().all(in_any_order),
+        Value::List(items) => items.iter().all(in_any_order),
+        _ => true,
+    }
 }
 
 /// A selection set and the type its fields are looked up on: the type of
@@ -306,7 +320,7 @@ mod tests {
     };
     use serde_json::json;
 
-    use super::{MetaType, Plan, Scope, restore};
+    use super::{MetaType, Plan, Scope, in_any_order, restore};
 
     /// Keeps the environment of the schema it is built into.
     #[derive(Clone, Default)]
@@ -437,6 +451,38 @@ mod tests {
             restored(query, scrambled, Scope::Everywhere).await,
             expected.to_string()
         );
+    }
+
+    /// A root of one field is still walked when something under it has
+    /// two keys: the shortcut for small answers looks at the whole value.
+    #[tokio::test]
+    async fn edges_under_a_root_of_one_field_follow_the_selection_order() {
+        let query = "{ products { edges { node { name } cursor } } }";
+        let scrambled = json!({ "products": { "edges": [
+            { "cursor": "c1", "node": { "name": "Mug" } }
+        ] } });
+
+        let expected = json!({ "products": { "edges": [
+            { "node": { "name": "Mug" }, "cursor": "c1" }
+        ] } });
+        assert_eq!(
+            restored(query, scrambled, Scope::Concurrent).await,
+            expected.to_string()
+        );
+    }
+
+    #[test]
+    fn only_values_without_an_object_of_two_keys_read_the_same_in_any_order() {
+        let value = |json| Value::from_json(json).expect("json value");
+
+        assert!(in_any_order(&value(json!({ "__typename": "Query" }))));
+        assert!(in_any_order(&value(
+            json!({ "products": { "nodes": [{ "name": "Mug" }, { "name": "Cup" }] } })
+        )));
+        assert!(!in_any_order(&value(
+            json!({ "products": { "nodes": [{ "name": "Mug", "id": "1" }] } })
+        )));
+        assert!(!in_any_order(&value(json!({ "a": 1, "b": 2 }))));
     }
 
     /// The spec's CollectFields skips a fragment whose type does not apply:

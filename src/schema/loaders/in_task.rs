@@ -50,22 +50,44 @@ impl Wake for FlaggingWaker {
     }
 }
 
+impl FlaggingWaker {
+    /// The flag in `slot`, lowered and forwarding to `task`. The last one
+    /// is reused unless a clone of it is still held somewhere (a timer, a
+    /// socket, a loader), which could still raise it: most polls then cost
+    /// no allocation.
+    fn lowered<'s>(slot: &'s mut Option<Arc<Self>>, task: &Waker) -> &'s Arc<Self> {
+        match slot.as_mut().and_then(Arc::get_mut) {
+            Some(flag) => {
+                *flag.woken.get_mut() = false;
+                if !flag.task.will_wake(task) {
+                    flag.task = task.clone();
+                }
+            }
+            None => *slot = None,
+        }
+        slot.get_or_insert_with(|| {
+            Arc::new(Self {
+                woken: AtomicBool::new(false),
+                task: task.clone(),
+            })
+        })
+    }
+}
+
 /// Polls with `poll` until it is ready or blocked on something outside
-/// itself; `None` means blocked.
+/// itself; `None` means blocked. `flag` keeps the waker between polls.
 fn poll_until_blocked<T>(
     mut poll: impl FnMut(&mut Context<'_>) -> Poll<T>,
+    flag: &mut Option<Arc<FlaggingWaker>>,
     cx: &Context<'_>,
 ) -> Option<T> {
     for _ in 0..MAX_SELF_WAKES {
-        let flag = Arc::new(FlaggingWaker {
-            woken: AtomicBool::new(false),
-            task: cx.waker().clone(),
-        });
-        let waker = Waker::from(flag.clone());
+        let lowered = FlaggingWaker::lowered(flag, cx.waker());
+        let waker = Waker::from(Arc::clone(lowered));
         if let Poll::Ready(output) = poll(&mut Context::from_waker(&waker)) {
             return Some(output);
         }
-        if !flag.woken.load(Ordering::Acquire) {
+        if !lowered.woken.load(Ordering::Acquire) {
             return None;
         }
     }
@@ -94,41 +116,40 @@ impl BatchQueue {
     /// Runs `execution` to completion, driving its batches in between passes.
     pub async fn drive<F: Future>(self, execution: F) -> F::Output {
         let mut execution = pin!(execution);
-        let mut running = None;
-        poll_fn(move |cx| self.poll_driving(&mut running, |cx| execution.as_mut().poll(cx), cx))
+        let mut driving = Driving::default();
+        poll_fn(move |cx| self.poll_driving(&mut driving, |cx| execution.as_mut().poll(cx), cx))
             .await
     }
 
     /// The items of `responses` (a subscription's), each resolved with its
     /// batches driven in between passes, as [`drive`](Self::drive) does.
     pub fn drive_stream<S: Stream + Unpin>(self, mut responses: S) -> impl Stream<Item = S::Item> {
-        let mut running = None;
+        let mut driving = Driving::default();
         stream::poll_fn(move |cx| {
-            self.poll_driving(&mut running, |cx| responses.poll_next_unpin(cx), cx)
+            self.poll_driving(&mut driving, |cx| responses.poll_next_unpin(cx), cx)
         })
     }
 
     /// One poll of the work `poll` stands for: run it until it is blocked,
     /// then the batches it handed over until they are all pending too.
-    /// `running` is created with the first batch: most small operations
-    /// never hand one over, and an empty set still costs two allocations.
     fn poll_driving<T>(
         &self,
-        running: &mut Option<FuturesUnordered<BoxFuture<'static, ()>>>,
+        driving: &mut Driving,
         poll: impl FnMut(&mut Context<'_>) -> Poll<T>,
         cx: &mut Context<'_>,
     ) -> Poll<T> {
-        if let Some(output) = poll_until_blocked(poll, cx) {
+        if let Some(output) = poll_until_blocked(poll, &mut driving.flag, cx) {
             return Poll::Ready(output);
         }
         loop {
             let batches = self.take();
             if !batches.is_empty() {
-                running
+                driving
+                    .running
                     .get_or_insert_with(FuturesUnordered::new)
                     .extend(batches);
             }
-            let Some(running) = running.as_mut() else {
+            let Some(running) = driving.running.as_mut() else {
                 return Poll::Pending;
             };
             match running.poll_next_unpin(cx) {
@@ -137,4 +158,15 @@ impl BatchQueue {
             }
         }
     }
+}
+
+/// What driving one execution keeps between its polls.
+#[derive(Default)]
+struct Driving {
+    /// The batches handed over and not finished; created with the first
+    /// one: most small operations never hand one over, and an empty set
+    /// still costs two allocations.
+    running: Option<FuturesUnordered<BoxFuture<'static, ()>>>,
+    /// The waker the execution was last polled with.
+    flag: Option<Arc<FlaggingWaker>>,
 }
